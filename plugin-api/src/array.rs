@@ -1,0 +1,426 @@
+//! N-dimensional arrays: [`Array`] owns (shares) its elements, [`ArrayView`]
+//! borrows them.
+//!
+//! Elements are contiguous and row-major; the last axis varies fastest. Axis
+//! labels are a space-separated string such as `"z y x"` or `"angle row col"`
+//! (see `docs/CONVENTIONS.md`). Storage is always aligned for its element type,
+//! so a typed slice can be taken without copying.
+
+use std::sync::Arc;
+
+use crate::dtype::{DType, Element};
+use crate::error::ArrayError;
+use crate::ffi::FfiBuffer;
+
+/// Where the bytes of an [`Array`] live.
+pub(crate) enum Storage {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    /// Memory allocated on the other side of the plugin boundary, freed
+    /// through the allocator that made it.
+    Foreign(FfiBuffer),
+}
+
+impl Storage {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Storage::U8(v) => v,
+            Storage::U16(v) => bytemuck::cast_slice(v),
+            Storage::U32(v) => bytemuck::cast_slice(v),
+            Storage::I16(v) => bytemuck::cast_slice(v),
+            Storage::I32(v) => bytemuck::cast_slice(v),
+            Storage::F32(v) => bytemuck::cast_slice(v),
+            Storage::F64(v) => bytemuck::cast_slice(v),
+            Storage::Foreign(b) => b.as_bytes(),
+        }
+    }
+}
+
+/// Wraps a typed vector in the matching storage variant without copying.
+trait IntoStorage: Element {
+    fn into_storage(v: Vec<Self>) -> Storage;
+    fn take(s: Storage) -> Result<Vec<Self>, Storage>;
+}
+
+macro_rules! storage_variant {
+    ($t:ty, $variant:ident) => {
+        impl IntoStorage for $t {
+            fn into_storage(v: Vec<Self>) -> Storage {
+                Storage::$variant(v)
+            }
+            fn take(s: Storage) -> Result<Vec<Self>, Storage> {
+                match s {
+                    Storage::$variant(v) => Ok(v),
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+storage_variant!(u8, U8);
+storage_variant!(u16, U16);
+storage_variant!(u32, U32);
+storage_variant!(i16, I16);
+storage_variant!(i32, I32);
+storage_variant!(f32, F32);
+storage_variant!(f64, F64);
+
+fn into_storage<T: Element>(v: Vec<T>) -> Storage {
+    // Element is sealed to the seven types below, all of which implement
+    // IntoStorage; the dispatch goes through the dtype tag.
+    macro_rules! cast {
+        ($t:ty) => {{
+            let v: Vec<$t> = bytemuck::allocation::cast_vec(v);
+            <$t as IntoStorage>::into_storage(v)
+        }};
+    }
+    match T::DTYPE {
+        DType::U8 => cast!(u8),
+        DType::U16 => cast!(u16),
+        DType::U32 => cast!(u32),
+        DType::I16 => cast!(i16),
+        DType::I32 => cast!(i32),
+        DType::F32 => cast!(f32),
+        DType::F64 => cast!(f64),
+    }
+}
+
+/// Default axis labels for a shape of `ndim` dimensions.
+pub fn default_axes(ndim: usize) -> String {
+    match ndim {
+        1 => "x".into(),
+        2 => "y x".into(),
+        3 => "z y x".into(),
+        _ => (0..ndim).map(|i| format!("d{i}")).collect::<Vec<_>>().join(" "),
+    }
+}
+
+fn check_len(shape: &[usize], got: usize) -> Result<(), ArrayError> {
+    let expected: usize = shape.iter().product();
+    if expected != got {
+        return Err(ArrayError::ShapeMismatch { shape: shape.to_vec(), expected, got });
+    }
+    Ok(())
+}
+
+fn check_axes(shape: &[usize], axes: &str) -> Result<(), ArrayError> {
+    let n = axes.split_whitespace().count();
+    if n != shape.len() {
+        return Err(ArrayError::AxesMismatch { axes: axes.to_string(), ndim: shape.len() });
+    }
+    Ok(())
+}
+
+/// An owned n-dimensional array whose elements are shared by reference
+/// counting: cloning an `Array` never copies pixels.
+#[derive(Clone)]
+pub struct Array {
+    dtype: DType,
+    shape: Vec<usize>,
+    axes: String,
+    data: Arc<Storage>,
+}
+
+impl std::fmt::Debug for Array {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Array")
+            .field("dtype", &self.dtype)
+            .field("shape", &self.shape)
+            .field("axes", &self.axes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Array {
+    /// Takes ownership of `data` (row-major) without copying.
+    ///
+    /// Fails when the number of elements does not match `shape`.
+    pub fn from_vec<T: Element>(shape: impl Into<Vec<usize>>, data: Vec<T>) -> Result<Array, ArrayError> {
+        let shape = shape.into();
+        check_len(&shape, data.len())?;
+        Ok(Array { dtype: T::DTYPE, axes: default_axes(shape.len()), shape, data: Arc::new(into_storage(data)) })
+    }
+
+    /// An array of zeros.
+    pub fn zeros<T: Element>(shape: impl Into<Vec<usize>>) -> Array {
+        let shape = shape.into();
+        let n = shape.iter().product();
+        Array::from_vec(shape, vec![T::zeroed(); n]).expect("length computed from shape")
+    }
+
+    /// An array whose element at flat (row-major) index `i` is `f(i)`.
+    pub fn from_fn<T: Element>(shape: impl Into<Vec<usize>>, f: impl FnMut(usize) -> T) -> Array {
+        let shape = shape.into();
+        let n: usize = shape.iter().product();
+        Array::from_vec(shape, (0..n).map(f).collect()).expect("length computed from shape")
+    }
+
+    /// Copies raw little-endian bytes of `dtype` elements into a new array.
+    pub fn from_bytes(dtype: DType, shape: impl Into<Vec<usize>>, bytes: &[u8]) -> Result<Array, ArrayError> {
+        let shape = shape.into();
+        let n: usize = shape.iter().product();
+        if bytes.len() != n * dtype.size() {
+            return Err(ArrayError::ByteLength { dtype, shape, expected: n * dtype.size(), got: bytes.len() });
+        }
+        macro_rules! copy {
+            ($t:ty) => {{
+                let mut v = vec![<$t>::default(); n];
+                bytemuck::cast_slice_mut::<$t, u8>(&mut v).copy_from_slice(bytes);
+                Array::from_vec(shape, v)
+            }};
+        }
+        match dtype {
+            DType::U8 => copy!(u8),
+            DType::U16 => copy!(u16),
+            DType::U32 => copy!(u32),
+            DType::I16 => copy!(i16),
+            DType::I32 => copy!(i32),
+            DType::F32 => copy!(f32),
+            DType::F64 => copy!(f64),
+        }
+    }
+
+    /// Wraps memory owned by the other side of the plugin boundary.
+    pub(crate) fn from_foreign(dtype: DType, shape: Vec<usize>, axes: String, buf: FfiBuffer) -> Result<Array, ArrayError> {
+        check_len(&shape, buf.len_bytes() / dtype.size().max(1))?;
+        if buf.len_bytes() % dtype.size() != 0 || (buf.as_bytes().as_ptr() as usize) % dtype.size() != 0 {
+            return Err(ArrayError::Misaligned { dtype });
+        }
+        check_axes(&shape, &axes)?;
+        Ok(Array { dtype, shape, axes, data: Arc::new(Storage::Foreign(buf)) })
+    }
+
+    /// Replaces the axis labels (`"z y x"`); their count must equal the rank.
+    pub fn with_axes(mut self, axes: &str) -> Result<Array, ArrayError> {
+        let axes = axes.split_whitespace().collect::<Vec<_>>().join(" ");
+        check_axes(&self.shape, &axes)?;
+        self.axes = axes;
+        Ok(self)
+    }
+
+    /// Same elements, new shape of equal size; no copy.
+    pub fn reshape(&self, shape: impl Into<Vec<usize>>) -> Result<Array, ArrayError> {
+        let shape = shape.into();
+        check_len(&shape, self.len())?;
+        Ok(Array { dtype: self.dtype, axes: default_axes(shape.len()), shape, data: self.data.clone() })
+    }
+
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Extent of each axis, slowest first.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Axis labels, space separated.
+    pub fn axes(&self) -> &str {
+        &self.axes
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The raw bytes, native endianness.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.data.bytes()
+    }
+
+    /// The elements as a typed slice; fails if `T` is not the array's type.
+    pub fn as_slice<T: Element>(&self) -> Result<&[T], ArrayError> {
+        cast_elements(self.dtype, self.as_bytes())
+    }
+
+    /// The elements as a vector, without copying when this is the only
+    /// reference to typed storage of `T`, copying otherwise.
+    pub fn into_vec<T: Element>(self) -> Result<Vec<T>, ArrayError> {
+        if T::DTYPE != self.dtype {
+            return Err(ArrayError::DTypeMismatch { expected: T::DTYPE, found: self.dtype });
+        }
+        match Arc::try_unwrap(self.data) {
+            Ok(storage) => match take_vec::<T>(storage) {
+                Ok(v) => Ok(v),
+                Err(storage) => Ok(cast_elements::<T>(self.dtype, storage.bytes())?.to_vec()),
+            },
+            Err(shared) => Ok(cast_elements::<T>(self.dtype, shared.bytes())?.to_vec()),
+        }
+    }
+
+    /// Every element converted to `f64`, whatever the element type.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.view().to_f64_vec()
+    }
+
+    /// A borrowed view of the whole array.
+    pub fn view(&self) -> ArrayView<'_> {
+        ArrayView { dtype: self.dtype, shape: &self.shape, axes: &self.axes, data: self.as_bytes() }
+    }
+
+    /// Whether both arrays share the same element memory.
+    pub fn shares_memory(&self, other: &Array) -> bool {
+        Arc::ptr_eq(&self.data, &other.data)
+    }
+}
+
+fn take_vec<T: Element>(storage: Storage) -> Result<Vec<T>, Storage> {
+    macro_rules! take {
+        ($t:ty) => {
+            <$t as IntoStorage>::take(storage).map(bytemuck::allocation::cast_vec::<$t, T>)
+        };
+    }
+    match T::DTYPE {
+        DType::U8 => take!(u8),
+        DType::U16 => take!(u16),
+        DType::U32 => take!(u32),
+        DType::I16 => take!(i16),
+        DType::I32 => take!(i32),
+        DType::F32 => take!(f32),
+        DType::F64 => take!(f64),
+    }
+}
+
+fn cast_elements<T: Element>(dtype: DType, bytes: &[u8]) -> Result<&[T], ArrayError> {
+    if T::DTYPE != dtype {
+        return Err(ArrayError::DTypeMismatch { expected: T::DTYPE, found: dtype });
+    }
+    bytemuck::try_cast_slice(bytes).map_err(|_| ArrayError::Misaligned { dtype })
+}
+
+/// A borrowed array: what a plugin receives for each input, pointing straight
+/// into host memory.
+#[derive(Debug, Clone, Copy)]
+pub struct ArrayView<'a> {
+    pub(crate) dtype: DType,
+    pub(crate) shape: &'a [usize],
+    pub(crate) axes: &'a str,
+    pub(crate) data: &'a [u8],
+}
+
+impl<'a> ArrayView<'a> {
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Extent of each axis, slowest first.
+    pub fn shape(&self) -> &'a [usize] {
+        self.shape
+    }
+
+    /// Axis labels, space separated.
+    pub fn axes(&self) -> &'a str {
+        self.axes
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether the view has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The raw bytes, native endianness.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The elements as a typed slice; fails if `T` is not the view's type.
+    pub fn as_slice<T: Element>(&self) -> Result<&'a [T], ArrayError> {
+        cast_elements(self.dtype, self.data)
+    }
+
+    /// Every element converted to `f64`.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        macro_rules! conv {
+            ($t:ty) => {
+                bytemuck::cast_slice::<u8, $t>(self.data).iter().map(|&v| v.to_f64()).collect()
+            };
+        }
+        match self.dtype {
+            DType::U8 => self.data.iter().map(|&v| v as f64).collect(),
+            DType::U16 => conv!(u16),
+            DType::U32 => conv!(u32),
+            DType::I16 => conv!(i16),
+            DType::I32 => conv!(i32),
+            DType::F32 => conv!(f32),
+            DType::F64 => conv!(f64),
+        }
+    }
+
+    /// Copies the elements into an owned [`Array`].
+    pub fn to_owned(&self) -> Array {
+        let a = Array::from_bytes(self.dtype, self.shape.to_vec(), self.data).expect("view is consistent");
+        Array { axes: self.axes.to_string(), ..a }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_vec_checks_length() {
+        let err = Array::from_vec(vec![2, 3], vec![0f32; 5]).unwrap_err();
+        assert_eq!(err.to_string(), "shape [2, 3] holds 6 elements, got 5");
+    }
+
+    #[test]
+    fn typed_access_checks_dtype() {
+        let a = Array::from_vec(vec![2], vec![1u16, 2]).unwrap();
+        assert_eq!(a.as_slice::<u16>().unwrap(), &[1, 2]);
+        assert_eq!(a.as_slice::<f32>().unwrap_err().to_string(), "expected elements of `f32`, found `u16`");
+    }
+
+    #[test]
+    fn into_vec_does_not_copy_unique_storage() {
+        let v = vec![1.0f64, 2.0, 3.0];
+        let ptr = v.as_ptr();
+        let a = Array::from_vec(vec![3], v).unwrap();
+        let back = a.into_vec::<f64>().unwrap();
+        assert_eq!(back.as_ptr(), ptr);
+    }
+
+    #[test]
+    fn clone_shares_memory() {
+        let a = Array::zeros::<u8>(vec![4, 4]);
+        let b = a.clone();
+        assert!(a.shares_memory(&b));
+        assert_eq!(a.as_bytes().as_ptr(), b.as_bytes().as_ptr());
+    }
+
+    #[test]
+    fn axes_must_match_rank() {
+        let a = Array::zeros::<u8>(vec![4, 4]);
+        assert_eq!(a.clone().with_axes("row  col").unwrap().axes(), "row col");
+        assert_eq!(
+            a.with_axes("z y x").unwrap_err().to_string(),
+            "axis labels `z y x` name 3 axes, the array has 2"
+        );
+    }
+
+    #[test]
+    fn view_round_trip() {
+        let a = Array::from_fn(vec![2, 2], |i| i as i32 - 1).with_axes("row col").unwrap();
+        let b = a.view().to_owned();
+        assert_eq!(b.as_slice::<i32>().unwrap(), &[-1, 0, 1, 2]);
+        assert_eq!(b.axes(), "row col");
+        assert_eq!(a.to_f64_vec(), vec![-1.0, 0.0, 1.0, 2.0]);
+    }
+}

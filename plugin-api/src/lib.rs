@@ -1,0 +1,81 @@
+//! # plexus-plugin-api
+//!
+//! The contract between the Plexus host and its analysis plugins, and the only
+//! crate a plugin depends on. A complete plugin:
+//!
+//! ```
+//! use plexus_plugin_api::{export_plugin, Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+//!
+//! /// Multiplies every pixel of the first array by `factor`.
+//! pub struct Scale { factor: f64 }
+//!
+//! impl Scale {
+//!     pub fn new(params: &Params) -> Result<Scale, PluginError> {
+//!         Ok(Scale { factor: params.f64_or("factor", 2.0)? })
+//!     }
+//! }
+//!
+//! impl Operator for Scale {
+//!     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+//!         let (name, image) = input.first()?;
+//!         let scaled: Vec<f64> = image.to_f64_vec().iter().map(|v| v * self.factor).collect();
+//!         let array = Array::from_vec(image.shape().to_vec(), scaled)?.with_axes(image.axes())?;
+//!         out.emit(Frame::like(input).with_array(name, array));
+//!         Ok(())
+//!     }
+//! }
+//!
+//! export_plugin! { "scale" => Scale::new }
+//! ```
+//!
+//! Build it as a `cdylib`, write a `plugin.toml` beside the artifact
+//! (`plexus plugins pack` fills in its sha256) and drop the folder into a
+//! plugins folder.
+//!
+//! ## Core concepts
+//!
+//! - [`Array`]: element type ([`DType`]), shape, axis labels, contiguous
+//!   row-major elements, shared by reference counting. [`ArrayView`] is the
+//!   borrowed form; inputs reach a plugin as views of host memory, never copied.
+//! - [`Frame`]: what travels on the bus — a dataset id, a [`ChunkKey`], named
+//!   arrays and a JSON metadata map. [`FrameView`] is the borrowed input form.
+//! - [`Operator`]: built from [`Params`], fed frames with `process`, told the
+//!   stream ended with `finish`, optionally `snapshot`/`restore` for hot reload.
+//!   It writes outputs, side results and events to an [`Emitter`].
+//!
+//! ## Lifecycle
+//!
+//! discover (the host finds `plugin.toml`) → verify (sha256, API major, ABI
+//! layout) → load (from a private copy; never unloaded) → configure (parameters
+//! validated against the manifest, then `new`) → process (once per frame, in
+//! order) → finish (end of stream) → reload (a new version is loaded beside
+//! the old; between two frames the host moves state with snapshot/restore).
+//!
+//! ## Failure
+//!
+//! Every call into the plugin is wrapped by [`export_plugin!`] so that a panic
+//! becomes [`PluginError::Panicked`] on the plugin side: a panic crossing
+//! `extern "C"` would abort the host.
+//!
+//! ## Testing a plugin
+//!
+//! [`compliance::check_operator`] drives an operator through the same ABI
+//! adapter the host calls and checks determinism and snapshot/restore.
+
+#![deny(missing_docs)]
+
+mod array;
+pub mod compliance;
+mod dtype;
+mod error;
+pub mod export;
+pub mod ffi;
+mod frame;
+mod operator;
+
+pub use array::{default_axes, Array, ArrayView};
+pub use dtype::{DType, Element};
+pub use error::{ArrayError, PluginError};
+pub use ffi::API_MAJOR;
+pub use frame::{ChunkKey, Frame, FrameView};
+pub use operator::{Emitter, Operator, Params};
