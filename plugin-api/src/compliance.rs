@@ -70,7 +70,7 @@ fn fingerprint(e: &Emitter) -> Vec<u8> {
         }
     }
     out.extend_from_slice(Value::Object(e.results().clone()).to_string().as_bytes());
-    out.extend_from_slice(format!("{:?}{}", e.events(), e.is_end_of_stream()).as_bytes());
+    out.extend_from_slice(format!("{:?}{}{}", e.events(), e.is_end_of_stream(), e.forwards_input()).as_bytes());
     out
 }
 

@@ -52,12 +52,13 @@ impl Emitter {
             results_json: results_json.into(),
             events_json: self.events.iter().map(|e| RString::from(e.to_string())).collect::<Vec<_>>().into(),
             end_of_stream: self.end_of_stream,
+            forward_input: self.forward_input,
         }
     }
 
     /// Decodes an operator's output on the host side, without copying arrays.
     pub fn from_ffi(out: FfiOutput) -> Result<Emitter, PluginError> {
-        let mut e = Emitter { end_of_stream: out.end_of_stream, ..Emitter::default() };
+        let mut e = Emitter { end_of_stream: out.end_of_stream, forward_input: out.forward_input, ..Emitter::default() };
         if !out.results_json.is_empty() {
             match serde_json::from_str(&out.results_json) {
                 Ok(Value::Object(m)) => e.results = m,

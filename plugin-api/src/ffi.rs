@@ -139,6 +139,9 @@ pub struct FfiOutput {
     pub events_json: RVec<RString>,
     /// A source operator says it has nothing more to emit.
     pub end_of_stream: bool,
+    /// Pass the input frame downstream unchanged (and uncopied), before
+    /// `frames`.
+    pub forward_input: bool,
 }
 
 /// An error value in place of a panic.

@@ -41,6 +41,7 @@ pub struct Emitter {
     pub(crate) results: Map<String, Value>,
     pub(crate) events: Vec<Value>,
     pub(crate) end_of_stream: bool,
+    pub(crate) forward_input: bool,
 }
 
 impl Emitter {
@@ -52,6 +53,18 @@ impl Emitter {
     /// Sends a frame downstream.
     pub fn emit(&mut self, frame: Frame) {
         self.frames.push(frame);
+    }
+
+    /// Passes the input frame downstream unchanged, without copying it,
+    /// ahead of any frame emitted with [`Emitter::emit`]. Reductions that sit
+    /// in the middle of a pipeline use this.
+    pub fn forward(&mut self) {
+        self.forward_input = true;
+    }
+
+    /// Whether the input frame is passed downstream.
+    pub fn forwards_input(&self) -> bool {
+        self.forward_input
     }
 
     /// Publishes a side output other stages can reference as
