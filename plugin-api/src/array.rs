@@ -186,7 +186,12 @@ impl Array {
     }
 
     /// Wraps memory owned by the other side of the plugin boundary.
-    pub(crate) fn from_foreign(dtype: DType, shape: Vec<usize>, axes: String, buf: FfiBuffer) -> Result<Array, ArrayError> {
+    pub(crate) fn from_foreign(
+        dtype: DType,
+        shape: Vec<usize>,
+        axes: String,
+        buf: FfiBuffer,
+    ) -> Result<Array, ArrayError> {
         check_len(&shape, buf.len_bytes() / dtype.size().max(1))?;
         if buf.len_bytes() % dtype.size() != 0 || (buf.as_bytes().as_ptr() as usize) % dtype.size() != 0 {
             return Err(ArrayError::Misaligned { dtype });
@@ -409,10 +414,7 @@ mod tests {
     fn axes_must_match_rank() {
         let a = Array::zeros::<u8>(vec![4, 4]);
         assert_eq!(a.clone().with_axes("row  col").unwrap().axes(), "row col");
-        assert_eq!(
-            a.with_axes("z y x").unwrap_err().to_string(),
-            "axis labels `z y x` name 3 axes, the array has 2"
-        );
+        assert_eq!(a.with_axes("z y x").unwrap_err().to_string(), "axis labels `z y x` name 3 axes, the array has 2");
     }
 
     #[test]

@@ -91,7 +91,8 @@ pub fn check_operator(new: NewOperator, name: &str, params: Value, frames: &[Fra
         for (i, f) in frames.iter().enumerate() {
             if restore_at == Some(i) {
                 if let Some(state) = h.snapshot().map_err(|e| format!("`{name}`: snapshot: {e}"))? {
-                    let mut fresh = Harness::new(new, name, params.clone()).map_err(|e| format!("`{name}`: new: {e}"))?;
+                    let mut fresh =
+                        Harness::new(new, name, params.clone()).map_err(|e| format!("`{name}`: new: {e}"))?;
                     fresh.restore(&state).map_err(|e| format!("`{name}`: restore: {e}"))?;
                     fresh.seq = h.seq;
                     h = fresh;

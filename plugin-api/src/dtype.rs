@@ -29,15 +29,7 @@ pub enum DType {
 
 impl DType {
     /// Every element type, in discriminant order.
-    pub const ALL: [DType; 7] = [
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::I16,
-        DType::I32,
-        DType::F32,
-        DType::F64,
-    ];
+    pub const ALL: [DType; 7] = [DType::U8, DType::U16, DType::U32, DType::I16, DType::I32, DType::F32, DType::F64];
 
     /// Size of one element in bytes.
     pub const fn size(self) -> usize {

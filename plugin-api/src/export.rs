@@ -46,7 +46,8 @@ fn to_ffi<T>(r: Result<T, PluginError>) -> RResult<T, FfiError> {
 impl Emitter {
     /// Encodes what was emitted for the trip back across the boundary.
     pub fn into_ffi(self) -> FfiOutput {
-        let results_json = if self.results.is_empty() { String::new() } else { Value::Object(self.results).to_string() };
+        let results_json =
+            if self.results.is_empty() { String::new() } else { Value::Object(self.results).to_string() };
         FfiOutput {
             frames: self.frames.into_iter().map(Frame::into_ffi).collect::<Vec<_>>().into(),
             results_json: results_json.into(),
@@ -58,7 +59,8 @@ impl Emitter {
 
     /// Decodes an operator's output on the host side, without copying arrays.
     pub fn from_ffi(out: FfiOutput) -> Result<Emitter, PluginError> {
-        let mut e = Emitter { end_of_stream: out.end_of_stream, forward_input: out.forward_input, ..Emitter::default() };
+        let mut e =
+            Emitter { end_of_stream: out.end_of_stream, forward_input: out.forward_input, ..Emitter::default() };
         if !out.results_json.is_empty() {
             match serde_json::from_str(&out.results_json) {
                 Ok(Value::Object(m)) => e.results = m,
@@ -66,7 +68,8 @@ impl Emitter {
             }
         }
         for ev in out.events_json.iter() {
-            let v = serde_json::from_str(ev).map_err(|err| PluginError::failed(format!("operator returned an invalid event: {err}")))?;
+            let v = serde_json::from_str(ev)
+                .map_err(|err| PluginError::failed(format!("operator returned an invalid event: {err}")))?;
             e.events.push(v);
         }
         for f in out.frames.into_vec() {
@@ -118,7 +121,12 @@ pub fn describe(operators: &[&str]) -> RString {
 }
 
 /// Body of the exported `new_operator` function.
-pub fn new_operator(new: NewOperator, name: RStr<'_>, params_json: RStr<'_>, threads: u32) -> RResult<FfiOperatorBox, FfiError> {
+pub fn new_operator(
+    new: NewOperator,
+    name: RStr<'_>,
+    params_json: RStr<'_>,
+    threads: u32,
+) -> RResult<FfiOperatorBox, FfiError> {
     to_ffi(guard(|| {
         let params = Params::from_json(params_json.as_str(), threads as usize)?;
         let op = new(name.as_str(), &params)?;
@@ -130,7 +138,7 @@ pub fn new_operator(new: NewOperator, name: RStr<'_>, params_json: RStr<'_>, thr
 #[doc(hidden)]
 pub mod __private {
     pub use abi_stable;
-    pub use abi_stable::library::{CheckTypeLayout, LibHeader, RootModuleResult, __call_root_module_loader};
+    pub use abi_stable::library::{__call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult};
     pub use abi_stable::prefix_type::PrefixTypeTrait;
     pub use abi_stable::std_types::{RResult, RStr, RString};
 }

@@ -191,7 +191,8 @@ pub struct PluginMod {
     pub describe: extern "C" fn() -> RString,
     /// Builds operator `name` from JSON parameters and a thread budget.
     #[sabi(last_prefix_field)]
-    pub new_operator: extern "C" fn(name: RStr<'_>, params_json: RStr<'_>, threads: u32) -> RResult<FfiOperatorBox, FfiError>,
+    pub new_operator:
+        extern "C" fn(name: RStr<'_>, params_json: RStr<'_>, threads: u32) -> RResult<FfiOperatorBox, FfiError>,
 }
 
 impl RootModule for PluginModRef {

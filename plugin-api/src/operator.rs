@@ -186,10 +186,9 @@ impl Params {
 
     /// A list of numbers.
     pub fn f64_list(&self, name: &str) -> Result<Vec<f64>, PluginError> {
-        let list = self.required(name)?.as_array().ok_or_else(|| PluginError::param(name, "expected a list of numbers"))?;
-        list.iter()
-            .map(|v| v.as_f64().ok_or_else(|| PluginError::param(name, "expected a list of numbers")))
-            .collect()
+        let list =
+            self.required(name)?.as_array().ok_or_else(|| PluginError::param(name, "expected a list of numbers"))?;
+        list.iter().map(|v| v.as_f64().ok_or_else(|| PluginError::param(name, "expected a list of numbers"))).collect()
     }
 
     /// A non-negative integer, or `default` when unset.
