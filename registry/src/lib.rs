@@ -1,1 +1,27 @@
-//! placeholder
+//! # plexus-registry
+//!
+//! Finds, verifies, loads and watches Plexus plugins.
+//!
+//! - [`manifest`]: `plugin.toml` parsing and the parameter schema.
+//! - [`Registry`]: the search path, verification (API major, sha256, ABI
+//!   layout), side-by-side versions for hot reload, and rejects with reasons.
+//! - [`native`]: loading a `cdylib` from a private copy through the checked ABI.
+//! - [`watch()`]: debounced folder watching that rescans on change.
+//! - [`OperatorInstance`]: calls into a live operator.
+
+#![deny(missing_docs)]
+
+mod error;
+mod instance;
+pub mod manifest;
+pub mod native;
+mod pack;
+mod registry;
+mod watch;
+
+pub use error::{ManifestError, RegistryError, RejectReason};
+pub use instance::OperatorInstance;
+pub use manifest::{validate_params, Kind, Manifest, OperatorSpec, ParamProblem, ParamSpec, ParamType, Pattern};
+pub use pack::pack;
+pub use registry::{sha256_file, LoadedPlugin, Registry, RegistryEvent, Rejected};
+pub use watch::{watch, Watcher};

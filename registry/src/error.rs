@@ -1,0 +1,167 @@
+//! Why a plugin was refused. Each variant carries the data a user needs to
+//! act on it; messages are lowercase and name things in backticks.
+
+use std::path::PathBuf;
+
+/// A broken `plugin.toml`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{}`{}: {message}", path.display(), location(*line, key))]
+pub struct ManifestError {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// 1-based line of the offending key, where known.
+    pub line: Option<usize>,
+    /// Dotted path of the offending key (`operator.fbp.params.filter`), where known.
+    pub key: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+fn location(line: Option<usize>, key: &Option<String>) -> String {
+    match (line, key) {
+        (Some(l), Some(k)) => format!(", line {l}, key `{k}`"),
+        (Some(l), None) => format!(", line {l}"),
+        (None, Some(k)) => format!(", key `{k}`"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Why an artifact was not loaded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RejectReason {
+    /// The manifest could not be read or is invalid.
+    #[error("bad manifest: {0}")]
+    BadManifest(ManifestError),
+    /// The artifact named by the manifest is not there.
+    #[error("artifact `{}` is missing", .0.display())]
+    MissingArtifact(PathBuf),
+    /// The artifact's bytes are not the ones the manifest vouches for.
+    #[error("sha256 mismatch: the manifest says {expected}, the artifact `{}` hashes to {found}", artifact.display())]
+    ShaMismatch {
+        /// The artifact file.
+        artifact: PathBuf,
+        /// From the manifest.
+        expected: String,
+        /// Computed from the file.
+        found: String,
+    },
+    /// Built against another API major.
+    #[error(
+        "plugin `{plugin}` was built for plugin API {built_for}, this host serves API {host_serves}; rebuild it against plexus-plugin-api {host_serves}.x"
+    )]
+    ApiMismatch {
+        /// Plugin name.
+        plugin: String,
+        /// What it was built for.
+        built_for: String,
+        /// What this host serves.
+        host_serves: String,
+    },
+    /// Same API major, different layout of the contract's types.
+    #[error(
+        "plugin `{plugin}` was built against a plexus-plugin-api whose ABI layout differs from this host's (API {host_serves}); rebuild it against the same plexus-plugin-api release (run with RUST_LOG=plexus_registry=debug for the full layout report)"
+    )]
+    LayoutMismatch {
+        /// Plugin name.
+        plugin: String,
+        /// What this host serves.
+        host_serves: String,
+    },
+    /// The dynamic loader refused the file (truncated, wrong architecture, not a library).
+    #[error("cannot load `{}`: {message}", path.display())]
+    LoadFailed {
+        /// The artifact.
+        path: PathBuf,
+        /// The loader's reason.
+        message: String,
+    },
+    /// The manifest lists an operator the artifact does not export.
+    #[error("the manifest lists operator `{operator}`, which the artifact does not export (it exports {exported})")]
+    OperatorMissing {
+        /// The missing operator.
+        operator: String,
+        /// The artifact's operators, formatted.
+        exported: String,
+    },
+    /// Another folder earlier in the search path already provides this name.
+    #[error("duplicate plugin `{name}`: `{}` is used", first.display())]
+    Duplicate {
+        /// Plugin name.
+        name: String,
+        /// The manifest that won.
+        first: PathBuf,
+    },
+    /// The artifact kind cannot be loaded by this host.
+    #[error("plugins of kind `{0}` are not supported by this host")]
+    UnsupportedKind(String),
+    /// The new version failed its first call; the previous one stays.
+    #[error("version {version} failed its first call: {message}")]
+    FirstCallFailed {
+        /// The version that failed.
+        version: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl RejectReason {
+    /// A short machine-readable name for the reason, used in events.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RejectReason::BadManifest(_) => "bad_manifest",
+            RejectReason::MissingArtifact(_) => "missing_artifact",
+            RejectReason::ShaMismatch { .. } => "sha256_mismatch",
+            RejectReason::ApiMismatch { .. } => "api_mismatch",
+            RejectReason::LayoutMismatch { .. } => "layout_mismatch",
+            RejectReason::LoadFailed { .. } => "load_failed",
+            RejectReason::OperatorMissing { .. } => "operator_missing",
+            RejectReason::Duplicate { .. } => "duplicate",
+            RejectReason::UnsupportedKind(_) => "unsupported_kind",
+            RejectReason::FirstCallFailed { .. } => "first_call_failed",
+        }
+    }
+}
+
+/// Errors from asking the registry for something.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RegistryError {
+    /// No plugin of that name is loaded.
+    #[error("no plugin `{name}` is loaded{}", hint(available))]
+    UnknownPlugin {
+        /// The name asked for.
+        name: String,
+        /// Loaded plugin names.
+        available: Vec<String>,
+    },
+    /// The plugin does not offer that operator.
+    #[error("plugin `{plugin}` has no operator `{operator}`{}", hint(available))]
+    UnknownOperator {
+        /// Plugin name.
+        plugin: String,
+        /// The operator asked for.
+        operator: String,
+        /// Its operators.
+        available: Vec<String>,
+    },
+    /// The plugin refused to build the operator.
+    #[error("plugin `{plugin}` could not build operator `{operator}`: {source}")]
+    Construct {
+        /// Plugin name.
+        plugin: String,
+        /// Operator name.
+        operator: String,
+        /// What the plugin said.
+        source: plexus_plugin_api::PluginError,
+    },
+    /// A filesystem problem.
+    #[error("{0}")]
+    Io(String),
+}
+
+fn hint(available: &[String]) -> String {
+    if available.is_empty() {
+        String::new()
+    } else {
+        format!(" (available: {})", available.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
+    }
+}

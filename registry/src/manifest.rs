@@ -1,0 +1,477 @@
+//! `plugin.toml`: parsing, validation, and the parameter schema it declares.
+//!
+//! Parsing is two-phase, as in Vector: serde into a loose spec with
+//! `deny_unknown_fields` (a typo is an error with its line), then a check of
+//! meaning (names, semver, parameter schemas) that names the key. The format
+//! is documented in `docs/MANIFEST.md`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::ManifestError;
+
+/// What a plugin is compiled to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A native `cdylib` loaded through the checked ABI.
+    Native,
+    /// A WebAssembly module run in the sandbox.
+    Wasm,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Native => "native",
+            Kind::Wasm => "wasm",
+        })
+    }
+}
+
+/// What the frames an operator consumes hold (see `docs/MANIFEST.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pattern {
+    /// Takes no input; emits a stream.
+    Source,
+    /// Any frame.
+    Frame,
+    /// Chunks of a volume along `z`, slice by slice.
+    Slice,
+    /// Chunks of a volume along `z`, needing neighbours (`halo`).
+    Volume,
+    /// Chunks of a projection stack along `angle`.
+    Projection,
+    /// Chunks of a projection stack along `row` (sinograms).
+    Sinogram,
+}
+
+impl Pattern {
+    /// The lowercase name used in manifests and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pattern::Source => "source",
+            Pattern::Frame => "frame",
+            Pattern::Slice => "slice",
+            Pattern::Volume => "volume",
+            Pattern::Projection => "projection",
+            Pattern::Sinogram => "sinogram",
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The type of an operator parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    /// A signed integer.
+    Int,
+    /// A number.
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// A string, optionally restricted by `one_of`.
+    String,
+    /// A list of integers.
+    IntList,
+    /// A list of numbers.
+    FloatList,
+}
+
+impl ParamType {
+    /// How the type is named to users.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ParamType::Int => "an integer",
+            ParamType::Float => "a number",
+            ParamType::Bool => "true or false",
+            ParamType::String => "a string",
+            ParamType::IntList => "a list of integers",
+            ParamType::FloatList => "a list of numbers",
+        }
+    }
+}
+
+/// One declared parameter.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// Its type.
+    #[serde(rename = "type")]
+    pub ty: ParamType,
+    /// Default value; without one the parameter is required.
+    #[serde(default, deserialize_with = "toml_to_json")]
+    pub default: Option<Value>,
+    /// Smallest allowed value (numbers and list elements).
+    pub min: Option<f64>,
+    /// Largest allowed value (numbers and list elements).
+    pub max: Option<f64>,
+    /// Allowed strings.
+    pub one_of: Option<Vec<String>>,
+    /// One line for `plexus plugins list` and error hints.
+    pub doc: Option<String>,
+}
+
+fn toml_to_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    serde_json::to_value(v).map(Some).map_err(serde::de::Error::custom)
+}
+
+/// One operator a plugin offers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorSpec {
+    /// Name used in pipelines as `plugin.name`.
+    pub name: String,
+    /// One line.
+    #[serde(default)]
+    pub summary: String,
+    /// What its input frames hold.
+    pub pattern: Pattern,
+    /// Neighbour slices needed on each side.
+    #[serde(default)]
+    pub halo: u32,
+    /// Working memory as a multiple of the input chunk.
+    #[serde(default = "one")]
+    pub memory: f64,
+    /// Stateless per frame: the host may run several instances at once.
+    #[serde(default)]
+    pub parallel: bool,
+    /// Declared parameters.
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamSpec>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The `[plugin]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginSection {
+    /// Plugin name.
+    pub name: String,
+    /// Semver of the plugin.
+    pub version: semver::Version,
+    /// Plugin API major it was built against.
+    pub api: String,
+    /// Native or wasm.
+    pub kind: Kind,
+    /// File name of the artifact, beside the manifest.
+    pub artifact: String,
+    /// Hex sha256 of the artifact.
+    #[serde(default)]
+    pub sha256: String,
+    /// One line.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A parsed and checked `plugin.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The `[plugin]` table.
+    pub plugin: PluginSection,
+    /// The `[[operator]]` tables.
+    #[serde(rename = "operator", default)]
+    pub operators: Vec<OperatorSpec>,
+    /// Where it was read from.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+impl Manifest {
+    /// Reads and checks the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+            path: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Manifest::parse(path, &text)
+    }
+
+    /// Parses and checks manifest text; `path` is used in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
+        let mut m: Manifest = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of_offset(text, s.start));
+            ManifestError { path: path.to_path_buf(), line, key: None, message: first_line(e.message()) }
+        })?;
+        m.path = path.to_path_buf();
+        m.check(text)?;
+        Ok(m)
+    }
+
+    /// The artifact's full path.
+    pub fn artifact_path(&self) -> PathBuf {
+        self.path.parent().unwrap_or(Path::new(".")).join(&self.plugin.artifact)
+    }
+
+    /// The operator called `name`.
+    pub fn operator(&self, name: &str) -> Option<&OperatorSpec> {
+        self.operators.iter().find(|o| o.name == name)
+    }
+
+    /// The plugin API major as a number.
+    pub fn api_major(&self) -> u32 {
+        self.plugin.api.trim().parse().unwrap_or(0)
+    }
+
+    fn check(&self, text: &str) -> Result<(), ManifestError> {
+        let err = |key: &str, needle: &str, message: String| ManifestError {
+            path: self.path.clone(),
+            line: find_line(text, needle),
+            key: Some(key.to_string()),
+            message,
+        };
+        let p = &self.plugin;
+        if !valid_name(&p.name) {
+            return Err(err("plugin.name", "name", format!("`{}` is not a valid name: use a-z, 0-9, `_` and `-`, starting with a letter", p.name)));
+        }
+        if p.api.trim().parse::<u32>().is_err() {
+            return Err(err("plugin.api", "api", format!("expected an API major such as \"1\", got `{}`", p.api)));
+        }
+        if p.artifact.contains('/') || p.artifact.contains('\\') || p.artifact.is_empty() {
+            return Err(err("plugin.artifact", "artifact", format!("expected a file name beside the manifest, got `{}`", p.artifact)));
+        }
+        if !p.sha256.is_empty() && (p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(err("plugin.sha256", "sha256", "expected 64 hexadecimal digits".to_string()));
+        }
+        if self.operators.is_empty() {
+            return Err(err("operator", "[plugin]", "the plugin declares no `[[operator]]`".to_string()));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for op in &self.operators {
+            let needle = format!("\"{}\"", op.name);
+            if !valid_name(&op.name) {
+                return Err(err("operator.name", &needle, format!("`{}` is not a valid operator name", op.name)));
+            }
+            if !seen.insert(op.name.as_str()) {
+                return Err(err("operator.name", &needle, format!("operator `{}` is declared twice", op.name)));
+            }
+            if !(op.memory.is_finite() && op.memory > 0.0) {
+                return Err(err(&format!("operator.{}.memory", op.name), "memory", format!("expected a positive factor, got {}", op.memory)));
+            }
+            for (name, spec) in &op.params {
+                let key = format!("operator.{}.params.{name}", op.name);
+                if let Some(d) = &spec.default {
+                    check_value(spec, d).map_err(|m| err(&key, name, format!("default: {m}")))?;
+                }
+                if spec.one_of.is_some() && spec.ty != ParamType::String {
+                    return Err(err(&key, name, "`one_of` applies to strings only".to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.trim_start().starts_with(needle) || l.contains(needle)).map(|i| i + 1)
+}
+
+/// Checks one value against its spec; the message says what was expected.
+pub fn check_value(spec: &ParamSpec, v: &Value) -> Result<(), String> {
+    let range = |x: f64| -> Result<(), String> {
+        if let Some(min) = spec.min {
+            if x < min {
+                return Err(format!("expected at least {min}, got {x}"));
+            }
+        }
+        if let Some(max) = spec.max {
+            if x > max {
+                return Err(format!("expected at most {max}, got {x}"));
+            }
+        }
+        Ok(())
+    };
+    let wrong = || format!("expected {}, got `{v}`", spec.ty.describe());
+    match spec.ty {
+        ParamType::Int => range(v.as_i64().ok_or_else(wrong)? as f64),
+        ParamType::Float => range(v.as_f64().ok_or_else(wrong)?),
+        ParamType::Bool => v.as_bool().map(|_| ()).ok_or_else(wrong),
+        ParamType::String => {
+            let s = v.as_str().ok_or_else(wrong)?;
+            match &spec.one_of {
+                Some(choices) if !choices.iter().any(|c| c == s) => {
+                    Err(format!("expected one of {}, got `{s}`", choices.join(", ")))
+                }
+                _ => Ok(()),
+            }
+        }
+        ParamType::IntList | ParamType::FloatList => {
+            let items = v.as_array().ok_or_else(wrong)?;
+            for item in items {
+                let x = if spec.ty == ParamType::IntList { item.as_i64().map(|i| i as f64) } else { item.as_f64() };
+                range(x.ok_or_else(wrong)?)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One problem with the parameters a pipeline gives an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamProblem {
+    /// The parameter.
+    pub param: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Checks `given` against the operator's schema, collecting every problem,
+/// and returns the full parameter object with defaults filled in.
+///
+/// Values for which `is_deferred` returns true (references to another
+/// stage's results) are accepted as they are, to be checked when resolved.
+pub fn validate_params(
+    op: &OperatorSpec,
+    given: &Map<String, Value>,
+    is_deferred: impl Fn(&Value) -> bool,
+) -> Result<Map<String, Value>, Vec<ParamProblem>> {
+    let mut problems = Vec::new();
+    let mut out = Map::new();
+    for (name, v) in given {
+        match op.params.get(name) {
+            None => problems.push(ParamProblem {
+                param: name.clone(),
+                message: unknown_param_message(name, op.params.keys()),
+            }),
+            Some(spec) if !is_deferred(v) => {
+                if let Err(m) = check_value(spec, v) {
+                    problems.push(ParamProblem { param: name.clone(), message: m });
+                }
+            }
+            Some(_) => {}
+        }
+        out.insert(name.clone(), v.clone());
+    }
+    for (name, spec) in &op.params {
+        if out.contains_key(name) {
+            continue;
+        }
+        match &spec.default {
+            Some(d) => {
+                out.insert(name.clone(), d.clone());
+            }
+            None => problems.push(ParamProblem {
+                param: name.clone(),
+                message: format!("is required ({})", spec.ty.describe()),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn unknown_param_message<'a>(_name: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<String> = known.map(|k| format!("`{k}`")).collect();
+    if known.is_empty() {
+        "is not a parameter of this operator (it takes none)".to_string()
+    } else {
+        format!("is not a parameter of this operator (it takes {})", known.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[plugin]
+name = "trend"
+version = "0.1.0"
+api = "1"
+kind = "native"
+artifact = "libplexus_trend.so"
+sha256 = ""
+
+[[operator]]
+name = "running_stats"
+pattern = "frame"
+params = { ddof = { type = "int", default = 0, min = 0, max = 1 }, mode = { type = "string", default = "a", one_of = ["a", "b"] } }
+"#;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(Path::new("p/plugin.toml"), text)
+    }
+
+    #[test]
+    fn parses_a_good_manifest() {
+        let m = parse(GOOD).unwrap();
+        assert_eq!(m.plugin.name, "trend");
+        assert_eq!(m.operators[0].memory, 1.0);
+        assert_eq!(m.artifact_path(), Path::new("p/libplexus_trend.so"));
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let text = GOOD.replace("kind = \"native\"", "kind = \"native\"\nkidn = 3");
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.line, Some(7));
+        assert!(e.to_string().starts_with("`p/plugin.toml`, line 7: unknown field `kidn`"), "{e}");
+    }
+
+    #[test]
+    fn bad_default_names_key() {
+        let text = GOOD.replace("default = 0, min = 0", "default = 5, min = 0");
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.to_string(), "`p/plugin.toml`, line 13, key `operator.running_stats.params.ddof`: default: expected at most 1, got 5");
+    }
+
+    #[test]
+    fn bad_semver() {
+        let e = parse(&GOOD.replace("0.1.0", "one")).unwrap_err();
+        assert_eq!(e.line, Some(4));
+    }
+
+    #[test]
+    fn params_collect_every_problem_and_fill_defaults() {
+        let m = parse(GOOD).unwrap();
+        let op = &m.operators[0];
+        let given: Map<String, Value> = serde_json::from_str(r#"{"ddof": 2, "mod": "x"}"#).unwrap();
+        let problems = validate_params(op, &given, |_| false).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                ParamProblem { param: "ddof".into(), message: "expected at most 1, got 2".into() },
+                ParamProblem { param: "mod".into(), message: "is not a parameter of this operator (it takes `ddof`, `mode`)".into() },
+            ]
+        );
+        let ok = validate_params(op, &Map::new(), |_| false).unwrap();
+        assert_eq!(ok["mode"], "a");
+        let e = validate_params(op, &serde_json::from_str(r#"{"mode": "c"}"#).unwrap(), |_| false).unwrap_err();
+        assert_eq!(e[0].message, "expected one of a, b, got `c`");
+    }
+}

@@ -1,0 +1,97 @@
+//! Loading native plugins through the checked ABI.
+//!
+//! Every artifact is loaded from a private copy: overwriting a file that is
+//! mapped crashes the process, and plugin folders are exactly where new
+//! versions get written. Libraries are never unloaded (a frame may still be
+//! running on an old version, and Rust code cannot be safely unloaded anyway);
+//! the registry counts how many versions stay mapped.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use abi_stable::library::{lib_header_from_raw_library, LibraryError, RawLibrary};
+use plexus_plugin_api::ffi::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL};
+
+use crate::error::RejectReason;
+use crate::manifest::Manifest;
+
+/// A native plugin, mapped and checked.
+#[derive(Clone, Copy)]
+pub struct NativeModule {
+    pub(crate) module: PluginModRef,
+}
+
+static COPIES: AtomicU64 = AtomicU64::new(0);
+
+/// Copies the artifact to `private_dir`, maps it, checks its ABI and returns
+/// its root module. `artifact` must already have passed the sha256 check.
+pub fn load(manifest: &Manifest, artifact: &Path, private_dir: &Path) -> Result<NativeModule, RejectReason> {
+    let load_failed = |message: String| RejectReason::LoadFailed { path: artifact.to_path_buf(), message };
+    std::fs::create_dir_all(private_dir).map_err(|e| load_failed(format!("cannot create `{}`: {e}", private_dir.display())))?;
+    let copy = private_copy_path(private_dir, manifest);
+    std::fs::copy(artifact, &copy).map_err(|e| load_failed(format!("cannot copy to `{}`: {e}", copy.display())))?;
+
+    let raw = RawLibrary::load_at(&copy);
+    // The mapping survives the unlink; removing the copy now means nothing is
+    // left behind however the process ends.
+    let _ = std::fs::remove_file(&copy);
+    let raw = raw.map_err(|e| load_failed(loader_message(&e)))?;
+
+    // SAFETY: looking up a symbol by name; we only check that it exists.
+    let has_root = unsafe { raw.get::<u8>(ROOT_MODULE_SYMBOL.as_bytes()) }.is_ok();
+    if !has_root {
+        return Err(load_failed("not a plexus plugin: it exports no plugin root module".to_string()));
+    }
+    // SAFETY: the symbol exists and was exported by `export_plugin!` (or by
+    // abi_stable itself); `lib_header_from_raw_library` checks the abi_stable
+    // header before trusting anything else, and the library is leaked below
+    // so the 'static header never dangles.
+    let header = unsafe { lib_header_from_raw_library(&raw) }.map_err(|e| map_library_error(manifest, e))?;
+    let module = header.init_root_module::<PluginModRef>().map_err(|e| map_library_error(manifest, e))?;
+    std::mem::forget(raw);
+    Ok(NativeModule { module })
+}
+
+fn private_copy_path(dir: &Path, m: &Manifest) -> PathBuf {
+    let n = COPIES.fetch_add(1, Ordering::Relaxed);
+    let sha = m.plugin.sha256.get(..12).unwrap_or("nosha");
+    dir.join(format!("{}-{}-{}-{}-{n}.so", m.plugin.name, m.plugin.version, sha, std::process::id()))
+}
+
+fn loader_message(e: &LibraryError) -> String {
+    match e {
+        LibraryError::OpenError { err, .. } => err.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn map_library_error(m: &Manifest, e: LibraryError) -> RejectReason {
+    match e {
+        LibraryError::IncompatibleVersionNumber { actual_version, .. } => RejectReason::ApiMismatch {
+            plugin: m.plugin.name.clone(),
+            built_for: actual_version.major.to_string(),
+            host_serves: API_MAJOR.to_string(),
+        },
+        LibraryError::AbiInstability(report) => {
+            tracing::debug!(plugin = %m.plugin.name, "ABI layout report:\n{report}");
+            RejectReason::LayoutMismatch { plugin: m.plugin.name.clone(), host_serves: API_MAJOR.to_string() }
+        }
+        other => RejectReason::LoadFailed { path: m.artifact_path(), message: first_line(&other.to_string()) },
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
+}
+
+impl NativeModule {
+    /// The operators the artifact exports, from its `describe` call.
+    pub fn exported_operators(&self) -> Vec<String> {
+        let json = (self.module.describe())();
+        serde_json::from_str::<serde_json::Value>(&json)
+            .ok()
+            .and_then(|v| v.get("operators").cloned())
+            .and_then(|ops| serde_json::from_value(ops).ok())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,467 @@
+//! The set of loaded plugins: discovery over the search path, verification,
+//! side-by-side versions for hot reload, and the list of rejects.
+//!
+//! A scan walks the plugin folders in order (the first valid plugin of a name
+//! wins), verifies each artifact (API major, sha256, ABI layout) and loads
+//! what is new or changed beside what is already loaded. Routing switches
+//! when a pipeline stage sees [`Registry::generation`] change between two
+//! frames and asks for [`Registry::current`]; the old version stays mapped so
+//! frames in flight finish on it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use plexus_plugin_api::API_MAJOR;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::{RegistryError, RejectReason};
+use crate::instance::OperatorInstance;
+use crate::manifest::{Kind, Manifest, OperatorSpec};
+use crate::native::{self, NativeModule};
+
+/// One loaded version of a plugin. Never unloaded.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// sha256 of the artifact that was loaded.
+    pub sha256: String,
+    /// When it was loaded.
+    pub loaded_at: SystemTime,
+    pub(crate) native: NativeModule,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.manifest.plugin.name, self.manifest.plugin.version)
+    }
+}
+
+impl LoadedPlugin {
+    /// Plugin name.
+    pub fn name(&self) -> &str {
+        &self.manifest.plugin.name
+    }
+
+    /// Plugin version.
+    pub fn version(&self) -> &semver::Version {
+        &self.manifest.plugin.version
+    }
+
+    /// The folder the plugin was found in.
+    pub fn folder(&self) -> &Path {
+        self.manifest.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The declared operator `name`.
+    pub fn operator(&self, name: &str) -> Result<&OperatorSpec, RegistryError> {
+        self.manifest.operator(name).ok_or_else(|| RegistryError::UnknownOperator {
+            plugin: self.name().to_string(),
+            operator: name.to_string(),
+            available: self.manifest.operators.iter().map(|o| o.name.clone()).collect(),
+        })
+    }
+
+    /// Builds an instance of `operator` from validated parameters.
+    pub fn instantiate(
+        self: &Arc<Self>,
+        operator: &str,
+        params: &Map<String, Value>,
+        threads: usize,
+    ) -> Result<OperatorInstance, RegistryError> {
+        self.operator(operator)?;
+        OperatorInstance::new(self.clone(), operator, params, threads)
+    }
+}
+
+/// An artifact that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// The manifest that describes it.
+    pub manifest: PathBuf,
+    /// The plugin name, when the manifest could be read.
+    pub name: Option<String>,
+    /// Why.
+    pub reason: RejectReason,
+}
+
+/// What happened to a plugin, for the event log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegistryEvent {
+    /// A plugin was loaded for the first time.
+    Loaded {
+        /// Name.
+        name: String,
+        /// Version.
+        version: String,
+        /// Artifact sha256.
+        sha256: String,
+        /// Its folder.
+        folder: PathBuf,
+    },
+    /// A new version replaced the current one.
+    Reloaded {
+        /// Name.
+        name: String,
+        /// Previous version.
+        from: String,
+        /// New version.
+        to: String,
+        /// New artifact sha256.
+        sha256: String,
+    },
+    /// A new version could not replace the current one, which stays.
+    ReloadFailed {
+        /// Name.
+        name: String,
+        /// The version that failed.
+        version: String,
+        /// Why.
+        reason: RejectReason,
+    },
+    /// An artifact was refused.
+    Rejected {
+        /// Its manifest.
+        manifest: PathBuf,
+        /// Why.
+        reason: RejectReason,
+    },
+    /// A plugin's folder disappeared; running instances finish on it.
+    Removed {
+        /// Name.
+        name: String,
+    },
+}
+
+type Listener = Box<dyn Fn(&RegistryEvent) + Send + Sync>;
+
+struct Slot {
+    current: Arc<LoadedPlugin>,
+    history: Vec<Arc<LoadedPlugin>>,
+}
+
+#[derive(Default)]
+struct State {
+    plugins: BTreeMap<String, Slot>,
+    rejected: Vec<Rejected>,
+    first_call_failures: Vec<Rejected>,
+    failed_shas: HashSet<String>,
+    mapped: usize,
+    reported: HashMap<PathBuf, String>,
+}
+
+/// The plugin registry.
+pub struct Registry {
+    roots: Vec<PathBuf>,
+    private_dir: PathBuf,
+    state: RwLock<State>,
+    generation: AtomicU64,
+    listeners: RwLock<Vec<Listener>>,
+    scan_lock: Mutex<()>,
+}
+
+impl Registry {
+    /// A registry over the plugin folders `roots` (in priority order), loading
+    /// private copies of artifacts into `private_dir`. Nothing is scanned yet.
+    pub fn new(roots: Vec<PathBuf>, private_dir: PathBuf) -> Registry {
+        Registry {
+            roots,
+            private_dir,
+            state: RwLock::default(),
+            generation: AtomicU64::new(0),
+            listeners: RwLock::default(),
+            scan_lock: Mutex::new(()),
+        }
+    }
+
+    /// The plugin folders, in priority order.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Calls `f` for every event from now on.
+    pub fn subscribe(&self, f: impl Fn(&RegistryEvent) + Send + Sync + 'static) {
+        self.listeners.write().unwrap_or_else(|e| e.into_inner()).push(Box::new(f));
+    }
+
+    fn emit(&self, event: RegistryEvent) {
+        for l in self.listeners.read().unwrap_or_else(|e| e.into_inner()).iter() {
+            l(&event);
+        }
+    }
+
+    fn state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Bumped whenever the set of current versions changes; cheap to poll
+    /// between frames.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The current version of plugin `name`.
+    pub fn current(&self, name: &str) -> Result<Arc<LoadedPlugin>, RegistryError> {
+        let state = self.state();
+        state.plugins.get(name).map(|s| s.current.clone()).ok_or_else(|| RegistryError::UnknownPlugin {
+            name: name.to_string(),
+            available: state.plugins.keys().cloned().collect(),
+        })
+    }
+
+    /// The current version of every plugin, by name.
+    pub fn plugins(&self) -> Vec<Arc<LoadedPlugin>> {
+        self.state().plugins.values().map(|s| s.current.clone()).collect()
+    }
+
+    /// Versions of `name` loaded before the current one, oldest first.
+    pub fn history(&self, name: &str) -> Vec<Arc<LoadedPlugin>> {
+        self.state().plugins.get(name).map(|s| s.history.clone()).unwrap_or_default()
+    }
+
+    /// Artifacts refused by the last scan, and versions that failed their
+    /// first call.
+    pub fn rejected(&self) -> Vec<Rejected> {
+        let s = self.state();
+        s.rejected.iter().chain(s.first_call_failures.iter()).cloned().collect()
+    }
+
+    /// How many plugin libraries are mapped into this process (they are never
+    /// unloaded).
+    pub fn mapped_versions(&self) -> usize {
+        self.state().mapped
+    }
+
+    /// Walks the plugin folders and loads what is new or changed.
+    pub fn scan(&self) {
+        let _guard = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rejected = Vec::new();
+        let mut winners: HashMap<String, PathBuf> = HashMap::new();
+        let mut candidates = Vec::new();
+        for manifest_path in self.roots.iter().flat_map(|r| manifests_in(r)) {
+            match Manifest::load(&manifest_path) {
+                Err(e) => rejected.push(Rejected { manifest: manifest_path, name: None, reason: RejectReason::BadManifest(e) }),
+                Ok(m) => match winners.get(&m.plugin.name) {
+                    Some(first) => rejected.push(Rejected {
+                        manifest: manifest_path,
+                        name: Some(m.plugin.name.clone()),
+                        reason: RejectReason::Duplicate { name: m.plugin.name.clone(), first: first.clone() },
+                    }),
+                    None => {
+                        winners.insert(m.plugin.name.clone(), manifest_path);
+                        candidates.push(m);
+                    }
+                },
+            }
+        }
+        for m in candidates {
+            if let Err(reason) = self.consider(&m) {
+                rejected.push(Rejected { manifest: m.path.clone(), name: Some(m.plugin.name.clone()), reason });
+            }
+        }
+        self.drop_vanished();
+        self.report_rejects(rejected);
+    }
+
+    /// Verifies and, if new or changed, loads one plugin.
+    fn consider(&self, m: &Manifest) -> Result<(), RejectReason> {
+        let name = &m.plugin.name;
+        let current = self.state().plugins.get(name).map(|s| s.current.clone());
+        if m.plugin.kind != Kind::Native {
+            return Err(RejectReason::UnsupportedKind(m.plugin.kind.to_string()));
+        }
+        if m.api_major() != API_MAJOR {
+            return Err(RejectReason::ApiMismatch {
+                plugin: name.clone(),
+                built_for: m.plugin.api.clone(),
+                host_serves: API_MAJOR.to_string(),
+            });
+        }
+        let artifact = m.artifact_path();
+        let found = sha256_file(&artifact).map_err(|_| RejectReason::MissingArtifact(artifact.clone()))?;
+        if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
+            // Often a file still being written: quiet, retried on the next event.
+            tracing::debug!(plugin = %name, "sha256 mismatch, not loading yet");
+            return Err(RejectReason::ShaMismatch { artifact, expected: m.plugin.sha256.clone(), found });
+        }
+        if current.as_ref().is_some_and(|c| c.sha256 == found) {
+            return Ok(());
+        }
+        if self.state().failed_shas.contains(&found) {
+            return Err(RejectReason::FirstCallFailed {
+                version: m.plugin.version.to_string(),
+                message: "this artifact failed before; replace it to retry".to_string(),
+            });
+        }
+        let loaded = self.load(m, &artifact, found);
+        let loaded = match (loaded, &current) {
+            (Ok(p), _) => p,
+            (Err(reason), Some(_)) => {
+                self.emit(RegistryEvent::ReloadFailed {
+                    name: name.clone(),
+                    version: m.plugin.version.to_string(),
+                    reason: reason.clone(),
+                });
+                return Err(reason);
+            }
+            (Err(reason), None) => return Err(reason),
+        };
+        self.install(loaded, current);
+        Ok(())
+    }
+
+    fn load(&self, m: &Manifest, artifact: &Path, sha256: String) -> Result<Arc<LoadedPlugin>, RejectReason> {
+        let native = native::load(m, artifact, &self.private_dir)?;
+        self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
+        let exported = native.exported_operators();
+        if let Some(missing) = m.operators.iter().find(|o| !exported.contains(&o.name)) {
+            return Err(RejectReason::OperatorMissing {
+                operator: missing.name.clone(),
+                exported: exported.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
+            });
+        }
+        Ok(Arc::new(LoadedPlugin { manifest: m.clone(), sha256, loaded_at: SystemTime::now(), native }))
+    }
+
+    fn install(&self, new: Arc<LoadedPlugin>, previous: Option<Arc<LoadedPlugin>>) {
+        let name = new.name().to_string();
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            match state.plugins.get_mut(&name) {
+                Some(slot) => {
+                    let old = std::mem::replace(&mut slot.current, new.clone());
+                    slot.history.push(old);
+                }
+                None => {
+                    state.plugins.insert(name.clone(), Slot { current: new.clone(), history: Vec::new() });
+                }
+            }
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        tracing::info!(plugin = %name, version = %new.version(), "plugin loaded");
+        self.emit(match previous {
+            Some(old) => RegistryEvent::Reloaded {
+                name,
+                from: old.version().to_string(),
+                to: new.version().to_string(),
+                sha256: new.sha256.clone(),
+            },
+            None => RegistryEvent::Loaded {
+                name,
+                version: new.version().to_string(),
+                sha256: new.sha256.clone(),
+                folder: new.folder().to_path_buf(),
+            },
+        });
+    }
+
+    /// A version failed its first call after a reload: go back to the one
+    /// before it and never retry this artifact.
+    pub fn report_first_call_failure(&self, failed: &Arc<LoadedPlugin>, message: &str) {
+        let reason = RejectReason::FirstCallFailed { version: failed.version().to_string(), message: message.to_string() };
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            state.failed_shas.insert(failed.sha256.clone());
+            let Some(slot) = state.plugins.get_mut(failed.name()) else { return };
+            if !Arc::ptr_eq(&slot.current, failed) {
+                return;
+            }
+            let Some(previous) = slot.history.pop() else { return };
+            slot.current = previous;
+            state.first_call_failures.push(Rejected {
+                manifest: failed.manifest.path.clone(),
+                name: Some(failed.name().to_string()),
+                reason: reason.clone(),
+            });
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        tracing::warn!(plugin = %failed.name(), "new version failed its first call; keeping the previous one");
+        self.emit(RegistryEvent::ReloadFailed {
+            name: failed.name().to_string(),
+            version: failed.version().to_string(),
+            reason,
+        });
+    }
+
+    fn drop_vanished(&self) {
+        let gone: Vec<String> = {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            let gone: Vec<String> =
+                state.plugins.iter().filter(|(_, s)| !s.current.manifest.path.exists()).map(|(n, _)| n.clone()).collect();
+            for n in &gone {
+                state.plugins.remove(n);
+            }
+            if !gone.is_empty() {
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
+            gone
+        };
+        for name in gone {
+            self.emit(RegistryEvent::Removed { name });
+        }
+    }
+
+    /// Records this scan's rejects; reports each one once until it changes.
+    fn report_rejects(&self, rejected: Vec<Rejected>) {
+        let mut fresh = Vec::new();
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            let mut reported = HashMap::new();
+            for r in &rejected {
+                let text = r.reason.to_string();
+                if state.reported.get(&r.manifest) != Some(&text) {
+                    fresh.push(r.clone());
+                }
+                reported.insert(r.manifest.clone(), text);
+            }
+            state.reported = reported;
+            state.rejected = rejected;
+        }
+        for r in fresh {
+            if matches!(r.reason, RejectReason::ShaMismatch { .. }) {
+                tracing::debug!(manifest = %r.manifest.display(), "{}", r.reason);
+            } else {
+                tracing::warn!(manifest = %r.manifest.display(), "plugin rejected: {}", r.reason);
+            }
+            self.emit(RegistryEvent::Rejected { manifest: r.manifest, reason: r.reason });
+        }
+    }
+}
+
+/// `plugin.toml` files directly in `root` or one folder below it, sorted.
+fn manifests_in(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let direct = root.join("plugin.toml");
+    if direct.is_file() {
+        out.push(direct);
+    }
+    let Ok(entries) = std::fs::read_dir(root) else { return out };
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    for d in dirs {
+        let m = d.join("plugin.toml");
+        if m.is_file() {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// Hex sha256 of a file's contents.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
