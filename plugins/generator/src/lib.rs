@@ -1,1 +1,24 @@
-//! placeholder
+//! # plexus-generator
+//!
+//! Source operators that make test data: seeded noise (`uniform`,
+//! `gaussian`), a paced live stream (`stream`) and the Shepp–Logan phantom
+//! (`shepp_logan`). Sources take no input: the host calls `process` with an
+//! empty tick until the operator ends the stream (see [`source`]). Every
+//! output is deterministic for its parameters, whatever the chunking.
+//!
+//! This file only registers the operators; each lives in its own module.
+
+pub mod gaussian;
+pub mod params;
+pub mod rng;
+pub mod shepp_logan;
+pub mod source;
+pub mod stream;
+pub mod uniform;
+
+plexus_plugin_api::export_plugin! {
+    "uniform" => uniform::Uniform::new,
+    "gaussian" => gaussian::Gaussian::new,
+    "stream" => stream::Stream::new,
+    "shepp_logan" => shepp_logan::SheppLogan::new,
+}
