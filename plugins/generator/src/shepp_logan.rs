@@ -36,9 +36,10 @@
 //! 2-D: the ten ellipses of Shepp & Logan with Toft's modified intensities
 //! (1, −0.8, −0.2, −0.2, 0.1 ×6), ellipse `(x0, y0, a, b, φ)` containing
 //! `((x′/a)² + (y′/b)² ≤ 1)` with `x′ = (x−x0)cos φ + (y−y0)sin φ`,
-//! `y′ = −(x−x0)sin φ + (y−y0)cos φ`. Rendered at 400×400 and rounded to 8
-//! bits this equals `skimage.data.shepp_logan_phantom()` pixel for pixel
-//! (see the integration tests).
+//! `y′ = −(x−x0)sin φ + (y−y0)cos φ`. Rendered at 400×400 this agrees
+//! with `skimage.data.shepp_logan_phantom()` (a stored 8-bit PNG) at every
+//! pixel to within that PNG's 8-bit quantisation (see the integration
+//! tests).
 //!
 //! 3-D: the ten ellipsoids of Kak & Slaney's 3-D phantom with Toft's
 //! intensities, with the parameters, Euler-angle rotation and axis order of

@@ -98,10 +98,7 @@ mod tests {
         d.restore(&state).unwrap();
         assert_eq!(d.take(), Some(1));
         let mut e = Cursor::new("gaussian", Some(2));
-        assert_eq!(
-            e.restore(&state).unwrap_err().to_string(),
-            "`gaussian`: snapshot belongs to operator \"uniform\""
-        );
+        assert_eq!(e.restore(&state).unwrap_err().to_string(), "`gaussian`: snapshot belongs to operator \"uniform\"");
     }
 
     #[test]

@@ -57,7 +57,8 @@ impl Uniform {
 impl Operator for Uniform {
     fn process(&mut self, tick: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
         if let Some(i) = self.cursor.take() {
-            let frame = source::chunk_frame(source::dataset(tick, "uniform"), i, 1, self.frames, "image", self.image(i));
+            let frame =
+                source::chunk_frame(source::dataset(tick, "uniform"), i, 1, self.frames, "image", self.image(i));
             out.emit(frame);
         }
         if self.cursor.done() {
