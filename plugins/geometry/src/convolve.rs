@@ -1,0 +1,219 @@
+//! The `convolve` and `correlate` operators: any 2-D kernel, or one of the
+//! built-in filters, with scipy's boundary modes.
+//!
+//! Output types: f32 images give f32 (computed in f32), f64 images give f64;
+//! integer images with an integer kernel give exact i32 when the dtype's range
+//! (and `cval`) times `Σ|k|` fits in i32, exact f64 otherwise (computed in f64, exact while
+//! every partial sum stays below 2^53); integer images with a non-integer
+//! kernel (or a fractional `cval`) give f32.
+
+use plexus_plugin_api::{ArrayView, DType, Emitter, Frame, FrameView, Operator, Params, PluginError};
+
+use crate::filter::{correlate2d, Anchor, Kernel, Path, Sample};
+use crate::image::{array_like, as_cow, dtype_max_abs, plane, put_plane, Planes};
+use crate::options::{choice, f64_list_or, usize_list_or, Mode};
+
+/// The built-in kernels (`filter` parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// The `kernel` / `kernel_shape` parameters.
+    Custom,
+    /// 5×5, 1 at the centre.
+    Identity5,
+    /// 1×3 `[0.5, 0, -0.5]` along x: under `convolve` the central difference
+    /// `(f[x+1] - f[x-1]) / 2`; under `correlate` its negative.
+    Dx,
+    /// 3×1 `[0.5, 0, -0.5]` along y.
+    Dy,
+    /// 3×3 Sobel: `[1, 2, 1]ᵀ ⊗ [1, 0, -1]` for `axis = x`, the transpose for
+    /// `y` (unnormalised; the derivative sign as for `dx`).
+    Sobel,
+    /// 5×5 binomial Gaussian `b ⊗ b`, `b = [1, 4, 6, 4, 1] / 16` (weights are
+    /// exact binary fractions; variance 1 per axis).
+    Gaussian5,
+}
+
+impl Filter {
+    /// The accepted names.
+    pub const CHOICES: [(&'static str, Filter); 6] = [
+        ("custom", Filter::Custom),
+        ("identity5", Filter::Identity5),
+        ("dx", Filter::Dx),
+        ("dy", Filter::Dy),
+        ("sobel", Filter::Sobel),
+        ("gaussian5", Filter::Gaussian5),
+    ];
+
+    /// The kernel of a built-in filter (`None` for `Custom`); `along_y`
+    /// selects the Sobel derivative axis.
+    pub fn kernel(self, along_y: bool) -> Option<Kernel> {
+        let b = [1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0];
+        Some(match self {
+            Filter::Custom => return None,
+            Filter::Identity5 => {
+                let mut w = vec![0.0; 25];
+                w[12] = 1.0;
+                Kernel::new(5, 5, w)
+            }
+            Filter::Dx => Kernel::new(1, 3, vec![0.5, 0.0, -0.5]),
+            Filter::Dy => Kernel::new(3, 1, vec![0.5, 0.0, -0.5]),
+            Filter::Sobel if along_y => Kernel::outer(&[1.0, 0.0, -1.0], &[1.0, 2.0, 1.0]),
+            Filter::Sobel => Kernel::outer(&[1.0, 2.0, 1.0], &[1.0, 0.0, -1.0]),
+            Filter::Gaussian5 => Kernel::outer(&b, &b),
+        })
+    }
+}
+
+/// Whether the kernel is applied flipped (convolution) or as is (correlation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `scipy.ndimage.convolve`.
+    Convolve,
+    /// `scipy.ndimage.correlate`, `cv2.filter2D`.
+    Correlate,
+}
+
+/// The configured filter, shared by both operators.
+#[derive(Debug, Clone)]
+pub struct Convolve {
+    flavor: Flavor,
+    kernel: Kernel,
+    mode: Mode,
+    cval: f64,
+    path: Path,
+    threads: usize,
+}
+
+impl Convolve {
+    /// `convolve` from its parameters.
+    pub fn convolve(params: &Params) -> Result<Convolve, PluginError> {
+        Convolve::new(Flavor::Convolve, params)
+    }
+
+    /// `correlate` from its parameters.
+    pub fn correlate(params: &Params) -> Result<Convolve, PluginError> {
+        Convolve::new(Flavor::Correlate, params)
+    }
+
+    /// Builds the filter from parameters (see `plugin.toml`).
+    pub fn new(flavor: Flavor, params: &Params) -> Result<Convolve, PluginError> {
+        let filter = choice(params, "filter", "custom", &Filter::CHOICES)?;
+        let along_y = choice(params, "axis", "x", &[("x", false), ("y", true)])?;
+        let kernel = match filter.kernel(along_y) {
+            Some(k) => k,
+            None => custom_kernel(params)?,
+        };
+        let mode = Mode::from_params(params)?;
+        let cval = params.f64_or("cval", 0.0)?;
+        let path = choice(
+            params,
+            "separable",
+            "auto",
+            &[("auto", Path::Auto), ("on", Path::Separable), ("off", Path::General)],
+        )?;
+        if path == Path::Separable && kernel.factor().is_none() {
+            return Err(PluginError::param("separable", "`on` needs a rank-1 kernel, this one is not separable"));
+        }
+        Ok(Convolve { flavor, kernel, mode, cval, path, threads: params.threads() })
+    }
+
+    /// The kernel and anchor actually correlated with the image.
+    pub fn effective(&self) -> (Kernel, Anchor) {
+        let (kh, kw) = (self.kernel.kh, self.kernel.kw);
+        match self.flavor {
+            Flavor::Correlate => (self.kernel.clone(), Anchor::correlate(kh, kw)),
+            Flavor::Convolve => (self.kernel.flipped(), Anchor::convolve(kh, kw)),
+        }
+    }
+
+    fn run<T: Sample + plexus_plugin_api::Element>(
+        &self,
+        view: &ArrayView<'_>,
+        layout: Planes,
+    ) -> Result<Vec<T>, PluginError> {
+        let data = as_cow::<T>(view);
+        let (kernel, anchor) = self.effective();
+        let mut out = vec![T::ZERO; data.len()];
+        let mut buf = vec![T::ZERO; layout.area()];
+        for p in 0..layout.count() {
+            let src = plane(&data, layout, p);
+            correlate2d(
+                &src,
+                layout.h,
+                layout.w,
+                &kernel,
+                anchor,
+                self.mode,
+                self.cval,
+                self.path,
+                self.threads,
+                &mut buf,
+            )
+            .map_err(|e| PluginError::param("separable", e))?;
+            put_plane(&mut out, layout, p, &buf);
+        }
+        Ok(out)
+    }
+
+    /// Filters every plane of `view`, returning the output array.
+    pub fn apply(&self, view: &ArrayView<'_>) -> Result<plexus_plugin_api::Array, PluginError> {
+        let layout = Planes::of(view.shape(), view.axes())?;
+        let (shape, axes) = (view.shape(), view.axes());
+        let dtype = view.dtype();
+        if dtype == DType::F64 {
+            return array_like(shape, axes, self.run::<f64>(view, layout)?);
+        }
+        if dtype == DType::F32 || !self.kernel.is_integer() || self.cval.fract() != 0.0 {
+            return array_like(shape, axes, self.run::<f32>(view, layout)?);
+        }
+        let out = self.run::<f64>(view, layout)?;
+        let bound = dtype_max_abs(dtype) * self.kernel.weights.iter().map(|k| k.abs()).sum::<f64>()
+            + self.cval.abs() * self.kernel.weights.iter().map(|k| k.abs()).sum::<f64>();
+        if bound <= i32::MAX as f64 {
+            array_like(shape, axes, out.into_iter().map(|v| v as i32).collect::<Vec<i32>>())
+        } else {
+            array_like(shape, axes, out)
+        }
+    }
+}
+
+fn custom_kernel(params: &Params) -> Result<Kernel, PluginError> {
+    let weights = f64_list_or(params, "kernel", &[])?;
+    if weights.is_empty() {
+        return Err(PluginError::param("kernel", "is required when `filter` is `custom` (give a row-major list)"));
+    }
+    if let Some(bad) = weights.iter().find(|w| !w.is_finite()) {
+        return Err(PluginError::param("kernel", format!("weights must be finite, got {bad}")));
+    }
+    let shape = usize_list_or(params, "kernel_shape", &[])?;
+    let (kh, kw) = match shape.as_slice() {
+        [kh, kw] => (*kh, *kw),
+        [] => {
+            let n = (weights.len() as f64).sqrt().round() as usize;
+            if n * n != weights.len() {
+                return Err(PluginError::param(
+                    "kernel_shape",
+                    format!("is required: {} weights do not make a square kernel", weights.len()),
+                ));
+            }
+            (n, n)
+        }
+        other => return Err(PluginError::param("kernel_shape", format!("expected [rows, cols], got {other:?}"))),
+    };
+    if kh == 0 || kw == 0 || kh * kw != weights.len() {
+        return Err(PluginError::param(
+            "kernel_shape",
+            format!("[{kh}, {kw}] needs {} weights, `kernel` has {}", kh * kw, weights.len()),
+        ));
+    }
+    Ok(Kernel::new(kh, kw, weights))
+}
+
+impl Operator for Convolve {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let (name, view) = input.first()?;
+        let result = self.apply(&view)?;
+        out.emit(Frame::like(input).with_array(name, result));
+        Ok(())
+    }
+}

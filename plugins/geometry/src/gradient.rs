@@ -1,0 +1,207 @@
+//! The `gradient` operator: central differences as `numpy.gradient`
+//! (edge_order 1) and the Sobel magnitude as `skimage.filters.sobel`.
+//!
+//! - `central`: interior `(f[i+1] - f[i-1]) / (2 h)`, first and last sample
+//!   `(f[1] - f[0]) / h` and `(f[n-1] - f[n-2]) / h`, per axis, with unit or
+//!   given spacing `h`. Computed in the image's float type exactly as numpy
+//!   does (f32 stays f32; integers are converted to f64), so results are
+//!   bit-identical to `numpy.gradient`.
+//! - `sobel_magnitude`: `sqrt((gy² + gx²) / 2)` where `gx` is the convolution
+//!   (scipy `convolve`, boundary `mode`, default `reflect`) with
+//!   `[1, 2, 1]ᵀ/4 ⊗ [1, 0, -1]` and `gy` its transpose: skimage's
+//!   normalisation (smoothing weights sum to 1, magnitude divided by
+//!   `sqrt(ndim)`). skimage first rescales integer images with
+//!   `img_as_float` (u8 / 255); this operator keeps native values
+//!   (docs/CONVENTIONS.md), so a u8 result is 255 × skimage's.
+
+use plexus_plugin_api::{ArrayView, DType, Element, Emitter, Frame, FrameView, Operator, Params, PluginError};
+
+use crate::filter::{correlate2d_vec, Anchor, Kernel, Path, Sample};
+use crate::image::{array_like, as_cow, plane, put_plane, Planes};
+use crate::options::{choice, f64_list_or, Mode};
+
+/// `numpy.gradient(f, h, axis=0)` of the `h_rows × w` image `src`:
+/// the derivative along y (rows). Needs at least 2 rows.
+pub fn gradient_y<T: Sample>(src: &[T], rows: usize, w: usize, spacing: f64) -> Vec<T> {
+    assert!(rows >= 2 && src.len() == rows * w);
+    let (two_h, h) = (T::from_f64(2.0 * spacing), T::from_f64(spacing));
+    let mut out = vec![T::ZERO; src.len()];
+    let row = |y: usize| &src[y * w..(y + 1) * w];
+    for y in 1..rows - 1 {
+        let (a, b) = (row(y + 1), row(y - 1));
+        for ((o, &p), &m) in out[y * w..(y + 1) * w].iter_mut().zip(a).zip(b) {
+            *o = (p - m) / two_h;
+        }
+    }
+    for (y, (a, b)) in [(0, (1, 0)), (rows - 1, (rows - 1, rows - 2))] {
+        let (a, b) = (row(a), row(b));
+        for ((o, &p), &m) in out[y * w..(y + 1) * w].iter_mut().zip(a).zip(b) {
+            *o = (p - m) / h;
+        }
+    }
+    out
+}
+
+/// `numpy.gradient(f, h, axis=1)`: the derivative along x (columns). Needs
+/// at least 2 columns.
+pub fn gradient_x<T: Sample>(src: &[T], rows: usize, w: usize, spacing: f64) -> Vec<T> {
+    assert!(w >= 2 && src.len() == rows * w);
+    let (two_h, h) = (T::from_f64(2.0 * spacing), T::from_f64(spacing));
+    let mut out = vec![T::ZERO; src.len()];
+    for (r, o) in src.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
+        for x in 1..w - 1 {
+            o[x] = (r[x + 1] - r[x - 1]) / two_h;
+        }
+        o[0] = (r[1] - r[0]) / h;
+        o[w - 1] = (r[w - 1] - r[w - 2]) / h;
+    }
+    out
+}
+
+/// `skimage.filters.sobel(src, mode=mode, cval=cval)` of a 2-D image, in `T`
+/// (without skimage's rescaling of integer images).
+pub fn sobel_magnitude<T: Sample>(src: &[T], h: usize, w: usize, mode: Mode, cval: f64, threads: usize) -> Vec<T> {
+    // skimage convolves with edge [1, 0, -1] ⊗ smooth [1, 2, 1] / 4; a 3×3
+    // convolution is the correlation with the flipped kernel, same anchor.
+    let smooth = [0.25, 0.5, 0.25];
+    let edge_flipped = [-1.0, 0.0, 1.0];
+    let kx = Kernel::outer(&smooth, &edge_flipped);
+    let ky = Kernel::outer(&edge_flipped, &smooth);
+    let a = Anchor::correlate(3, 3);
+    let gx = correlate2d_vec(src, h, w, &kx, a, mode, cval, Path::Auto, threads).expect("auto path");
+    let gy = correlate2d_vec(src, h, w, &ky, a, mode, cval, Path::Auto, threads).expect("auto path");
+    let sqrt2 = T::from_f64(2.0).sqrt();
+    gy.iter().zip(&gx).map(|(&y, &x)| (y * y + x * x).sqrt() / sqrt2).collect()
+}
+
+/// What the operator computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// `numpy.gradient`.
+    Central,
+    /// `skimage.filters.sobel`.
+    SobelMagnitude,
+}
+
+/// Which derivatives `central` emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axes {
+    /// `<name>_dy` and `<name>_dx`.
+    Both,
+    /// d/dy under the input's name.
+    Y,
+    /// d/dx under the input's name.
+    X,
+}
+
+/// The `gradient` operator.
+#[derive(Debug, Clone)]
+pub struct Gradient {
+    output: Output,
+    axes: Axes,
+    spacing: (f64, f64),
+    mode: Mode,
+    cval: f64,
+    threads: usize,
+}
+
+impl Gradient {
+    /// Builds the operator (see `plugin.toml`).
+    pub fn new(params: &Params) -> Result<Gradient, PluginError> {
+        let output = choice(
+            params,
+            "output",
+            "central",
+            &[("central", Output::Central), ("sobel_magnitude", Output::SobelMagnitude)],
+        )?;
+        let axes = choice(params, "axis", "both", &[("both", Axes::Both), ("y", Axes::Y), ("x", Axes::X)])?;
+        let spacing = match f64_list_or(params, "spacing", &[1.0])?.as_slice() {
+            [s] => (*s, *s),
+            [sy, sx] => (*sy, *sx),
+            other => {
+                return Err(PluginError::param("spacing", format!("expected [h] or [h_y, h_x], got {other:?}")));
+            }
+        };
+        if !(spacing.0 > 0.0 && spacing.1 > 0.0 && spacing.0.is_finite() && spacing.1.is_finite()) {
+            return Err(PluginError::param("spacing", "must be positive and finite"));
+        }
+        Ok(Gradient {
+            output,
+            axes,
+            spacing,
+            mode: Mode::from_params(params)?,
+            cval: params.f64_or("cval", 0.0)?,
+            threads: params.threads(),
+        })
+    }
+
+    fn run<T: Sample + Element>(
+        &self,
+        name: &str,
+        view: &ArrayView<'_>,
+        layout: Planes,
+        frame: Frame,
+    ) -> Result<Frame, PluginError> {
+        let data = as_cow::<T>(view);
+        let (shape, axes) = (view.shape(), view.axes());
+        let per_plane = |f: &dyn Fn(&[T]) -> Vec<T>| -> Vec<T> {
+            let mut out = vec![T::ZERO; data.len()];
+            for p in 0..layout.count() {
+                put_plane(&mut out, layout, p, &f(&plane(&data, layout, p)));
+            }
+            out
+        };
+        let (h, w) = (layout.h, layout.w);
+        match self.output {
+            Output::SobelMagnitude => {
+                let out = per_plane(&|s| sobel_magnitude(s, h, w, self.mode, self.cval, self.threads));
+                Ok(frame.with_array(name, array_like(shape, axes, out)?))
+            }
+            Output::Central => {
+                let need = |n: usize, axis: &str| {
+                    if n < 2 {
+                        Err(PluginError::input(format!(
+                            "the image has {n} sample along {axis}; a gradient needs at least 2"
+                        )))
+                    } else {
+                        Ok(())
+                    }
+                };
+                let dy = || per_plane(&|s| gradient_y(s, h, w, self.spacing.0));
+                let dx = || per_plane(&|s| gradient_x(s, h, w, self.spacing.1));
+                Ok(match self.axes {
+                    Axes::Y => {
+                        need(h, "y")?;
+                        frame.with_array(name, array_like(shape, axes, dy())?)
+                    }
+                    Axes::X => {
+                        need(w, "x")?;
+                        frame.with_array(name, array_like(shape, axes, dx())?)
+                    }
+                    Axes::Both => {
+                        need(h, "y")?;
+                        need(w, "x")?;
+                        frame
+                            .with_array(format!("{name}_dy"), array_like(shape, axes, dy())?)
+                            .with_array(format!("{name}_dx"), array_like(shape, axes, dx())?)
+                    }
+                })
+            }
+        }
+    }
+}
+
+impl Operator for Gradient {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let (name, view) = input.first()?;
+        let layout = Planes::of(view.shape(), view.axes())?;
+        let frame = Frame::like(input);
+        let frame = if view.dtype() == DType::F32 {
+            self.run::<f32>(name, &view, layout, frame)?
+        } else {
+            self.run::<f64>(name, &view, layout, frame)?
+        };
+        out.emit(frame);
+        Ok(())
+    }
+}

@@ -1,0 +1,277 @@
+//! The `power_spectrum` operator: the radially averaged power spectrum of each
+//! 2-D plane, and the 2-D real FFT under it.
+//!
+//! Convention (the numpy version is in `tests/fixtures/make_fixtures.py`):
+//!
+//! ```text
+//! P = |fftshift(fft2(img))|²            # unnormalised forward FFT, no mean removed
+//! r = rint(hypot(y - h//2, x - w//2))   # integer radius from the shifted centre
+//! S[k] = mean of P over pixels with r == k,   k = 0 ..= max r
+//! ```
+//!
+//! Bin `k` holds the frequencies with `k - 0.5 < |f| < k + 0.5` (in cycles
+//! per image; no frequency lies exactly on a bin edge). Bins are never empty.
+//! The transform is computed in f64 whatever the input type. Only the
+//! half-spectrum of the real FFT is computed; each entry counts once or twice
+//! (its Hermitian mirror has the same radius).
+
+use std::sync::Arc;
+
+use plexus_plugin_api::{Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftNum, FftPlanner};
+
+use crate::image::{as_cow, plane, Planes};
+
+/// A planned 2-D real-to-complex FFT of an `h × w` image.
+///
+/// The result is the half-spectrum `rfft2(img)` (`h × (w/2 + 1)` in numpy)
+/// stored transposed: `w/2 + 1` rows of `h` values, `out[kx * h + ky]`.
+pub struct Rfft2<T: FftNum> {
+    h: usize,
+    w: usize,
+    row: Arc<dyn RealToComplex<T>>,
+    col: Arc<dyn Fft<T>>,
+}
+
+impl<T: FftNum + Default> Rfft2<T> {
+    /// Plans the transforms (rustfft picks AVX/SSE kernels at run time).
+    pub fn new(h: usize, w: usize) -> Rfft2<T> {
+        assert!(h > 0 && w > 0);
+        Rfft2 {
+            h,
+            w,
+            row: RealFftPlanner::<T>::new().plan_fft_forward(w),
+            col: FftPlanner::<T>::new().plan_fft_forward(h),
+        }
+    }
+
+    /// Columns of the half spectrum: `w / 2 + 1`.
+    pub fn half_width(&self) -> usize {
+        self.w / 2 + 1
+    }
+
+    /// Transforms `src` (`h × w`, row-major) into `out` (`(w/2+1) × h`),
+    /// with `threads` threads. `rows` is scratch of `h × (w/2+1)`.
+    pub fn process(&self, src: &[T], threads: usize, rows: &mut Vec<Complex<T>>, out: &mut Vec<Complex<T>>) {
+        let (h, w, wc) = (self.h, self.w, self.half_width());
+        assert_eq!(src.len(), h * w);
+        rows.resize(h * wc, Complex::default());
+        out.resize(h * wc, Complex::default());
+        let threads = threads.clamp(1, h.min(wc));
+        // 1. real FFT of every row.
+        let row_band = |src: &[T], dst: &mut [Complex<T>]| {
+            let mut input = self.row.make_input_vec();
+            let mut scratch = self.row.make_scratch_vec();
+            for (s, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(wc)) {
+                input.copy_from_slice(s);
+                self.row.process_with_scratch(&mut input, d, &mut scratch).expect("lengths planned");
+            }
+        };
+        // 3. complex FFT of every column (a row after the transpose).
+        let col_band = |dst: &mut [Complex<T>]| {
+            let mut scratch = vec![Complex::default(); self.col.get_inplace_scratch_len()];
+            self.col.process_with_scratch(dst, &mut scratch);
+        };
+        if threads == 1 {
+            row_band(src, rows);
+            transpose(rows, h, wc, out, 0, wc);
+            col_band(out);
+            return;
+        }
+        let per = h.div_ceil(threads);
+        std::thread::scope(|s| {
+            for (sb, db) in src.chunks(per * w).zip(rows.chunks_mut(per * wc)) {
+                s.spawn(move || row_band(sb, db));
+            }
+        });
+        let per = wc.div_ceil(threads);
+        let rows = &*rows;
+        std::thread::scope(|s| {
+            for (b, db) in out.chunks_mut(per * h).enumerate() {
+                s.spawn(move || {
+                    let c0 = b * per;
+                    let c1 = (c0 + per).min(wc);
+                    transpose(rows, h, wc, db, c0, c1);
+                    col_band(db);
+                });
+            }
+        });
+    }
+}
+
+/// Writes columns `c0..c1` of the `h × wc` matrix `src` as rows of `dst`.
+fn transpose<V: Copy>(src: &[V], h: usize, wc: usize, dst: &mut [V], c0: usize, c1: usize) {
+    const TILE: usize = 32;
+    for r0 in (0..h).step_by(TILE) {
+        let r1 = (r0 + TILE).min(h);
+        for cb in (c0..c1).step_by(TILE) {
+            let cb1 = (cb + TILE).min(c1);
+            for c in cb..cb1 {
+                let drow = &mut dst[(c - c0) * h..(c - c0 + 1) * h];
+                for r in r0..r1 {
+                    drow[r] = src[r * wc + c];
+                }
+            }
+        }
+    }
+}
+
+/// Signed frequency of FFT index `k` of length `n`, as placed by `fftshift`
+/// (position `k` moves to `(k + n/2) % n`, the centre `n/2` is frequency 0).
+fn signed_freq(k: usize, n: usize) -> i64 {
+    if k < n - n / 2 {
+        k as i64
+    } else {
+        k as i64 - n as i64
+    }
+}
+
+/// Number of radial bins for an `h × w` image.
+pub fn bin_count(h: usize, w: usize) -> usize {
+    let (fy, fx) = ((h / 2) as f64, (w / 2) as f64);
+    (fy * fy + fx * fx).sqrt().round() as usize + 1
+}
+
+/// The radially averaged power spectrum of the half spectrum `half`
+/// (transposed, as [`Rfft2::process`] writes it) of an `h × w` image.
+pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize) -> Vec<f64> {
+    let wc = w / 2 + 1;
+    assert_eq!(half.len(), h * wc);
+    let nb = bin_count(h, w);
+    let mut sum = vec![0.0f64; nb];
+    let mut count = vec![0u64; nb];
+    // Bin of each (fy², fx²) pair, looked up by |f|.
+    for kx in 0..wc {
+        // kx = 0 and the even-width Nyquist column are their own mirrors.
+        let weight = if kx == 0 || (w % 2 == 0 && kx == w / 2) { 1 } else { 2 };
+        let fx = signed_freq(kx, w).abs();
+        let col = &half[kx * h..(kx + 1) * h];
+        for (ky, v) in col.iter().enumerate() {
+            let fy = signed_freq(ky, h);
+            let b = (((fy * fy + fx * fx) as f64).sqrt()).round() as usize;
+            sum[b] += weight as f64 * v.norm_sqr();
+            count[b] += weight;
+        }
+    }
+    sum.iter().zip(&count).map(|(s, &c)| s / c as f64).collect()
+}
+
+/// The `power_spectrum` operator.
+pub struct PowerSpectrum {
+    threads: usize,
+    plan: Option<Rfft2<f64>>,
+}
+
+impl PowerSpectrum {
+    /// Builds the operator; it takes no parameters.
+    pub fn new(params: &Params) -> Result<PowerSpectrum, PluginError> {
+        Ok(PowerSpectrum { threads: params.threads(), plan: None })
+    }
+
+    /// The spectrum of one `h × w` plane.
+    pub fn plane(&mut self, src: &[f64], h: usize, w: usize) -> Vec<f64> {
+        if self.plan.as_ref().is_none_or(|p| p.h != h || p.w != w) {
+            self.plan = Some(Rfft2::new(h, w));
+        }
+        let plan = self.plan.as_ref().expect("planned above");
+        let (mut rows, mut half) = (Vec::new(), Vec::new());
+        plan.process(src, self.threads, &mut rows, &mut half);
+        radial_average(&half, h, w)
+    }
+}
+
+impl Operator for PowerSpectrum {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let (name, view) = input.first()?;
+        let layout = Planes::of(view.shape(), view.axes())?;
+        let (h, w) = (layout.h, layout.w);
+        if h == 0 || w == 0 {
+            return Err(PluginError::input("the image is empty"));
+        }
+        let data = as_cow::<f64>(&view);
+        let nb = bin_count(h, w);
+        let mut all = Vec::with_capacity(layout.count() * nb);
+        for p in 0..layout.count() {
+            all.extend(self.plane(&plane(&data, layout, p), h, w));
+        }
+        let array = if view.shape().len() == 2 {
+            Array::from_vec(vec![nb], all).and_then(|a| a.with_axes("radius"))
+        } else {
+            Array::from_vec(vec![layout.count(), nb], all).and_then(|a| a.with_axes("plane radius"))
+        }
+        .map_err(|e| PluginError::failed(format!("building the spectrum: {e}")))?;
+        out.emit(Frame::like(input).with_array(name, array));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct DFT for small sizes.
+    fn dft2(src: &[f64], h: usize, w: usize) -> Vec<Complex<f64>> {
+        let mut out = vec![Complex::default(); h * w];
+        for ky in 0..h {
+            for kx in 0..w {
+                let mut acc = Complex::new(0.0, 0.0);
+                for y in 0..h {
+                    for x in 0..w {
+                        let ph =
+                            -2.0 * std::f64::consts::PI * ((ky * y) as f64 / h as f64 + (kx * x) as f64 / w as f64);
+                        acc += Complex::new(ph.cos(), ph.sin()) * src[y * w + x];
+                    }
+                }
+                out[ky * w + kx] = acc;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn rfft2_matches_direct_dft() {
+        for &(h, w) in &[(1, 1), (4, 6), (5, 7), (8, 3), (12, 9)] {
+            let src: Vec<f64> = (0..h * w).map(|i| ((i * 37 % 11) as f64).sin()).collect();
+            let want = dft2(&src, h, w);
+            for threads in [1, 2, 3] {
+                let plan = Rfft2::<f64>::new(h, w);
+                let (mut rows, mut half) = (Vec::new(), Vec::new());
+                plan.process(&src, threads, &mut rows, &mut half);
+                for kx in 0..w / 2 + 1 {
+                    for ky in 0..h {
+                        let d = (half[kx * h + ky] - want[ky * w + kx]).norm();
+                        assert!(d < 1e-9, "{h}x{w} ({ky},{kx}) threads {threads}: {d}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn radial_average_of_full_spectrum() {
+        // Brute force over the full shifted grid.
+        for &(h, w) in &[(6, 6), (7, 5), (8, 11), (9, 4)] {
+            let src: Vec<f64> = (0..h * w).map(|i| ((i * 13 % 7) as f64) - 2.0).collect();
+            let full = dft2(&src, h, w);
+            let nb = bin_count(h, w);
+            let (mut s, mut c) = (vec![0.0; nb], vec![0.0; nb]);
+            for ky in 0..h {
+                for kx in 0..w {
+                    let (fy, fx) = (signed_freq(ky, h), signed_freq(kx, w));
+                    let r = ((fy * fy + fx * fx) as f64).sqrt().round() as usize;
+                    s[r] += full[ky * w + kx].norm_sqr();
+                    c[r] += 1.0;
+                }
+            }
+            let mut op = PowerSpectrum { threads: 1, plan: None };
+            let got = op.plane(&src, h, w);
+            for k in 0..nb {
+                assert!(c[k] > 0.0);
+                let want = s[k] / c[k];
+                assert!((got[k] - want).abs() <= 1e-9 * want.abs().max(1.0), "{h}x{w} bin {k}");
+            }
+        }
+    }
+}
