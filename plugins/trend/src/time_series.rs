@@ -1,0 +1,186 @@
+//! `trend.time_series`: min, max, mean and standard deviation of each
+//! slice (or each frame) of a stream, as a time series.
+//!
+//! # Parameters
+//!
+//! - `over` (`"slice"` | `"frame"`, default `"slice"`): `slice` gives one
+//!   entry per index along the chunk axis (axis 0), so a stream of 2-D
+//!   images (frames `[1, y, x]`) gives one entry per image and a chunked
+//!   volume one per `z` slice, whatever the chunking; `frame` gives one
+//!   entry per input frame, indexed by its chunk offset.
+//! - `ddof` (int ≥ 0, default 0) and `nan_policy` (`"propagate"` | `"omit"`
+//!   | `"raise"`, default `"propagate"`): as for `running_stats`.
+//!
+//! # Input and output
+//!
+//! Reads the first array of every frame; per channel when its last axis is
+//! labelled `band`, `c` or `channel` (`docs/CONVENTIONS.md`). With
+//! `over = "slice"` the array's axis 0 must be the chunk axis, of extent
+//! equal to the chunk key's `length`. Every frame is forwarded unchanged.
+//!
+//! For each entry it publishes an event `trend.frame` with fields `index`,
+//! `count`, `nan_count`, `min`, `max`, `mean`, `std`, `var` (numbers for
+//! one channel, lists indexed by channel otherwise). At `finish` it
+//! publishes results `index` (list of entry indices in arrival order) and
+//! one list per field, indexed like `index`. NaN results are JSON `null`.
+//!
+//! # Method
+//!
+//! Each entry is reduced on its own with [`crate::moments`] (two-pass
+//! blocks merged pairwise), so a slice's statistics are bit-identical
+//! whatever the chunking.
+
+use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
+use serde_json::{json, Map, Value};
+
+use crate::moments::{self, Moments, NanPolicy, Summary};
+use crate::running_stats::{check_channels, check_nan};
+
+/// What one entry of the series covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Over {
+    /// One entry per index along the chunk axis.
+    Slice,
+    /// One entry per input frame.
+    Frame,
+}
+
+impl Over {
+    /// Parses `"slice"` or `"frame"`.
+    pub fn parse(s: &str) -> Result<Over, PluginError> {
+        match s {
+            "slice" => Ok(Over::Slice),
+            "frame" => Ok(Over::Frame),
+            other => Err(PluginError::param("over", format!("expected one of `slice`, `frame`, got `{other}`"))),
+        }
+    }
+}
+
+/// Per-slice or per-frame statistics of a stream.
+#[derive(Debug)]
+pub struct TimeSeries {
+    over: Over,
+    ddof: u64,
+    nan_policy: NanPolicy,
+    channels: Option<usize>,
+    entries: Vec<(u64, Vec<Moments>)>,
+}
+
+impl TimeSeries {
+    /// Builds the operator from `over`, `ddof` and `nan_policy`.
+    pub fn new(params: &Params) -> Result<TimeSeries, PluginError> {
+        Ok(TimeSeries {
+            over: Over::parse(params.str_or("over", "slice")?)?,
+            ddof: params.u64_or("ddof", 0)?,
+            nan_policy: NanPolicy::parse(params.str_or("nan_policy", "propagate")?)?,
+            channels: None,
+            entries: Vec::new(),
+        })
+    }
+
+    fn summaries(&self, m: &[Moments]) -> Vec<Summary> {
+        m.iter().map(|m| Summary::of(m, self.ddof, self.nan_policy)).collect()
+    }
+}
+
+impl Operator for TimeSeries {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        let Ok((name, view)) = input.first() else { return Ok(()) };
+        let key = input.key();
+        let shape = view.shape();
+        let channels = if self.over == Over::Slice && shape.len() < 2 { 1 } else { moments::channels(&view) };
+        let ranges: Vec<(u64, std::ops::Range<usize>)> = match self.over {
+            Over::Frame => vec![(key.offset, 0..view.len())],
+            Over::Slice => {
+                let slices = shape.first().copied().unwrap_or(1);
+                if slices as u64 != key.length {
+                    return Err(PluginError::input(format!(
+                        "array `{name}` has {slices} slice(s) along axis 0 but its chunk key covers {}; \
+                         use `over = \"frame\"` for frames without a chunk axis",
+                        key.length
+                    )));
+                }
+                let per = if slices == 0 { 0 } else { view.len() / slices };
+                (0..slices).map(|i| (key.offset + i as u64, i * per..(i + 1) * per)).collect()
+            }
+        };
+        if !view.is_empty() {
+            check_channels(&mut self.channels, name, channels)?;
+        }
+        let mut new = Vec::with_capacity(ranges.len());
+        for (index, range) in ranges {
+            let m = moments::per_channel(&view, channels, range);
+            check_nan(self.nan_policy, name, &m)?;
+            new.push((index, m));
+        }
+        for (index, m) in &new {
+            let summaries = self.summaries(m);
+            let mut fields = Map::new();
+            fields.insert("index".into(), (*index).into());
+            for field in moments::FIELDS {
+                fields.insert(field.into(), moments::field_over_channels(&summaries, field));
+            }
+            out.event("trend.frame", fields);
+        }
+        self.entries.extend(new);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        let summaries: Vec<Vec<Summary>> = self.entries.iter().map(|(_, m)| self.summaries(m)).collect();
+        out.result("index", self.entries.iter().map(|(i, _)| *i).collect::<Vec<_>>());
+        for field in moments::FIELDS {
+            let series: Vec<Value> = summaries.iter().map(|s| moments::field_over_channels(s, field)).collect();
+            out.result(field, series);
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Result<Option<Vec<u8>>, PluginError> {
+        let entries: Vec<Value> =
+            self.entries.iter().map(|(i, m)| json!([i, m.iter().map(Moments::to_json).collect::<Vec<_>>()])).collect();
+        let state = json!({ "operator": "time_series", "channels": self.channels, "entries": entries });
+        Ok(Some(state.to_string().into_bytes()))
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), PluginError> {
+        let bad = |why: &str| PluginError::failed(format!("`time_series`: cannot restore snapshot: {why}"));
+        let v: Value = serde_json::from_slice(state).map_err(|e| bad(&e.to_string()))?;
+        if v["operator"] != "time_series" {
+            return Err(bad(&format!("it belongs to operator {}", v["operator"])));
+        }
+        let channels = match &v["channels"] {
+            Value::Null => None,
+            c => Some(c.as_u64().ok_or_else(|| bad("`channels` is not an integer"))? as usize),
+        };
+        let mut entries = Vec::new();
+        for e in v["entries"].as_array().ok_or_else(|| bad("`entries` is not a list"))? {
+            let index = e[0].as_u64().ok_or_else(|| bad("malformed entry index"))?;
+            let m = e[1]
+                .as_array()
+                .ok_or_else(|| bad("malformed entry"))?
+                .iter()
+                .map(|m| Moments::from_json(m).ok_or_else(|| bad("malformed moments")))
+                .collect::<Result<Vec<_>, _>>()?;
+            entries.push((index, m));
+        }
+        self.channels = channels;
+        self.entries = entries;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_parses_with_clear_error() {
+        assert_eq!(Over::parse("frame").unwrap(), Over::Frame);
+        assert_eq!(
+            Over::parse("row").unwrap_err().to_string(),
+            "parameter `over`: expected one of `slice`, `frame`, got `row`"
+        );
+    }
+}
