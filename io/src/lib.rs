@@ -1,1 +1,103 @@
-//! placeholder
+//! # plexus-io
+//!
+//! Reads and writes [`Array`]s in the formats scientists exchange: TIFF
+//! (classic and BigTIFF, multi-page stacks), PNG and NumPy's `.npy`.
+//!
+//! - [`read`] picks the format from the extension and checks it against the
+//!   file's first bytes.
+//! - [`write`] / [`write_tiff`] write a whole array; [`StackWriter`] writes
+//!   one that arrives chunk by chunk along axis 0. Both write
+//!   `<path>.partial` and rename it when complete.
+//! - [`inspect`] describes a file from its headers for `plexus inspect`.
+//!
+//! Axis conventions (`docs/CONVENTIONS.md`): a gray image is `y x`, a
+//! multi-channel one `y x band`, a stack `z y x`. When writing, the last axis
+//! is taken as bands only when labelled `band`, `c` or `channel`.
+//!
+//! Errors are [`IoError`]s whose messages name the file first; nothing in
+//! this crate panics on file contents.
+//!
+//! Modules: `format` (detection), `tiff`, `png`, `npy` (one per format),
+//! `stack` (streaming and atomic writes), `inspect`, `error`.
+
+#![deny(missing_docs)]
+
+mod error;
+mod format;
+mod inspect;
+mod npy;
+mod png;
+mod stack;
+mod tiff;
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use plexus_plugin_api::Array;
+
+pub use error::IoError;
+pub use format::Format;
+pub use inspect::{inspect, Inspection};
+pub use stack::{partial_path, StackWriter};
+pub use tiff::{BigTiff, TiffOptions};
+
+/// Reads the array stored in `path`.
+///
+/// The format comes from the extension (`.tif`/`.tiff`/`.btf`, `.png`,
+/// `.npy`, any case) and must agree with the file's magic bytes.
+pub fn read(path: &Path) -> Result<Array, IoError> {
+    let (format, len) = format::detect(path)?;
+    match format {
+        Format::Tiff => tiff::read(path, len),
+        Format::Png => png::read(path, len),
+        Format::Npy => npy::read(path, len),
+    }
+}
+
+/// Writes `array` to `path` in the format its extension names, with default
+/// options (TIFF: BigTIFF only when needed).
+pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
+    match Format::from_path(path)? {
+        Format::Tiff => write_tiff(path, array, TiffOptions::default()),
+        Format::Png => {
+            // Check before creating any file.
+            png::check(path, array)?;
+            stack::write_atomically(path, |out| png::write(path, array, out))
+        }
+        Format::Npy if array.shape().is_empty() => stack::write_atomically(path, |out| {
+            use std::io::Write;
+            out.write_all(&npy::header_bytes(array.dtype(), &[]))
+                .and_then(|_| out.write_all(&le_bytes(array)))
+                .map_err(|e| IoError::os(&partial_path(path), "write", e))
+        }),
+        Format::Npy => {
+            let mut w = StackWriter::open(path, Format::Npy)?;
+            w.append(array)?;
+            w.finish().map(|_| ())
+        }
+    }
+}
+
+/// Writes `array` as TIFF with explicit options, whatever the extension.
+///
+/// 2-D arrays become one page; higher ranks one page per `y x` (or
+/// `y x band`) slice. The shape and axis labels are stored in the first
+/// page's description in tifffile's JSON form, so tifffile and [`read`]
+/// give back the same N-D shape.
+pub fn write_tiff(path: &Path, array: &Array, options: TiffOptions) -> Result<(), IoError> {
+    let mut w = StackWriter::open_tiff(path, options)?;
+    w.append(array)?;
+    w.finish().map(|_| ())
+}
+
+/// The elements as little-endian bytes, as every format here stores them.
+pub(crate) fn le_bytes(array: &Array) -> Cow<'_, [u8]> {
+    let size = array.dtype().size();
+    if cfg!(target_endian = "little") || size == 1 {
+        Cow::Borrowed(array.as_bytes())
+    } else {
+        let mut v = array.as_bytes().to_vec();
+        v.chunks_exact_mut(size).for_each(|c| c.reverse());
+        Cow::Owned(v)
+    }
+}

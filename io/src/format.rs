@@ -1,0 +1,177 @@
+//! Which format a file is in: [`Format`], chosen from the extension and
+//! checked against the first bytes (the "magic"), so that a text file named
+//! `.png` or a TIFF renamed to `.npy` is reported as such instead of failing
+//! somewhere deep inside a decoder.
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{shown, IoError};
+
+/// A file format Plexus reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Tagged Image File Format, classic or BigTIFF (`.tif`, `.tiff`, `.btf`).
+    Tiff,
+    /// Portable Network Graphics (`.png`).
+    Png,
+    /// NumPy's array file (`.npy`).
+    Npy,
+}
+
+const TIFF_LE: &[u8] = b"II";
+const TIFF_BE: &[u8] = b"MM";
+const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+
+impl Format {
+    /// The format an extension names, case-insensitively.
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext.to_ascii_lowercase().as_str() {
+            "tif" | "tiff" | "btf" => Some(Format::Tiff),
+            "png" => Some(Format::Png),
+            "npy" => Some(Format::Npy),
+            _ => None,
+        }
+    }
+
+    /// The format `path`'s extension names, or an error naming the extension.
+    pub fn from_path(path: &Path) -> Result<Format, IoError> {
+        let ext = path.extension().and_then(|e| e.to_str());
+        ext.and_then(Format::from_extension).ok_or_else(|| IoError::UnknownExtension {
+            file: shown(path),
+            ext: match path.extension() {
+                Some(e) => format!("`.{}`", e.to_string_lossy()),
+                None => "(none)".to_string(),
+            },
+        })
+    }
+
+    /// The format whose magic bytes begin `head`, if any.
+    pub fn sniff(head: &[u8]) -> Option<Format> {
+        if head.len() >= 4 && (head.starts_with(TIFF_LE) || head.starts_with(TIFF_BE)) {
+            let version = if head.starts_with(TIFF_LE) {
+                u16::from_le_bytes([head[2], head[3]])
+            } else {
+                u16::from_be_bytes([head[2], head[3]])
+            };
+            if version == 42 || version == 43 {
+                return Some(Format::Tiff);
+            }
+        }
+        if head.starts_with(PNG_SIGNATURE) {
+            return Some(Format::Png);
+        }
+        if head.starts_with(NPY_MAGIC) {
+            return Some(Format::Npy);
+        }
+        None
+    }
+
+    /// The name used in messages (`"TIFF"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Tiff => "TIFF",
+            Format::Png => "PNG",
+            Format::Npy => "NPY",
+        }
+    }
+
+    /// What the first bytes of this format must be, for messages.
+    fn expected_magic(self) -> &'static str {
+        match self {
+            Format::Tiff => "`II*\\0` or `MM\\0*` (or `II+\\0`/`MM\\0+` for BigTIFF)",
+            Format::Png => "the signature `89 50 4e 47 0d 0a 1a 0a`",
+            Format::Npy => "`\\x93NUMPY`",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Shows up to 8 bytes as hex plus, when they are printable, as text.
+pub(crate) fn describe_bytes(head: &[u8]) -> String {
+    let head = &head[..head.len().min(8)];
+    let hex: Vec<String> = head.iter().map(|b| format!("{b:02x}")).collect();
+    let mut s = format!("`{}`", hex.join(" "));
+    if !head.is_empty() && head.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        s.push_str(&format!(" (\"{}\")", String::from_utf8_lossy(head)));
+    }
+    s
+}
+
+/// Opens `path`, checks that its extension names a known format and that the
+/// first bytes agree with it. Returns the format and the file's length.
+pub(crate) fn detect(path: &Path) -> Result<(Format, u64), IoError> {
+    let format = Format::from_path(path)?;
+    let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+    let len = file.metadata().map_err(|e| IoError::os(path, "read", e))?.len();
+    let mut head = Vec::with_capacity(16);
+    (&mut file).take(16).read_to_end(&mut head).map_err(|e| IoError::os(path, "read", e))?;
+    check_magic(path, format, &head)?;
+    Ok((format, len))
+}
+
+/// Fails unless `head` starts with the magic of `format`.
+pub(crate) fn check_magic(path: &Path, format: Format, head: &[u8]) -> Result<(), IoError> {
+    match Format::sniff(head) {
+        Some(found) if found == format => Ok(()),
+        Some(found) => Err(IoError::WrongFormat {
+            file: shown(path),
+            expected: format.name(),
+            found: format!("its first bytes {} are those of a {} file", describe_bytes(head), found.name()),
+        }),
+        None if head.is_empty() => Err(IoError::WrongFormat {
+            file: shown(path),
+            expected: format.name(),
+            found: "the file is empty".to_string(),
+        }),
+        None => Err(IoError::WrongFormat {
+            file: shown(path),
+            expected: format.name(),
+            found: format!("expected {}, found {}", format.expected_magic(), describe_bytes(head)),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_are_case_insensitive() {
+        assert_eq!(Format::from_path(Path::new("a/b.TIF")).unwrap(), Format::Tiff);
+        assert_eq!(Format::from_path(Path::new("b.Npy")).unwrap(), Format::Npy);
+        assert_eq!(
+            Format::from_path(Path::new("b.jpg")).unwrap_err().to_string(),
+            "`b.jpg`: unknown file extension `.jpg`; plexus reads and writes .tif/.tiff, .png and .npy"
+        );
+        assert_eq!(
+            Format::from_path(Path::new("noext")).unwrap_err().to_string(),
+            "`noext`: unknown file extension (none); plexus reads and writes .tif/.tiff, .png and .npy"
+        );
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(Format::sniff(b"II*\0\x08\0\0\0"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"MM\0+\0\x08\0\0"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"II\x2b\0"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"IIxx"), None);
+        assert_eq!(Format::sniff(b"\x93NUMPY\x01\x00"), Some(Format::Npy));
+        assert_eq!(Format::sniff(PNG_SIGNATURE), Some(Format::Png));
+        assert_eq!(Format::sniff(b""), None);
+    }
+
+    #[test]
+    fn describes_bytes() {
+        assert_eq!(describe_bytes(b"hello world"), "`68 65 6c 6c 6f 20 77 6f` (\"hello wo\")");
+        assert_eq!(describe_bytes(&[0, 1]), "`00 01`");
+    }
+}

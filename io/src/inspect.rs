@@ -1,0 +1,252 @@
+//! [`inspect`]: what `plexus inspect FILE` prints. Reads headers and
+//! directories only, never pixel data, so it is quick on files of any size
+//! and still says something useful about files that [`read`](crate::read)
+//! refuses (an unsupported element type, pages of different sizes).
+
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use plexus_plugin_api::DType;
+
+use crate::error::IoError;
+use crate::format::{detect, Format};
+use crate::{npy, png, tiff};
+
+/// What a file holds, from its headers.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Inspection {
+    /// The file, as given.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// Format details: `classic, little-endian`, `BigTIFF, big-endian`,
+    /// `version 1.0`, `8-bit RGB, interlaced`.
+    pub variant: String,
+    /// Size in bytes.
+    pub file_size: u64,
+    /// The shape [`read`](crate::read) returns.
+    pub shape: Vec<usize>,
+    /// The axis labels [`read`](crate::read) returns.
+    pub axes: String,
+    /// The element type [`read`](crate::read) returns, `None` when it
+    /// refuses the file (see `problem`).
+    pub dtype: Option<DType>,
+    /// How elements are stored (`u16`, `>f4`, `float16`, `16-bit signed`).
+    pub stored: String,
+    /// TIFF pages in the file (1 for PNG and NPY).
+    pub pages: usize,
+    /// Samples per pixel: 1 for gray, 3 for RGB, ...
+    pub bands: usize,
+    /// Compression: `none`, `LZW`, `deflate`, ...
+    pub compression: String,
+    /// How data is laid out: `strips of 32 rows`, `tiles 256×256`,
+    /// `C order`, `Fortran order`.
+    pub layout: String,
+    /// Why [`read`](crate::read) would refuse the file, if it would.
+    pub problem: Option<String>,
+    /// Other things worth knowing (widened types, skipped pages, ...).
+    pub notes: Vec<String>,
+}
+
+/// Describes `path` from its headers, without decoding pixels.
+pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
+    let (format, file_size) = detect(path)?;
+    let mut i = Inspection {
+        path: path.to_path_buf(),
+        format,
+        variant: String::new(),
+        file_size,
+        shape: vec![],
+        axes: String::new(),
+        dtype: None,
+        stored: String::new(),
+        pages: 1,
+        bands: 1,
+        compression: "none".into(),
+        layout: String::new(),
+        problem: None,
+        notes: vec![],
+    };
+    match format {
+        Format::Npy => inspect_npy(path, &mut i)?,
+        Format::Png => inspect_png(path, &mut i)?,
+        Format::Tiff => inspect_tiff(path, &mut i)?,
+    }
+    Ok(i)
+}
+
+fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+    let h = npy::read_header(path, &mut file, i.file_size)?;
+    i.variant = format!("version {}.{}", h.version.0, h.version.1);
+    i.shape = h.shape.clone();
+    i.axes = plexus_plugin_api::default_axes(h.shape.len());
+    i.dtype = Some(h.stored.dtype());
+    i.stored = h.descr.clone();
+    i.layout = if h.fortran_order { "Fortran order".into() } else { "C order".into() };
+    if h.fortran_order {
+        i.notes.push("Fortran order: transposed into row-major when read".into());
+    }
+    if h.big_endian {
+        i.notes.push("big-endian: byte-swapped when read".into());
+    }
+    if !matches!(h.stored, npy::Stored::Native(_)) {
+        i.notes.push(format!("stored as `{}`, widened to {} without loss when read", h.descr, h.stored.dtype()));
+    }
+    let end = h.data_len().map(|n| h.data_offset.saturating_add(n));
+    if end.is_none_or(|e| e > i.file_size) {
+        i.problem = Some(format!(
+            "truncated: the data needs {} bytes from byte {}, the file has {}",
+            h.data_len().map(|n| n.to_string()).unwrap_or_else(|| "too many".into()),
+            h.data_offset,
+            i.file_size
+        ));
+    }
+    Ok(())
+}
+
+fn inspect_png(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    let h = png::read_ihdr(path, i.file_size)?;
+    let mut bands = h.bands();
+    if h.color_type == 3 {
+        // Palette transparency decides between RGB and RGBA; it needs the
+        // chunks before the image data, which the png crate reads cheaply.
+        let file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+        let dec = ::png::Decoder::new(std::io::BufReader::new(file));
+        if let Ok(reader) = dec.read_info() {
+            if reader.info().trns.is_some() {
+                bands = 4;
+            }
+        }
+    }
+    i.variant = format!(
+        "{}-bit {}{}",
+        h.bit_depth,
+        h.color_name(),
+        if h.interlaced { ", interlaced" } else { "" }
+    );
+    i.shape = if bands == 1 { vec![h.height as usize, h.width as usize] } else { vec![h.height as usize, h.width as usize, bands] };
+    i.axes = if bands == 1 { "y x".into() } else { "y x band".into() };
+    i.dtype = Some(h.dtype());
+    i.stored = format!("{}-bit", h.bit_depth);
+    i.bands = bands;
+    i.compression = "deflate".into();
+    i.layout = "scanlines".into();
+    if h.color_type == 3 {
+        i.notes.push(format!("palette: expanded to {} when read", if bands == 4 { "RGBA" } else { "RGB" }));
+    }
+    if h.bit_depth < 8 && h.color_type == 0 {
+        i.notes.push(format!("{}-bit gray: scaled to 0–255 when read", h.bit_depth));
+    }
+    Ok(())
+}
+
+fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    let (_, layout) = tiff::scan(path, i.file_size)?;
+    i.variant = format!(
+        "{}, {}",
+        if layout.bigtiff { "BigTIFF" } else { "classic" },
+        if layout.big_endian { "big-endian" } else { "little-endian" }
+    );
+    i.pages = layout.pages.len();
+    let pages = layout.image_pages();
+    let Some(first) = pages.first().copied() else {
+        i.problem = Some("every page is marked reduced-resolution".into());
+        return Ok(());
+    };
+    let (shape, axes) = tiff::array_shape(&pages);
+    i.shape = shape;
+    i.axes = axes;
+    i.dtype = first.sample.dtype();
+    i.stored = first.sample.describe();
+    i.bands = first.samples as usize;
+    i.compression = tiff::compression_name(first.compression);
+    match first.predictor {
+        2 => i.compression.push_str(" + horizontal predictor"),
+        3 => i.compression.push_str(" + floating-point predictor"),
+        _ => {}
+    }
+    i.layout = match first.tile {
+        Some((tw, th)) => format!("tiles {th}×{tw}"),
+        None => format!("strips of {} rows", first.rows_per_strip.min(first.height)),
+    };
+    if first.planar && first.samples > 1 {
+        i.layout.push_str(", planar (interleaved into `y x band` when read)");
+    }
+    if let Some(c) = first.color {
+        use ::tiff::ColorType as C;
+        match c {
+            C::Palette(_) => i.notes.push("palette: indices are returned, the colour map is not applied".into()),
+            C::YCbCr(_) | C::CMYK(_) | C::CMYKA(_) | C::Lab(_) => {
+                i.notes.push(format!("colour model {c:?}: samples are returned as stored, not converted to RGB"))
+            }
+            _ => {}
+        }
+    }
+    if matches!(first.sample, tiff::Sample::I8 | tiff::Sample::F16) {
+        i.notes.push(format!("stored as {}, widened to {} without loss when read", i.stored, i.dtype.map(|d| d.name()).unwrap_or("")));
+    }
+    let skipped = layout.pages.len() - pages.len();
+    if skipped > 0 {
+        i.notes.push(format!("{skipped} reduced-resolution page(s) skipped"));
+    }
+    if let Some(desc) = first.description.as_deref() {
+        let one_line: String = desc.chars().take(120).map(|c| if c.is_control() { ' ' } else { c }).collect();
+        i.notes.push(format!("description: {}", one_line.trim()));
+    }
+    if i.dtype.is_none() {
+        i.problem = Some(format!("unsupported sample type {}", i.stored));
+    } else if let Some(p) = pages.iter().find(|p| (p.height, p.width, p.samples, p.sample) != (first.height, first.width, first.samples, first.sample)) {
+        i.problem = Some(format!("page {} differs in size or type from page {}", p.ifd, first.ifd));
+    } else if let Some(end) = pages.iter().flat_map(|p| p.chunks.iter()).map(|(o, n)| o.saturating_add(*n)).max() {
+        if end > i.file_size {
+            i.problem = Some(format!("truncated: pixel data reaches byte {end}, the file has {}", i.file_size));
+        }
+    }
+    Ok(())
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {} ({n} bytes)", UNITS[u])
+    }
+}
+
+impl fmt::Display for Inspection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dims: Vec<String> = self.shape.iter().map(|d| d.to_string()).collect();
+        writeln!(f, "{}", self.path.display())?;
+        writeln!(f, "  format       {} ({})", self.format, self.variant)?;
+        writeln!(f, "  size         {}", human_bytes(self.file_size))?;
+        writeln!(f, "  shape        {} ({})", if dims.is_empty() { "scalar".into() } else { dims.join(" × ") }, self.axes)?;
+        match self.dtype {
+            Some(d) if d.name() == self.stored => writeln!(f, "  dtype        {d}")?,
+            Some(d) => writeln!(f, "  dtype        {d} (stored as {})", self.stored)?,
+            None => writeln!(f, "  dtype        {} (not readable)", self.stored)?,
+        }
+        if self.format == Format::Tiff {
+            writeln!(f, "  pages        {}", self.pages)?;
+        }
+        writeln!(f, "  bands        {}", self.bands)?;
+        writeln!(f, "  compression  {}", self.compression)?;
+        write!(f, "  layout       {}", self.layout)?;
+        for n in &self.notes {
+            write!(f, "\n  note: {n}")?;
+        }
+        if let Some(p) = &self.problem {
+            write!(f, "\n  cannot read: {p}")?;
+        }
+        Ok(())
+    }
+}
