@@ -4,6 +4,14 @@
 //!
 //! # Method
 //!
+//! Values are shifted by a constant `K` before they are accumulated — the
+//! first finite value of the channel, kept for the rest of the stream —
+//! so that data with a large offset (1e9 + a small spread) are accumulated
+//! at the magnitude of their spread: `x − K` is exact when `x` and `K` are
+//! within a factor 2 (Sterbenz), and the means and `M2` no longer carry an
+//! error of an ulp of the offset (Chan, Golub & LeVeque recommend the
+//! shift). The published mean is `K + mean(x − K)`.
+//!
 //! Within a frame the elements of a channel are cut into blocks of
 //! [`BLOCK`] elements. Each block is reduced in two passes (its mean, then
 //! the sum of squared deviations from that mean), which is exact up to
@@ -56,9 +64,11 @@ pub const CHANNEL_LABELS: [&str; 3] = ["band", "c", "channel"];
 pub struct Moments {
     /// Number of non-NaN values.
     pub n: u64,
-    /// Their mean (0 when `n = 0`).
+    /// The shift `K` subtracted from every value before accumulating.
+    pub shift: f64,
+    /// Mean of the shifted values `x − K` (0 when `n = 0`).
     pub mean: f64,
-    /// Sum of squared deviations from the mean.
+    /// Sum of squared deviations from the mean (shift-invariant).
     pub m2: f64,
     /// Smallest value (+∞ when `n = 0`).
     pub min: f64,
@@ -77,11 +87,12 @@ impl Default for Moments {
 impl Moments {
     /// No values.
     pub const EMPTY: Moments =
-        Moments { n: 0, mean: 0.0, m2: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, nans: 0 };
+        Moments { n: 0, shift: 0.0, mean: 0.0, m2: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, nans: 0 };
 
-    /// Moments of `values` in two passes (for short runs; see [`BLOCK`]).
-    pub fn of_block(values: impl Iterator<Item = f64> + Clone) -> Moments {
-        let mut m = Moments::EMPTY;
+    /// Moments of `values` shifted by `shift`, in two passes (for short
+    /// runs; see [`BLOCK`]).
+    pub fn of_block(values: impl Iterator<Item = f64> + Clone, shift: f64) -> Moments {
+        let mut m = Moments { shift, ..Moments::EMPTY };
         let mut sum = 0.0;
         for v in values.clone() {
             if v.is_nan() {
@@ -89,7 +100,7 @@ impl Moments {
                 continue;
             }
             m.n += 1;
-            sum += v;
+            sum += v - shift;
             m.min = m.min.min(v);
             m.max = m.max.max(v);
         }
@@ -103,12 +114,19 @@ impl Moments {
             m.m2 = f64::NAN;
             return m;
         }
-        m.m2 = values.filter(|v| !v.is_nan()).map(|v| (v - m.mean) * (v - m.mean)).sum();
+        m.m2 = values.filter(|v| !v.is_nan()).map(|v| (v - shift - m.mean) * (v - shift - m.mean)).sum();
         m
     }
 
-    /// Chan, Golub & LeVeque's merge of two disjoint sets.
-    pub fn merge(self, other: Moments) -> Moments {
+    /// The mean of the values themselves, `K + mean(x − K)`.
+    pub fn value_mean(&self) -> f64 {
+        self.shift + self.mean
+    }
+
+    /// Chan, Golub & LeVeque's merge of two disjoint sets. Both sides
+    /// normally share one shift; otherwise `other` is rebased onto this
+    /// side's shift first.
+    pub fn merge(self, mut other: Moments) -> Moments {
         let nans = self.nans + other.nans;
         if other.n == 0 {
             return Moments { nans, ..self };
@@ -116,13 +134,17 @@ impl Moments {
         if self.n == 0 {
             return Moments { nans, ..other };
         }
+        if other.shift != self.shift {
+            other.mean += other.shift - self.shift;
+            other.shift = self.shift;
+        }
         let n = self.n + other.n;
         let (na, nb, nf) = (self.n as f64, other.n as f64, n as f64);
         let delta = other.mean - self.mean;
         // Weighted form: accurate when one side is much larger than the other.
         let mean = self.mean + delta * (nb / nf);
         let m2 = self.m2 + other.m2 + delta * delta * (na * nb / nf);
-        Moments { n, mean, m2, min: self.min.min(other.min), max: self.max.max(other.max), nans }
+        Moments { n, shift: self.shift, mean, m2, min: self.min.min(other.min), max: self.max.max(other.max), nans }
     }
 
     /// Variance with `ddof` delta degrees of freedom; NaN when `n ≤ ddof`.
@@ -135,34 +157,29 @@ impl Moments {
 
     /// Encodes exactly (floats as their bit patterns) for snapshots.
     pub fn to_json(&self) -> Value {
-        json!([self.n, self.mean.to_bits(), self.m2.to_bits(), self.min.to_bits(), self.max.to_bits(), self.nans])
+        let bits = [self.shift, self.mean, self.m2, self.min, self.max].map(f64::to_bits);
+        json!([self.n, bits[0], bits[1], bits[2], bits[3], bits[4], self.nans])
     }
 
     /// Decodes [`Moments::to_json`].
     pub fn from_json(v: &Value) -> Option<Moments> {
-        let a = v.as_array().filter(|a| a.len() == 6)?;
+        let a = v.as_array().filter(|a| a.len() == 7)?;
         let u = |i: usize| a[i].as_u64();
-        Some(Moments {
-            n: u(0)?,
-            mean: f64::from_bits(u(1)?),
-            m2: f64::from_bits(u(2)?),
-            min: f64::from_bits(u(3)?),
-            max: f64::from_bits(u(4)?),
-            nans: u(5)?,
-        })
+        let f = |i: usize| u(i).map(f64::from_bits);
+        Some(Moments { n: u(0)?, shift: f(1)?, mean: f(2)?, m2: f(3)?, min: f(4)?, max: f(5)?, nans: u(6)? })
     }
 }
 
 /// Moments of `count` elements of `data` starting at `start`, `stride` apart:
 /// blocks of [`BLOCK`] in two passes, merged in a balanced binary tree.
-fn pairwise<T: Element>(data: &[T], start: usize, stride: usize, count: usize) -> Moments {
+fn pairwise<T: Element>(data: &[T], start: usize, stride: usize, count: usize, shift: f64) -> Moments {
     if count <= BLOCK {
-        return Moments::of_block((0..count).map(move |i| data[start + i * stride].to_f64()));
+        return Moments::of_block((0..count).map(move |i| data[start + i * stride].to_f64()), shift);
     }
     // Split on a block boundary so the tree does not depend on anything but
     // the count.
     let half = count.div_ceil(2 * BLOCK) * BLOCK;
-    pairwise(data, start, stride, half).merge(pairwise(data, start + half * stride, stride, count - half))
+    pairwise(data, start, stride, half, shift).merge(pairwise(data, start + half * stride, stride, count - half, shift))
 }
 
 /// How many channels an array has: its last extent when the last axis is
@@ -176,18 +193,40 @@ pub fn channels(view: &ArrayView<'_>) -> usize {
 
 /// Moments of each of `channels` interleaved channels of the elements
 /// `range` of `view` (flat, row-major indices; `range` must hold whole
-/// pixels).
-pub fn per_channel(view: &ArrayView<'_>, channels: usize, range: std::ops::Range<usize>) -> Vec<Moments> {
-    fn typed<T: Element>(data: &[T], channels: usize, range: std::ops::Range<usize>) -> Vec<Moments> {
+/// pixels). `shifts` gives each channel's shift; without it, a channel's
+/// shift is its first finite value in `range` (0 if none).
+pub fn per_channel(
+    view: &ArrayView<'_>,
+    channels: usize,
+    range: std::ops::Range<usize>,
+    shifts: Option<&[f64]>,
+) -> Vec<Moments> {
+    fn typed<T: Element>(
+        data: &[T],
+        channels: usize,
+        range: std::ops::Range<usize>,
+        shifts: Option<&[f64]>,
+    ) -> Vec<Moments> {
         let pixels = range.len() / channels.max(1);
-        (0..channels).map(|c| pairwise(data, range.start + c, channels, pixels)).collect()
+        (0..channels)
+            .map(|c| {
+                let start = range.start + c;
+                let shift = match shifts {
+                    Some(s) => s[c],
+                    None => {
+                        (0..pixels).map(|i| data[start + i * channels].to_f64()).find(|v| v.is_finite()).unwrap_or(0.0)
+                    }
+                };
+                pairwise(data, start, channels, pixels, shift)
+            })
+            .collect()
     }
     if channels == 0 {
         return Vec::new();
     }
     macro_rules! go {
         ($t:ty) => {
-            typed::<$t>(view.as_slice::<$t>().expect("dtype checked"), channels, range)
+            typed::<$t>(view.as_slice::<$t>().expect("dtype checked"), channels, range, shifts)
         };
     }
     match view.dtype() {
@@ -258,7 +297,7 @@ impl Summary {
             return Summary { count, nan_count: m.nans, min: nan, max: nan, mean: nan, std: nan, var: nan };
         }
         let var = m.var(ddof);
-        Summary { count, nan_count: m.nans, min: m.min, max: m.max, mean: m.mean, std: var.sqrt(), var }
+        Summary { count, nan_count: m.nans, min: m.min, max: m.max, mean: m.value_mean(), std: var.sqrt(), var }
     }
 
     /// The field `name` as a JSON number (`null` for NaN or infinity).
@@ -301,12 +340,13 @@ mod tests {
     #[test]
     fn merge_equals_direct_reduction() {
         let v: Vec<f64> = (0..1000).map(|i| ((i * 37) % 101) as f64 * 0.5 - 3.0).collect();
-        let whole = Moments::of_block(v.iter().copied());
-        let split = Moments::of_block(v[..333].iter().copied()).merge(Moments::of_block(v[333..].iter().copied()));
+        let whole = Moments::of_block(v.iter().copied(), 0.0);
+        let split =
+            Moments::of_block(v[..333].iter().copied(), 1.0).merge(Moments::of_block(v[333..].iter().copied(), 1.0));
         let (mean, var) = naive(&v);
         for m in [whole, split] {
             assert_eq!(m.n, 1000);
-            assert!((m.mean - mean).abs() <= 1e-13 * mean.abs());
+            assert!((m.value_mean() - mean).abs() <= 1e-13 * mean.abs());
             assert!((m.var(0) - var).abs() <= 1e-13 * var);
             assert_eq!((m.min, m.max), (-3.0, 47.0));
         }
@@ -314,7 +354,7 @@ mod tests {
 
     #[test]
     fn empty_sides_merge_to_the_other() {
-        let a = Moments::of_block([1.0, 2.0].into_iter());
+        let a = Moments::of_block([1.0, 2.0].into_iter(), 0.0);
         assert_eq!(a.merge(Moments::EMPTY), a);
         assert_eq!(Moments::EMPTY.merge(a), a);
         let s = Summary::of(&Moments::EMPTY, 0, NanPolicy::Omit);
@@ -323,15 +363,24 @@ mod tests {
     }
 
     #[test]
+    fn merge_rebases_a_different_shift() {
+        let v = [1e9 + 1.0, 1e9 + 2.0, 1e9 + 4.0, 1e9 + 5.0];
+        let a = Moments::of_block(v[..2].iter().copied(), 1e9);
+        let b = Moments::of_block(v[2..].iter().copied(), 1e9 + 4.0);
+        let m = a.merge(b);
+        assert_eq!((m.shift, m.value_mean(), m.var(0)), (1e9, 1e9 + 3.0, 2.5));
+    }
+
+    #[test]
     fn ddof_at_or_above_count_is_nan() {
-        let a = Moments::of_block([4.0].into_iter());
+        let a = Moments::of_block([4.0].into_iter(), 0.0);
         assert_eq!(a.var(0), 0.0);
         assert!(a.var(1).is_nan());
     }
 
     #[test]
     fn json_round_trip_is_exact() {
-        let m = Moments::of_block([0.1, 0.2, 0.7, f64::NAN].into_iter());
+        let m = Moments::of_block([0.1, 0.2, 0.7, f64::NAN].into_iter(), 0.1);
         assert_eq!(Moments::from_json(&m.to_json()), Some(m));
         assert_eq!(Moments::from_json(&Moments::EMPTY.to_json()), Some(Moments::EMPTY));
     }
@@ -348,10 +397,10 @@ mod tests {
     fn pairwise_tree_handles_uneven_counts() {
         for n in [1usize, 255, 256, 257, 1000, 4097] {
             let a = Array::from_fn(vec![n], |i| (i % 13) as f64);
-            let m = per_channel(&a.view(), 1, 0..n)[0];
+            let m = per_channel(&a.view(), 1, 0..n, None)[0];
             let (mean, var) = naive(&a.to_f64_vec());
             assert_eq!(m.n, n as u64);
-            assert!((m.mean - mean).abs() <= 1e-13 * mean.abs().max(1.0), "n = {n}");
+            assert!((m.value_mean() - mean).abs() <= 1e-13 * mean.abs().max(1.0), "n = {n}");
             assert!((m.var(0) - var).abs() <= 1e-13 * var.max(1.0), "n = {n}");
         }
     }

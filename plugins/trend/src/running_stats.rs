@@ -24,7 +24,8 @@
 //!
 //! # Method
 //!
-//! Two-pass blocks merged pairwise within a frame and across frames with
+//! Values shifted by the first finite value, two-pass blocks merged
+//! pairwise within a frame and across frames with
 //! Chan, Golub & LeVeque's formula (see [`crate::moments`]): the result does
 //! not depend on how the stream is chunked beyond rounding (≤ 1e−12
 //! relative in tests), and stays exact for data with a large offset.
@@ -101,7 +102,11 @@ impl Operator for RunningStats {
         }
         let channels = moments::channels(&view);
         check_channels(&mut self.channels, name, channels)?;
-        let partial = moments::per_channel(&view, channels, 0..view.len());
+        // Keep the shift the first frame chose, so partials merge without
+        // rebasing.
+        let shifts: Option<Vec<f64>> =
+            (!self.moments.is_empty()).then(|| self.moments.iter().map(|m| m.shift).collect());
+        let partial = moments::per_channel(&view, channels, 0..view.len(), shifts.as_deref());
         check_nan(self.nan_policy, name, &partial)?;
         if self.moments.is_empty() {
             self.moments = partial;

@@ -101,7 +101,7 @@ impl Operator for TimeSeries {
                         key.length
                     )));
                 }
-                let per = if slices == 0 { 0 } else { view.len() / slices };
+                let per = view.len().checked_div(slices).unwrap_or(0);
                 (0..slices).map(|i| (key.offset + i as u64, i * per..(i + 1) * per)).collect()
             }
         };
@@ -110,7 +110,7 @@ impl Operator for TimeSeries {
         }
         let mut new = Vec::with_capacity(ranges.len());
         for (index, range) in ranges {
-            let m = moments::per_channel(&view, channels, range);
+            let m = moments::per_channel(&view, channels, range, None);
             check_nan(self.nan_policy, name, &m)?;
             new.push((index, m));
         }
