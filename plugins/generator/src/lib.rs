@@ -1,13 +1,15 @@
 //! # plexus-generator
 //!
 //! Source operators that make test data: seeded noise (`uniform`,
-//! `gaussian`), a paced live stream (`stream`) and the Shepp–Logan phantom
-//! (`shepp_logan`). Sources take no input: the host calls `process` with an
-//! empty tick until the operator ends the stream (see [`source`]). Every
-//! output is deterministic for its parameters, whatever the chunking.
+//! `gaussian`), a paced live stream (`stream`), the Shepp–Logan phantom
+//! (`shepp_logan`) and a porous medium (`blobs`). Sources take no input:
+//! the host calls `process` with an empty tick until the operator ends the
+//! stream (see [`source`]). Every output is deterministic for its
+//! parameters, whatever the chunking.
 //!
 //! This file only registers the operators; each lives in its own module.
 
+pub mod blobs;
 pub mod gaussian;
 pub mod params;
 pub mod rng;
@@ -21,4 +23,5 @@ plexus_plugin_api::export_plugin! {
     "gaussian" => gaussian::Gaussian::new,
     "stream" => stream::Stream::new,
     "shepp_logan" => shepp_logan::SheppLogan::new,
+    "blobs" => blobs::Blobs::new,
 }

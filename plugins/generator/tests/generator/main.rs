@@ -1,6 +1,7 @@
 //! Integration tests of the generator plugin, driven through the same ABI
 //! adapter the host uses (`plexus_plugin_api::compliance`).
 
+mod blobs;
 mod manifest;
 mod noise;
 mod shepp_logan;
