@@ -142,15 +142,16 @@ pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize) -> Vec<f64> {
     let nb = bin_count(h, w);
     let mut sum = vec![0.0f64; nb];
     let mut count = vec![0u64; nb];
-    // Bin of each (fy², fx²) pair, looked up by |f|.
+    let fy2: Vec<i64> = (0..h).map(|ky| signed_freq(ky, h).pow(2)).collect();
     for kx in 0..wc {
         // kx = 0 and the even-width Nyquist column are their own mirrors.
         let weight = if kx == 0 || (w % 2 == 0 && kx == w / 2) { 1 } else { 2 };
-        let fx = signed_freq(kx, w).abs();
+        let fx2 = signed_freq(kx, w).pow(2);
         let col = &half[kx * h..(kx + 1) * h];
-        for (ky, v) in col.iter().enumerate() {
-            let fy = signed_freq(ky, h);
-            let b = (((fy * fy + fx * fx) as f64).sqrt()).round() as usize;
+        for (v, &fy2) in col.iter().zip(&fy2) {
+            // rint(|f|); |f| is never a half-integer, so + 0.5 and truncation
+            // round the same way, without a libm call.
+            let b = (((fy2 + fx2) as f64).sqrt() + 0.5) as usize;
             sum[b] += weight as f64 * v.norm_sqr();
             count[b] += weight;
         }
