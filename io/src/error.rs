@@ -149,10 +149,7 @@ mod tests {
             IoError::truncated(p, 65536, "strip 3 needs 4096 more bytes").to_string(),
             "`scan.tif`: truncated at byte 65536: strip 3 needs 4096 more bytes"
         );
-        assert_eq!(
-            IoError::malformed(p, Some(8), "bad thing").to_string(),
-            "`scan.tif`: at byte 8: bad thing"
-        );
+        assert_eq!(IoError::malformed(p, Some(8), "bad thing").to_string(), "`scan.tif`: at byte 8: bad thing");
         assert_eq!(IoError::malformed(p, None, "bad thing").to_string(), "`scan.tif`: bad thing");
     }
 }

@@ -83,7 +83,7 @@ fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     i.variant = format!("version {}.{}", h.version.0, h.version.1);
     i.shape = h.shape.clone();
     i.axes = plexus_plugin_api::default_axes(h.shape.len());
-    i.dtype = Some(h.stored.dtype());
+    i.dtype = h.stored.map(|s| s.dtype());
     i.stored = h.descr.clone();
     i.layout = if h.fortran_order { "Fortran order".into() } else { "C order".into() };
     if h.fortran_order {
@@ -92,11 +92,13 @@ fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     if h.big_endian {
         i.notes.push("big-endian: byte-swapped when read".into());
     }
-    if !matches!(h.stored, npy::Stored::Native(_)) {
-        i.notes.push(format!("stored as `{}`, widened to {} without loss when read", h.descr, h.stored.dtype()));
+    match h.stored {
+        None => i.problem = Some(format!("unsupported element type `{}`", h.descr)),
+        Some(npy::Stored::Native(_)) => {}
+        Some(s) => i.notes.push(format!("stored as `{}`, widened to {} without loss when read", h.descr, s.dtype())),
     }
     let end = h.data_len().map(|n| h.data_offset.saturating_add(n));
-    if end.is_none_or(|e| e > i.file_size) {
+    if i.problem.is_none() && end.is_none_or(|e| e > i.file_size) {
         i.problem = Some(format!(
             "truncated: the data needs {} bytes from byte {}, the file has {}",
             h.data_len().map(|n| n.to_string()).unwrap_or_else(|| "too many".into()),
@@ -109,34 +111,22 @@ fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
 
 fn inspect_png(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     let h = png::read_ihdr(path, i.file_size)?;
-    let mut bands = h.bands();
+    let bands = h.bands();
     if h.color_type == 3 {
-        // Palette transparency decides between RGB and RGBA; it needs the
-        // chunks before the image data, which the png crate reads cheaply.
-        let file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
-        let dec = ::png::Decoder::new(std::io::BufReader::new(file));
-        if let Ok(reader) = dec.read_info() {
-            if reader.info().trns.is_some() {
-                bands = 4;
-            }
-        }
+        i.notes.push("palette: expanded to RGB when read; transparency (tRNS) is ignored, as imageio does".into());
     }
-    i.variant = format!(
-        "{}-bit {}{}",
-        h.bit_depth,
-        h.color_name(),
-        if h.interlaced { ", interlaced" } else { "" }
-    );
-    i.shape = if bands == 1 { vec![h.height as usize, h.width as usize] } else { vec![h.height as usize, h.width as usize, bands] };
+    i.variant = format!("{}-bit {}{}", h.bit_depth, h.color_name(), if h.interlaced { ", interlaced" } else { "" });
+    i.shape = if bands == 1 {
+        vec![h.height as usize, h.width as usize]
+    } else {
+        vec![h.height as usize, h.width as usize, bands]
+    };
     i.axes = if bands == 1 { "y x".into() } else { "y x band".into() };
     i.dtype = Some(h.dtype());
     i.stored = format!("{}-bit", h.bit_depth);
     i.bands = bands;
     i.compression = "deflate".into();
     i.layout = "scanlines".into();
-    if h.color_type == 3 {
-        i.notes.push(format!("palette: expanded to {} when read", if bands == 4 { "RGBA" } else { "RGB" }));
-    }
     if h.bit_depth < 8 && h.color_type == 0 {
         i.notes.push(format!("{}-bit gray: scaled to 0–255 when read", h.bit_depth));
     }
@@ -186,7 +176,11 @@ fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
         }
     }
     if matches!(first.sample, tiff::Sample::I8 | tiff::Sample::F16) {
-        i.notes.push(format!("stored as {}, widened to {} without loss when read", i.stored, i.dtype.map(|d| d.name()).unwrap_or("")));
+        i.notes.push(format!(
+            "stored as {}, widened to {} without loss when read",
+            i.stored,
+            i.dtype.map(|d| d.name()).unwrap_or("")
+        ));
     }
     let skipped = layout.pages.len() - pages.len();
     if skipped > 0 {
@@ -198,7 +192,10 @@ fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     }
     if i.dtype.is_none() {
         i.problem = Some(format!("unsupported sample type {}", i.stored));
-    } else if let Some(p) = pages.iter().find(|p| (p.height, p.width, p.samples, p.sample) != (first.height, first.width, first.samples, first.sample)) {
+    } else if let Some(p) = pages
+        .iter()
+        .find(|p| (p.height, p.width, p.samples, p.sample) != (first.height, first.width, first.samples, first.sample))
+    {
         i.problem = Some(format!("page {} differs in size or type from page {}", p.ifd, first.ifd));
     } else if let Some(end) = pages.iter().flat_map(|p| p.chunks.iter()).map(|(o, n)| o.saturating_add(*n)).max() {
         if end > i.file_size {
@@ -229,7 +226,12 @@ impl fmt::Display for Inspection {
         writeln!(f, "{}", self.path.display())?;
         writeln!(f, "  format       {} ({})", self.format, self.variant)?;
         writeln!(f, "  size         {}", human_bytes(self.file_size))?;
-        writeln!(f, "  shape        {} ({})", if dims.is_empty() { "scalar".into() } else { dims.join(" × ") }, self.axes)?;
+        writeln!(
+            f,
+            "  shape        {} ({})",
+            if dims.is_empty() { "scalar".into() } else { dims.join(" × ") },
+            self.axes
+        )?;
         match self.dtype {
             Some(d) if d.name() == self.stored => writeln!(f, "  dtype        {d}")?,
             Some(d) => writeln!(f, "  dtype        {d} (stored as {})", self.stored)?,

@@ -85,6 +85,12 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
 /// page's description in tifffile's JSON form, so tifffile and [`read`]
 /// give back the same N-D shape.
 pub fn write_tiff(path: &Path, array: &Array, options: TiffOptions) -> Result<(), IoError> {
+    if array.shape().is_empty() {
+        return Err(IoError::CannotWrite {
+            file: path.display().to_string(),
+            what: "a 0-dimensional array as TIFF: a page needs at least one axis".into(),
+        });
+    }
     let mut w = StackWriter::open_tiff(path, options)?;
     w.append(array)?;
     w.finish().map(|_| ())

@@ -64,8 +64,8 @@ pub(crate) struct Header {
     pub version: (u8, u8),
     /// The `descr` string as written (`"<f4"`).
     pub descr: String,
-    /// The decoded element type.
-    pub stored: Stored,
+    /// The decoded element type, `None` when Plexus does not read it.
+    pub stored: Option<Stored>,
     /// Whether multi-byte elements are big-endian.
     pub big_endian: bool,
     /// Whether elements are in column-major order.
@@ -79,7 +79,14 @@ pub(crate) struct Header {
 impl Header {
     /// Bytes of element data the header promises, if that fits in `u64`.
     pub(crate) fn data_len(&self) -> Option<u64> {
-        self.shape.iter().try_fold(self.stored.size() as u64, |acc, &d| acc.checked_mul(d as u64))
+        self.shape.iter().try_fold(self.stored?.size() as u64, |acc, &d| acc.checked_mul(d as u64))
+    }
+
+    /// The element type, or the error for one Plexus does not read.
+    pub(crate) fn stored(&self, path: &Path) -> Result<Stored, IoError> {
+        self.stored.ok_or_else(|| {
+            IoError::unsupported(path, format!("NPY element type `{}`: {}", self.descr, supported_list()))
+        })
     }
 }
 
@@ -164,14 +171,15 @@ pub(crate) fn read_header(path: &Path, file: &mut File, file_len: u64) -> Result
             _ => {}
         }
     }
-    let missing = |k: &str| {
-        IoError::malformed(path, Some(header_start), format!("bad NPY header: the key `{k}` is missing"))
-    };
+    let missing =
+        |k: &str| IoError::malformed(path, Some(header_start), format!("bad NPY header: the key `{k}` is missing"));
     let descr = descr.ok_or_else(|| missing("descr"))?;
     let fortran_order = fortran_order.ok_or_else(|| missing("fortran_order"))?;
     let shape = shape.ok_or_else(|| missing("shape"))?;
-    let (stored, big_endian) = parse_descr(&descr)
-        .ok_or_else(|| IoError::unsupported(path, format!("NPY element type `{descr}`: {}", supported_list())))?;
+    let (stored, big_endian) = match parse_descr(&descr) {
+        Some((s, big)) => (Some(s), big),
+        None => (None, descr.starts_with('>')),
+    };
     Ok(Header { version, descr, stored, big_endian, fortran_order, shape, data_offset })
 }
 
@@ -366,6 +374,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
     let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
     let header = read_header(path, &mut file, file_len)?;
+    let stored = header.stored(path)?;
     let data_len = header.data_len().ok_or_else(|| {
         IoError::malformed(path, None, format!("NPY shape {:?} is too large to address", header.shape))
     })?;
@@ -386,7 +395,7 @@ pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
     file.seek(SeekFrom::Start(header.data_offset)).map_err(|e| IoError::os(path, "read", e))?;
     let n: usize = header.shape.iter().product();
     let h = &header;
-    match header.stored {
+    match stored {
         Stored::Native(DType::U8) => build::<u8>(path, &mut file, h, n),
         Stored::Native(DType::U16) => build::<u16>(path, &mut file, h, n),
         Stored::Native(DType::U32) => build::<u32>(path, &mut file, h, n),
@@ -427,14 +436,14 @@ fn build<T: Element>(path: &Path, file: &mut File, h: &Header, n: usize) -> Resu
 /// Wraps elements read in file order into a row-major array.
 fn make<T: Element>(path: &Path, h: &Header, v: Vec<T>) -> Result<Array, IoError> {
     let v = if h.fortran_order && h.shape.len() > 1 { fortran_to_c(&v, &h.shape) } else { v };
-    Array::from_vec(h.shape.clone(), v).map_err(|e| IoError::malformed(path, None, format!("cannot build the array: {e}")))
+    Array::from_vec(h.shape.clone(), v)
+        .map_err(|e| IoError::malformed(path, None, format!("cannot build the array: {e}")))
 }
 
 fn read_elements<T: Element>(path: &Path, file: &mut File, n: usize) -> Result<Vec<T>, IoError> {
     let mut v: Vec<T> = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| {
-        IoError::unsupported(path, format!("array of {n} elements: not enough memory to hold it"))
-    })?;
+    v.try_reserve_exact(n)
+        .map_err(|_| IoError::unsupported(path, format!("array of {n} elements: not enough memory to hold it")))?;
     v.resize(n, T::zeroed());
     file.read_exact(bytemuck::cast_slice_mut::<T, u8>(&mut v)).map_err(|e| IoError::os(path, "read", e))?;
     Ok(v)
@@ -577,7 +586,8 @@ mod tests {
         let src: Vec<u32> = (0..24).collect();
         let c = fortran_to_c(&src, &[2, 3, 4]);
         // C index (i, j, k) holds F offset i + 2j + 6k.
-        assert_eq!(c[1 * 12 + 2 * 4 + 3], 1 + 2 * 2 + 6 * 3);
+        let (i, j, k) = (1, 2, 3);
+        assert_eq!(c[i * 12 + j * 4 + k], i + 2 * j + 6 * k);
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //!
 //! **Reading** returns what Pillow (and so imageio and scikit-image) returns:
 //! 8- and 16-bit samples unscaled; gray as `y x`, gray+alpha, RGB and RGBA as
-//! `y x band` with 2, 3 or 4 bands; palette images expanded to RGB, or RGBA
-//! when the palette has transparency; 2- and 4-bit gray scaled to 0–255.
-//! Exceptions: 1-bit gray becomes u8 0/255 (Pillow gives bool), and a `tRNS`
-//! chunk on gray or RGB images is ignored, as Pillow does for arrays. Only the
-//! default image of an animated PNG is read.
+//! `y x band` with 2, 3 or 4 bands; palette images expanded to RGB; 2- and
+//! 4-bit gray scaled to 0–255. A `tRNS` transparency chunk is ignored, for
+//! palette images too, as imageio and scikit-image do (OpenCV instead adds an
+//! alpha band to palette images). 1-bit gray becomes u8 0/255 where Pillow
+//! gives bool. Only the default image of an animated PNG is read.
 //!
 //! **Writing** takes u8 or u16, 2-D or `y x band` with 1–4 bands (gray, gray
 //! + alpha, RGB, RGBA).
@@ -34,8 +34,7 @@ impl Ihdr {
     pub(crate) fn bands(&self) -> usize {
         match self.color_type {
             0 => 1,
-            2 => 3,
-            3 => 3, // or 4 when the palette has transparency; see `read`
+            2 | 3 => 3,
             4 => 2,
             6 => 4,
             _ => 0,
@@ -130,10 +129,11 @@ pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
         data.extend_from_slice(&buf[start..start + row]);
     }
     drop(buf);
-    if ihdr.color_type == 0 && bands == 2 {
-        // tRNS on sub-byte gray was expanded to alpha; drop it (see above).
-        data = data.chunks_exact(2 * bps).flat_map(|px| px[..bps].to_vec()).collect();
-        bands = 1;
+    if (ihdr.color_type == 0 && bands == 2) || (ihdr.color_type == 3 && bands == 4) {
+        // EXPAND turned a tRNS chunk into an alpha band; drop it (see above).
+        let keep = (bands - 1) * bps;
+        data = data.chunks_exact(bands * bps).flat_map(|px| px[..keep].iter().copied()).collect();
+        bands -= 1;
     }
     let shape = if bands == 1 { vec![h, w] } else { vec![h, w, bands] };
     let array = if sixteen {
@@ -174,7 +174,10 @@ pub(crate) fn check(path: &Path, array: &Array) -> Result<(u32, u32, usize), IoE
         }
     };
     if !(1..=4).contains(&bands) {
-        return Err(IoError::cannot_write(path, format!("{bands} bands as PNG: PNG holds 1 to 4 (gray, gray + alpha, RGB, RGBA)")));
+        return Err(IoError::cannot_write(
+            path,
+            format!("{bands} bands as PNG: PNG holds 1 to 4 (gray, gray + alpha, RGB, RGBA)"),
+        ));
     }
     if h == 0 || w == 0 || h > i32::MAX as usize || w > i32::MAX as usize {
         return Err(IoError::cannot_write(path, format!("a {h}×{w} image as PNG: each side must be 1 to 2147483647")));

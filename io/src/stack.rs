@@ -54,7 +54,8 @@ impl Partial {
         // either the old file or the complete new one.
         file.sync_all().map_err(|e| IoError::os(&self.partial, "write", e))?;
         drop(file);
-        fs::rename(&self.partial, &self.path).map_err(|e| IoError::os(&self.path, "rename the finished file into place", e))
+        fs::rename(&self.partial, &self.path)
+            .map_err(|e| IoError::os(&self.path, "rename the finished file into place", e))
     }
 }
 
@@ -130,10 +131,9 @@ impl StackWriter {
         match format {
             Format::Npy => StackWriter::start(path, Kind::Npy),
             Format::Tiff => StackWriter::open_tiff(path, TiffOptions::default()),
-            Format::Png => Err(IoError::cannot_write(
-                path,
-                "a PNG chunk by chunk: PNG holds one image; stream to .tif or .npy",
-            )),
+            Format::Png => {
+                Err(IoError::cannot_write(path, "a PNG chunk by chunk: PNG holds one image; stream to .tif or .npy"))
+            }
         }
     }
 
@@ -176,12 +176,16 @@ impl StackWriter {
         }
         let shape = chunk.shape();
         if shape.is_empty() {
-            return Err(self.chunk_err("is 0-dimensional: chunks are stacked along axis 0 and need at least one axis".into()));
+            return Err(
+                self.chunk_err("is 0-dimensional: chunks are stacked along axis 0 and need at least one axis".into())
+            );
         }
         match &self.first {
             Some((dtype, trailing)) => {
                 if chunk.dtype() != *dtype {
-                    return Err(self.chunk_err(format!("has dtype `{}`, expected `{dtype}` like chunk 0", chunk.dtype())));
+                    return Err(
+                        self.chunk_err(format!("has dtype `{}`, expected `{dtype}` like chunk 0", chunk.dtype()))
+                    );
                 }
                 if &shape[1..] != trailing.as_slice() {
                     let expected: Vec<String> =

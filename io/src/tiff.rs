@@ -192,7 +192,9 @@ fn map_err(path: &Path, file_len: u64, what: &str, e: TiffError) -> IoError {
             IoError::truncated(path, file_len, format!("{what} extends past the end of the file"))
         }
         TiffError::IoError(io) => IoError::os(path, "read", io),
-        TiffError::FormatError(f) => IoError::malformed(path, None, format!("bad TIFF {what}: {}", lower_first(f.to_string()))),
+        TiffError::FormatError(f) => {
+            IoError::malformed(path, None, format!("bad TIFF {what}: {}", lower_first(f.to_string())))
+        }
         TiffError::UnsupportedError(u) => {
             IoError::unsupported(path, format!("TIFF feature in {what}: {}", lower_first(u.to_string())))
         }
@@ -204,13 +206,18 @@ fn map_err(path: &Path, file_len: u64, what: &str, e: TiffError) -> IoError {
 
 type Dec = Decoder<BufReader<File>>;
 
-fn limits() -> Limits {
-    // Our own checks below bound allocations by the file size; the crate's
-    // defaults (256 MiB per image, 1 MiB per tag) are too small for
-    // microscopy stacks and tiled whole-slide images.
+fn limits(file_len: u64) -> Limits {
+    // The crate checks `decoding_buffer_size` before allocating tag value
+    // lists (32 bytes per value, whatever the count field says) and its own
+    // result buffers, which we do not use: we decode into our buffer, sized
+    // by our checks against the file length. A list cannot hold more values
+    // than the file has bytes, so bound it by that, between 1 MiB and 1 GiB
+    // (32 M strip offsets); garbage counts then fail instead of aborting on
+    // a huge allocation. Compressed chunks are bounds-checked against the
+    // file before decoding, so the intermediate buffer needs no limit.
     let mut l = Limits::unlimited();
-    l.ifd_value_size = 256 << 20;
-    l.intermediate_buffer_size = 256 << 20;
+    l.decoding_buffer_size = (file_len.saturating_mul(32)).clamp(1 << 20, 1 << 30) as usize;
+    l.ifd_value_size = l.decoding_buffer_size;
     l
 }
 
@@ -225,10 +232,22 @@ pub(crate) fn scan(path: &Path, file_len: u64) -> Result<(Dec, Layout), IoError>
     if file_len < header_len {
         return Err(IoError::truncated(path, file_len, format!("the TIFF header needs {header_len} bytes")));
     }
+    // Check the first directory ourselves, as `check_ifd_extent` explains.
+    let mut first = [0u8; 8];
+    file.seek(SeekFrom::Start(if bigtiff { 8 } else { 4 })).map_err(|e| IoError::os(path, "read", e))?;
+    file.read_exact(&mut first[..if bigtiff { 8 } else { 4 }]).map_err(|e| IoError::os(path, "read", e))?;
+    let first = match (bigtiff, big_endian) {
+        (false, false) => u32::from_le_bytes([first[0], first[1], first[2], first[3]]) as u64,
+        (false, true) => u32::from_be_bytes([first[0], first[1], first[2], first[3]]) as u64,
+        (true, false) => u64::from_le_bytes(first),
+        (true, true) => u64::from_be_bytes(first),
+    };
+    let mut raw = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+    check_ifd_extent(path, &mut raw, file_len, first, bigtiff, big_endian, 0)?;
     file.seek(SeekFrom::Start(0)).map_err(|e| IoError::os(path, "read", e))?;
     let mut dec = Decoder::new(BufReader::new(file))
         .map_err(|e| map_err(path, file_len, "directory of page 0", e))?
-        .with_limits(limits());
+        .with_limits(limits(file_len));
     let mut pages = Vec::new();
     loop {
         let index = pages.len();
@@ -236,9 +255,57 @@ pub(crate) fn scan(path: &Path, file_len: u64) -> Result<(Dec, Layout), IoError>
         if !dec.more_images() {
             break;
         }
+        // Check the next directory's extent before the decoder reads it, so
+        // a cut file is reported with offsets.
+        if let Some(next) = dec.image_ifd().directory().next() {
+            check_ifd_extent(path, &mut raw, file_len, next.0, bigtiff, big_endian, index + 1)?;
+        }
         dec.next_image().map_err(|e| map_err(path, file_len, &format!("directory of page {}", index + 1), e))?;
     }
     Ok((dec, Layout { bigtiff, big_endian, pages }))
+}
+
+/// Fails if the directory at `offset` does not lie wholly inside the file.
+/// The decoder tolerates a directory cut short at the end of the file and
+/// silently loses its last tags; a truncated file must not read as valid.
+fn check_ifd_extent(
+    path: &Path,
+    raw: &mut File,
+    file_len: u64,
+    offset: u64,
+    bigtiff: bool,
+    big_endian: bool,
+    page: usize,
+) -> Result<(), IoError> {
+    let (count_size, entry_size, next_size) = if bigtiff { (8u64, 20u64, 8u64) } else { (2, 12, 4) };
+    let what = |end: u64| {
+        IoError::truncated(
+            path,
+            file_len,
+            format!(
+                "the directory of page {page} needs {} more bytes (it spans bytes {offset}..{end})",
+                end - file_len
+            ),
+        )
+    };
+    if offset.saturating_add(count_size) > file_len {
+        return Err(what(offset.saturating_add(count_size)));
+    }
+    let mut buf = [0u8; 8];
+    raw.seek(SeekFrom::Start(offset)).map_err(|e| IoError::os(path, "read", e))?;
+    raw.read_exact(&mut buf[..count_size as usize]).map_err(|e| IoError::os(path, "read", e))?;
+    let count = match (bigtiff, big_endian) {
+        (false, false) => u16::from_le_bytes([buf[0], buf[1]]) as u64,
+        (false, true) => u16::from_be_bytes([buf[0], buf[1]]) as u64,
+        (true, false) => u64::from_le_bytes(buf),
+        (true, true) => u64::from_be_bytes(buf),
+    };
+    let end =
+        offset.saturating_add(count_size).saturating_add(count.saturating_mul(entry_size)).saturating_add(next_size);
+    if end > file_len {
+        return Err(what(end));
+    }
+    Ok(())
 }
 
 fn page_info(path: &Path, file_len: u64, dec: &mut Dec, ifd: usize) -> Result<Page, IoError> {
@@ -256,11 +323,8 @@ fn page_info(path: &Path, file_len: u64, dec: &mut Dec, ifd: usize) -> Result<Pa
             .and_then(|v| v.first().copied())
             .unwrap_or(1) as u8,
     };
-    let format = dec
-        .find_tag_unsigned_vec::<u16>(Tag::SampleFormat)
-        .map_err(err)?
-        .and_then(|v| v.first().copied())
-        .unwrap_or(1);
+    let format =
+        dec.find_tag_unsigned_vec::<u16>(Tag::SampleFormat).map_err(err)?.and_then(|v| v.first().copied()).unwrap_or(1);
     let compression = dec.find_tag_unsigned::<u16>(Tag::Compression).map_err(err)?.unwrap_or(1);
     let predictor = dec.find_tag_unsigned::<u16>(Tag::Predictor).map_err(err)?.unwrap_or(1);
     let planar = dec.find_tag_unsigned::<u16>(Tag::PlanarConfiguration).map_err(err)?.unwrap_or(1) == 2;
@@ -335,7 +399,9 @@ pub(crate) fn array_shape(pages: &[&Page]) -> (Vec<usize>, String) {
     if let Some(desc) = first.description.as_deref() {
         if let Some(shape) = shaped_description(desc) {
             let n: usize = shape.iter().product();
-            if n == total && shape.ends_with(&page_shape) && !shape.is_empty() {
+            // A 1-D array is stored as a one-row page.
+            let row = page_shape[0] == 1 && page_shape.len() == 2 && shape.len() == 1;
+            if n == total && !shape.is_empty() && (shape.ends_with(&page_shape) || row) {
                 let axes = match plexus_axes(desc) {
                     Some(a) if a.split(' ').count() == shape.len() => a,
                     _ => band_label(&shape),
@@ -384,7 +450,10 @@ fn plexus_axes(desc: &str) -> Option<String> {
 fn check_pages<'a>(path: &Path, file_len: u64, layout: &'a Layout) -> Result<Vec<&'a Page>, IoError> {
     let pages = layout.image_pages();
     let Some(first) = pages.first() else {
-        return Err(IoError::unsupported(path, "TIFF without a full-resolution page: every page is marked reduced-resolution"));
+        return Err(IoError::unsupported(
+            path,
+            "TIFF without a full-resolution page: every page is marked reduced-resolution",
+        ));
     };
     if first.sample.dtype().is_none() {
         return Err(IoError::unsupported(
@@ -471,7 +540,13 @@ pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
     array.with_axes(&axes).map_err(|e| IoError::malformed(path, None, e.to_string()))
 }
 
-fn decode<T: Element>(path: &Path, file_len: u64, dec: &mut Dec, pages: &[&Page], shape: Vec<usize>) -> Result<Array, IoError> {
+fn decode<T: Element>(
+    path: &Path,
+    file_len: u64,
+    dec: &mut Dec,
+    pages: &[&Page],
+    shape: Vec<usize>,
+) -> Result<Array, IoError> {
     let first = pages[0];
     let (h, w, s) = (first.height as usize, first.width as usize, first.samples as usize);
     let page_len = h * w * s;
@@ -580,7 +655,10 @@ impl Geometry {
         let band = nd >= 3 && matches!(last, "band" | "c" | "channel");
         let samples = if band { shape[nd - 1] } else { 1 };
         if samples > u16::MAX as usize {
-            return Err(IoError::cannot_write(path, format!("{samples} bands as TIFF: at most 65535 samples per pixel")));
+            return Err(IoError::cannot_write(
+                path,
+                format!("{samples} bands as TIFF: at most 65535 samples per pixel"),
+            ));
         }
         let g = Geometry {
             dtype,
@@ -679,7 +757,10 @@ impl TiffEncoder {
             ));
         }
         if height > u32::MAX as usize || width > u32::MAX as usize {
-            return Err(IoError::cannot_write(path, format!("a {height}×{width} page as TIFF: at most 4294967295 per side")));
+            return Err(IoError::cannot_write(
+                path,
+                format!("a {height}×{width} page as TIFF: at most 4294967295 per side"),
+            ));
         }
         let rps = g.rows_per_strip(width).min(height);
         let row_bytes = g.row_bytes(width) as u64;
@@ -936,8 +1017,7 @@ mod tests {
     #[test]
     fn never_refuses_to_grow_past_classic() {
         let a = Array::zeros::<u8>(vec![4, 4]);
-        let mut enc =
-            TiffEncoder::new(TiffOptions { bigtiff: BigTiff::Never }).with_classic_limit(100);
+        let mut enc = TiffEncoder::new(TiffOptions { bigtiff: BigTiff::Never }).with_classic_limit(100);
         let mut out = Cursor::new(Vec::new());
         enc.start(&mut out).unwrap();
         enc.accept_first(Path::new("t.tif"), &a).unwrap();
