@@ -587,7 +587,7 @@ mod tests {
         let c = fortran_to_c(&src, &[2, 3, 4]);
         // C index (i, j, k) holds F offset i + 2j + 6k.
         let (i, j, k) = (1, 2, 3);
-        assert_eq!(c[i * 12 + j * 4 + k], i + 2 * j + 6 * k);
+        assert_eq!(c[i * 12 + j * 4 + k] as usize, i + 2 * j + 6 * k);
     }
 
     #[test]

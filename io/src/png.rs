@@ -99,7 +99,7 @@ pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
     let ihdr = read_ihdr(path, file_len)?;
     // Deflate expands by at most ~1032:1; a header claiming more pixels than
     // that is corrupt, and refusing it avoids allocating for a lie.
-    let claimed = ihdr.width as u64 * ihdr.height as u64 * 8;
+    let claimed = (ihdr.width as u64).saturating_mul(ihdr.height as u64).saturating_mul(8);
     if claimed > file_len.saturating_mul(1032).saturating_add(1 << 20) {
         return Err(IoError::malformed(
             path,
@@ -109,9 +109,9 @@ pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
     }
     let file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
     let mut decoder = png::Decoder::new_with_limits(BufReader::new(file), png::Limits { bytes: usize::MAX });
-    // EXPAND turns palettes into RGB(A) and unpacks sub-byte gray; it would
+    // EXPAND turns palettes into RGB and unpacks sub-byte gray; it would
     // also add an alpha band for a tRNS chunk on gray or RGB images, so it
-    // is only asked for where it is needed.
+    // is only asked for where it is needed (and dropped again below).
     let expand = ihdr.color_type == 3 || ihdr.bit_depth < 8;
     decoder.set_transformations(if expand { png::Transformations::EXPAND } else { png::Transformations::IDENTITY });
     let mut reader = decoder.read_info().map_err(|e| decode_err(path, file_len, e))?;

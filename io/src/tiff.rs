@@ -139,7 +139,10 @@ impl Page {
 
     /// Decoded bytes of this page before widening.
     fn stored_bytes(&self) -> u64 {
-        self.width as u64 * self.height as u64 * self.samples as u64 * self.sample.size() as u64
+        (self.width as u64)
+            .saturating_mul(self.height as u64)
+            .saturating_mul(self.samples as u64)
+            .saturating_mul(self.sample.size() as u64)
     }
 }
 
@@ -550,7 +553,9 @@ fn decode<T: Element>(
     let first = pages[0];
     let (h, w, s) = (first.height as usize, first.width as usize, first.samples as usize);
     let page_len = h * w * s;
-    let total = page_len * pages.len();
+    let total = page_len.checked_mul(pages.len()).ok_or_else(|| {
+        IoError::unsupported(path, format!("TIFF of {} pages of {page_len} samples: too large to address", pages.len()))
+    })?;
     let mut out: Vec<T> = Vec::new();
     out.try_reserve_exact(total)
         .map_err(|_| IoError::unsupported(path, format!("TIFF of {total} samples: not enough memory to hold it")))?;

@@ -258,3 +258,17 @@ fn arrays_a_format_cannot_hold() {
     );
     assert!(!tif.exists() && !plexus_io::partial_path(&tif).exists());
 }
+
+#[test]
+fn pages_of_different_sizes() {
+    let p = fixture("t_mixed.tif");
+    assert_eq!(
+        read_err(&p),
+        format!(
+            "`{}`: unsupported TIFF with pages of different kinds: page 1 is 8×12 u8, page 0 is 16×16 u8; only identical pages form a stack",
+            p.display()
+        )
+    );
+    let i = plexus_io::inspect(&p).unwrap();
+    assert_eq!(i.problem.as_deref(), Some("page 1 differs in size or type from page 0"));
+}
