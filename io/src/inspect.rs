@@ -192,6 +192,8 @@ fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     }
     if i.dtype.is_none() {
         i.problem = Some(format!("unsupported sample type {}", i.stored));
+    } else if !tiff::compression_supported(first.compression) {
+        i.problem = Some(format!("unsupported compression {}", tiff::compression_name(first.compression)));
     } else if let Some(p) = pages
         .iter()
         .find(|p| (p.height, p.width, p.samples, p.sample) != (first.height, first.width, first.samples, first.sample))

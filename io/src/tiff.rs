@@ -180,6 +180,11 @@ pub(crate) fn compression_name(code: u16) -> String {
     }
 }
 
+/// Whether the decoder, as built here, decodes this compression code.
+pub(crate) fn compression_supported(code: u16) -> bool {
+    matches!(code, 1 | 5 | 8 | 32946 | 32773)
+}
+
 fn lower_first(s: String) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -465,6 +470,16 @@ fn check_pages<'a>(path: &Path, file_len: u64, layout: &'a Layout) -> Result<Vec
                 "TIFF sample type {} on page {}: plexus reads 8-, 16- and 32-bit unsigned, 8-, 16- and 32-bit signed, 16-, 32- and 64-bit float",
                 first.sample.describe(),
                 first.ifd
+            ),
+        ));
+    }
+    if let Some(p) = pages.iter().find(|p| !compression_supported(p.compression)) {
+        return Err(IoError::unsupported(
+            path,
+            format!(
+                "TIFF compression {} on page {}: plexus reads none, LZW, deflate and PackBits",
+                compression_name(p.compression),
+                p.ifd
             ),
         ));
     }

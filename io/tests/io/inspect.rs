@@ -63,6 +63,8 @@ fn unreadable_files_are_described() {
     let i = inspect(&fixture("t_bool.tif")).unwrap();
     assert_eq!(i.dtype, None);
     assert_eq!(i.problem.as_deref(), Some("unsupported sample type 1-bit unsigned"));
+    let i = inspect(&fixture("t_zstd.tif")).unwrap();
+    assert_eq!(i.problem.as_deref(), Some("unsupported compression zstd"));
     let i = inspect(&fixture("n_fortran_be_i4.npy")).unwrap();
     assert_eq!(i.layout, "Fortran order");
     assert_eq!(i.stored, ">i4");
