@@ -154,3 +154,31 @@ fn png_cannot_stream_and_empty_stacks_fail() {
         )
     );
 }
+
+/// Streams 4.1 GB of u8 pages: the file must switch to BigTIFF by itself
+/// and stay readable by its directories. Heavy (writes 4 GiB), so run by
+/// hand: `cargo test -p plexus-io --release -- --ignored past_4_gib`.
+#[test]
+#[ignore = "writes a 4.1 GB file"]
+fn auto_bigtiff_past_4_gib() {
+    let dir = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
+    let path = dir.path().join("huge.tif");
+    let mut w = StackWriter::open(&path, Format::Tiff).unwrap();
+    let slab = Array::from_fn::<u8>(vec![16, 2048, 2048], |i| (i % 251) as u8); // 64 MiB
+    for _ in 0..64 {
+        w.append(&slab).unwrap(); // 64 × 64 MiB = 4 GiB of pixels
+    }
+    w.append(&Array::from_fn::<u8>(vec![9, 2048, 2048], |i| (i % 251) as u8)).unwrap(); // past 4 GiB
+    w.finish().unwrap();
+    let bytes = {
+        use std::io::Read;
+        let mut head = [0u8; 16];
+        std::fs::File::open(&path).unwrap().read_exact(&mut head).unwrap();
+        head
+    };
+    assert_eq!(&bytes[..4], b"II+\0");
+    let i = plexus_io::inspect(&path).unwrap();
+    assert_eq!((i.pages, i.shape.as_slice()), (64 * 16 + 9, &[64 * 16 + 9, 2048, 2048][..]));
+    assert!(i.variant.starts_with("BigTIFF"));
+    assert!(i.problem.is_none());
+}
