@@ -240,27 +240,34 @@ impl Registry {
     pub fn scan(&self) {
         let _guard = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut rejected = Vec::new();
+        // The first plugin of a name that passes verification wins; a broken
+        // copy earlier in the search path does not shadow a good one.
         let mut winners: HashMap<String, PathBuf> = HashMap::new();
-        let mut candidates = Vec::new();
         for manifest_path in self.roots.iter().flat_map(|r| manifests_in(r)) {
-            match Manifest::load(&manifest_path) {
-                Err(e) => rejected.push(Rejected { manifest: manifest_path, name: None, reason: RejectReason::BadManifest(e) }),
-                Ok(m) => match winners.get(&m.plugin.name) {
-                    Some(first) => rejected.push(Rejected {
-                        manifest: manifest_path,
-                        name: Some(m.plugin.name.clone()),
-                        reason: RejectReason::Duplicate { name: m.plugin.name.clone(), first: first.clone() },
-                    }),
-                    None => {
-                        winners.insert(m.plugin.name.clone(), manifest_path);
-                        candidates.push(m);
-                    }
-                },
+            let m = match Manifest::load(&manifest_path) {
+                Ok(m) => m,
+                Err(e) => {
+                    rejected.push(Rejected { manifest: manifest_path, name: None, reason: RejectReason::BadManifest(e) });
+                    continue;
+                }
+            };
+            let name = m.plugin.name.clone();
+            if let Some(first) = winners.get(&name) {
+                let reason = RejectReason::Duplicate { name: name.clone(), first: first.clone() };
+                rejected.push(Rejected { manifest: manifest_path, name: Some(name), reason });
+                continue;
             }
-        }
-        for m in candidates {
-            if let Err(reason) = self.consider(&m) {
-                rejected.push(Rejected { manifest: m.path.clone(), name: Some(m.plugin.name.clone()), reason });
+            match self.consider(&m) {
+                Ok(()) => {
+                    winners.insert(name, manifest_path);
+                }
+                Err(reason) => {
+                    // A plugin that is loaded and being replaced keeps its slot.
+                    if self.state().plugins.get(&name).is_some_and(|s| s.current.manifest.path == manifest_path) {
+                        winners.insert(name.clone(), manifest_path.clone());
+                    }
+                    rejected.push(Rejected { manifest: manifest_path, name: Some(name), reason });
+                }
             }
         }
         self.drop_vanished();

@@ -1,0 +1,152 @@
+//! `plexus run PIPELINE`: compile, run with a progress bar, print a summary.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::host::Host;
+use crate::pipeline::{compile, PipelineSpec};
+use crate::runtime::{self, RunReport};
+
+/// Arguments of `plexus run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The pipeline file.
+    pub pipeline: PathBuf,
+    /// Override a parameter: `--set stage.param=value` (repeatable).
+    #[arg(long = "set", value_name = "STAGE.PARAM=VALUE")]
+    pub set: Vec<String>,
+    /// Read this file instead of the pipeline's `[input] path`.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Keep watching the plugin folders and hot-reload changed plugins mid-run.
+    #[arg(long)]
+    pub watch_plugins: bool,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub exec: super::ExecArgs,
+}
+
+/// Loads a pipeline file, applies `--set` overrides and `--input`.
+pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> anyhow::Result<PipelineSpec> {
+    let mut spec = PipelineSpec::load(path)?;
+    for s in set {
+        spec.apply_override(s).map_err(|e| anyhow::anyhow!("--set {e}"))?;
+    }
+    if let Some(i) = input {
+        let abs = std::path::absolute(i).with_context(|| format!("`{}`", i.display()))?;
+        match &mut spec.input {
+            Some(inp) => inp.path = abs,
+            None => spec.input = Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None }),
+        }
+    }
+    Ok(spec)
+}
+
+pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
+    let spec = load_spec(&args.pipeline, &args.set, args.input.as_deref())?;
+    let host = Host::start(extra, events, args.watch_plugins)?;
+    let plan = compile(&spec, &args.pipeline, &host.registry)?;
+    let mut options = args.exec.options();
+    options.progress = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stop = options.stop.clone();
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone());
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone());
+    let report = runtime::run(&plan, &host.registry, &host.bus, &options);
+    host.shutdown();
+    let report = report?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+    } else {
+        print_report(&report);
+    }
+    if stop.load(Ordering::Relaxed) {
+        eprintln!("stopped by signal: in-flight frames were finished and outputs written");
+    }
+    Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// The report as JSON (for scripts and tests).
+pub fn report_json(r: &RunReport) -> serde_json::Value {
+    serde_json::json!({
+        "pipeline": r.pipeline,
+        "dataset": r.dataset,
+        "wall_s": r.wall.as_secs_f64(),
+        "chunks": r.chunks,
+        "errors": r.errors(),
+        "stages": r.stages.iter().map(|s| serde_json::json!({
+            "id": s.id, "use": s.uses, "frames_in": s.frames_in, "frames_out": s.frames_out,
+            "calls": s.calls, "errors": s.errors, "busy_s": s.busy.as_secs_f64(),
+            "versions": s.versions.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "outputs": r.outputs.iter().map(|(w, side)| serde_json::json!({
+            "path": w.path, "frames": w.frames, "shape": w.shape, "dtype": w.dtype,
+            "error": w.error, "sidecar": side,
+        })).collect::<Vec<_>>(),
+        "results": r.results,
+    })
+}
+
+/// Prints the summary table.
+pub fn print_report(r: &RunReport) {
+    println!("pipeline `{}` on `{}`: {} chunk(s) in {:.3} s", r.pipeline, r.dataset, r.chunks, r.wall.as_secs_f64());
+    println!();
+    println!("{:<14} {:<28} {:>9} {:>9} {:>8} {:>7} {:>10}  {}", "stage", "use", "in", "out", "calls", "errors", "time (s)", "version");
+    for s in &r.stages {
+        let versions: Vec<&str> = s.versions.iter().map(|(v, _)| v.as_str()).collect();
+        println!(
+            "{:<14} {:<28} {:>9} {:>9} {:>8} {:>7} {:>10.3}  {}",
+            s.id,
+            s.uses,
+            s.frames_in,
+            s.frames_out,
+            s.calls,
+            s.errors,
+            s.busy.as_secs_f64(),
+            versions.join(" → ")
+        );
+    }
+    if !r.results.is_empty() {
+        println!();
+        println!("results:");
+        for (stage, res) in &r.results {
+            if let serde_json::Value::Object(m) = res {
+                for (k, v) in m {
+                    let text = v.to_string();
+                    let text = if text.len() > 100 { format!("{}…", &text[..100]) } else { text };
+                    println!("  {stage}.{k} = {text}");
+                }
+            }
+        }
+    }
+    if !r.outputs.is_empty() {
+        println!();
+        println!("outputs:");
+        for (w, side) in &r.outputs {
+            match &w.error {
+                None => println!(
+                    "  {}  {} {:?}, {} frame(s){}",
+                    w.path.display(),
+                    w.dtype,
+                    w.shape,
+                    w.frames,
+                    side.as_ref().map(|s| format!(", sidecar {}", s.display())).unwrap_or_default()
+                ),
+                Some(e) => println!("  {}  FAILED: {e}", w.path.display()),
+            }
+        }
+    }
+    let errors = r.errors();
+    if errors > 0 {
+        println!();
+        println!("{errors} error(s); see `plexus events --kind frame.error`");
+    }
+}

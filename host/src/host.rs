@@ -1,0 +1,75 @@
+//! Assembling a host: control bus, event log, registry (scanned, and
+//! optionally watched), with registry events forwarded to the bus.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use plexus_registry::{Registry, RegistryEvent, Watcher};
+
+use crate::events::{ControlBus, Event, EventLog};
+use crate::paths;
+
+/// A running host's shared parts.
+pub struct Host {
+    /// Control events.
+    pub bus: ControlBus,
+    /// Plugins.
+    pub registry: Arc<Registry>,
+    log: Option<EventLog>,
+    _watcher: Option<Watcher>,
+}
+
+impl Host {
+    /// Starts the event log at `events`, scans the plugin folders (with
+    /// `extra` first) and, if `watch`, watches them for changes.
+    pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> anyhow::Result<Host> {
+        let bus = ControlBus::new();
+        let log = EventLog::start(&bus, events).with_context(|| format!("cannot open the event log `{}`", events.display()))?;
+        let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
+        let b = bus.clone();
+        registry.subscribe(move |e| b.emit(registry_event(e)));
+        registry.scan();
+        let watcher = if watch {
+            Some(plexus_registry::watch(registry.clone(), Duration::from_millis(150)).context("cannot watch the plugin folders")?)
+        } else {
+            None
+        };
+        Ok(Host { bus, registry, log: Some(log), _watcher: watcher })
+    }
+
+    /// Flushes the event log and stops.
+    pub fn shutdown(mut self) {
+        self.bus.close();
+        if let Some(log) = self.log.take() {
+            log.join();
+        }
+    }
+}
+
+/// Translates a registry event into a control event.
+pub fn registry_event(e: &RegistryEvent) -> Event {
+    match e {
+        RegistryEvent::Loaded { name, version, sha256, folder } => Event::new("plugin.loaded")
+            .with("plugin", name.clone())
+            .with("version", version.clone())
+            .with("sha256", sha256.clone())
+            .with("folder", folder.display().to_string()),
+        RegistryEvent::Reloaded { name, from, to, sha256 } => Event::new("plugin.reloaded")
+            .with("plugin", name.clone())
+            .with("from", from.clone())
+            .with("to", to.clone())
+            .with("sha256", sha256.clone()),
+        RegistryEvent::ReloadFailed { name, version, reason } => Event::new("plugin.reload_failed")
+            .with("plugin", name.clone())
+            .with("version", version.clone())
+            .with("reason", reason.kind())
+            .with("message", reason.to_string()),
+        RegistryEvent::Rejected { manifest, reason } => Event::new("plugin.rejected")
+            .with("manifest", manifest.display().to_string())
+            .with("reason", reason.kind())
+            .with("message", reason.to_string()),
+        RegistryEvent::Removed { name } => Event::new("plugin.removed").with("plugin", name.clone()),
+    }
+}

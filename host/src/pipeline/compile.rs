@@ -1,0 +1,311 @@
+//! Compiling a pipeline spec against the registry: every problem is
+//! collected with the stage and key it concerns, then a [`Plan`] is built.
+//! Nothing runs and no plugin code is called.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use plexus_registry::{validate_params, Pattern, Registry};
+use serde_json::Value;
+
+use super::plan::{InputPlan, OutputPlan, Plan, Reference, StagePlan};
+use super::spec::PipelineSpec;
+
+/// One problem, located by stage and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// The stage concerned, if any.
+    pub stage: Option<String>,
+    /// The key within the stage or file (`params.filter`, `inputs`, `input.path`).
+    pub key: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.stage {
+            Some(s) => write!(f, "stage `{s}`, key `{}`: {}", self.key, self.message),
+            None => write!(f, "key `{}`: {}", self.key, self.message),
+        }
+    }
+}
+
+/// Every problem found in a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct CompileErrors {
+    /// The pipeline file.
+    pub file: PathBuf,
+    /// The problems, in file order.
+    pub errors: Vec<CompileError>,
+}
+
+impl fmt::Display for CompileErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        write!(f, "`{}`: {n} problem{}", self.file.display(), if n == 1 { "" } else { "s" })?;
+        for e in &self.errors {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses `"${stage.key}"` references.
+pub fn reference_of(v: &Value) -> Option<(&str, &str)> {
+    let s = v.as_str()?.trim();
+    let inner = s.strip_prefix("${")?.strip_suffix('}')?;
+    inner.split_once('.')
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The axis a stage's output is cut along, if its pattern says.
+fn output_cut(p: Pattern) -> Option<&'static str> {
+    match p {
+        Pattern::Projection => Some("angle"),
+        Pattern::Sinogram | Pattern::Slice | Pattern::Volume => Some("z"),
+        Pattern::Frame | Pattern::Source => None,
+    }
+}
+
+/// The axis a stage needs its input cut along, if any.
+fn input_cut(p: Pattern) -> Option<&'static str> {
+    match p {
+        Pattern::Projection => Some("angle"),
+        Pattern::Sinogram => Some("row"),
+        Pattern::Slice | Pattern::Volume => Some("z"),
+        Pattern::Frame | Pattern::Source => None,
+    }
+}
+
+fn cuts_agree(have: &str, need: &str) -> bool {
+    // Sinograms are cut along detector rows, which become `z` slices.
+    have == need || matches!((have, need), ("z", "row") | ("row", "z"))
+}
+
+/// Checks `spec` (read from `file`) against the plugins in `registry`.
+pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<Plan, CompileErrors> {
+    let mut errors = Vec::new();
+    let mut err = |stage: Option<&str>, key: &str, message: String| {
+        errors.push(CompileError { stage: stage.map(str::to_string), key: key.to_string(), message })
+    };
+    let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    if spec.pipeline.name.trim().is_empty() {
+        err(None, "pipeline.name", "must not be empty".into());
+    }
+    if spec.stages.is_empty() {
+        err(None, "stage", "the pipeline has no `[[stage]]`".into());
+    }
+    let input = spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk });
+    if let Some(i) = &input {
+        if !i.path.exists() {
+            err(None, "input.path", format!("file `{}` does not exist", i.path.display()));
+        }
+        if i.chunk == Some(0) {
+            err(None, "input.chunk", "expected at least 1 slice per chunk, got 0".into());
+        }
+    }
+
+    // Ids first, so later checks can name stages that come after.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in spec.stages.iter().enumerate() {
+        if !valid_id(&s.id) {
+            err(Some(&s.id), "id", "use letters, digits, `_` and `-`".into());
+        }
+        if index.insert(s.id.as_str(), i).is_some() {
+            err(Some(&s.id), "id", "the id is used by an earlier stage".into());
+        }
+    }
+
+    let mut stages = Vec::new();
+    for (i, s) in spec.stages.iter().enumerate() {
+        let id = s.id.as_str();
+        let Some((plugin_name, operator_name)) = s.uses.split_once('.') else {
+            err(Some(id), "use", format!("expected `plugin.operator`, got `{}`", s.uses));
+            continue;
+        };
+        let plugin = match registry.current(plugin_name) {
+            Ok(p) => p,
+            Err(e) => {
+                err(Some(id), "use", e.to_string());
+                continue;
+            }
+        };
+        let op = match plugin.operator(operator_name) {
+            Ok(op) => op.clone(),
+            Err(e) => {
+                err(Some(id), "use", e.to_string());
+                continue;
+            }
+        };
+
+        let mut refs = Vec::new();
+        for (param, v) in &s.params {
+            if let Some((stage, key)) = reference_of(v) {
+                if !index.contains_key(stage) {
+                    err(Some(id), &format!("params.{param}"), format!("`{}` refers to no stage `{stage}`", v.as_str().unwrap_or("")));
+                } else if stage == id {
+                    err(Some(id), &format!("params.{param}"), "a stage cannot refer to its own results".into());
+                } else {
+                    refs.push(Reference { param: param.clone(), stage: index[stage], key: key.to_string() });
+                }
+            } else if v.as_str().is_some_and(|t| t.contains("${")) {
+                err(Some(id), &format!("params.{param}"), format!("expected a whole `${{stage.key}}` reference, got `{}`", v.as_str().unwrap_or("")));
+            }
+        }
+        let params = match validate_params(&op, &s.params, |v| reference_of(v).is_some()) {
+            Ok(p) => p,
+            Err(problems) => {
+                for p in problems {
+                    err(Some(id), &format!("params.{}", p.param), p.message);
+                }
+                continue;
+            }
+        };
+
+        let inputs: Vec<usize> = match (&s.inputs, op.pattern) {
+            (Some(list), Pattern::Source) if !list.is_empty() => {
+                err(Some(id), "inputs", format!("`{}` is a source operator and reads no input", s.uses));
+                Vec::new()
+            }
+            (_, Pattern::Source) => Vec::new(),
+            (Some(list), _) => {
+                let mut v = Vec::new();
+                for up in list {
+                    match index.get(up.as_str()) {
+                        Some(&j) if j == i => err(Some(id), "inputs", "a stage cannot read itself".into()),
+                        Some(&j) => v.push(j),
+                        None => err(Some(id), "inputs", format!("no stage `{up}` to read from")),
+                    }
+                }
+                if list.is_empty() && input.is_none() {
+                    err(Some(id), "inputs", "the stage reads nothing: name a stage or add an `[input]`".into());
+                }
+                v
+            }
+            (None, _) if i > 0 => vec![i - 1],
+            (None, _) => {
+                if input.is_none() {
+                    err(Some(id), "inputs", "the first stage reads nothing: add an `[input]` or start with a source operator".into());
+                }
+                Vec::new()
+            }
+        };
+
+        stages.push(StagePlan {
+            id: s.id.clone(),
+            plugin: plugin_name.to_string(),
+            operator: operator_name.to_string(),
+            spec: op,
+            params,
+            refs,
+            inputs,
+            index: i,
+        });
+    }
+
+    if stages.len() == spec.stages.len() {
+        if let Some(cycle) = find_cycle(&stages) {
+            let names: Vec<&str> = cycle.iter().map(|&i| stages[i].id.as_str()).collect();
+            err(Some(names[0]), "inputs", format!("the stages form a cycle: {}", names.join(" → ")));
+        }
+        for s in &stages {
+            for &up in &s.inputs {
+                let upstream = &stages[up];
+                let have = effective_cut(&stages, up);
+                if let (Some(have), Some(need)) = (have, input_cut(s.spec.pattern)) {
+                    if !cuts_agree(have, need) {
+                        err(
+                            Some(&s.id),
+                            "use",
+                            format!(
+                                "pattern `{}` needs frames cut along `{need}`, but stage `{}` (pattern `{}`) gives frames cut along `{have}`; reslicing between them is not supported yet",
+                                s.spec.pattern, upstream.id, upstream.spec.pattern
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    let mut outputs = Vec::new();
+    for (n, o) in spec.outputs.iter().enumerate() {
+        let key = format!("output[{n}]");
+        match index.get(o.from.as_str()) {
+            None => err(None, &format!("{key}.from"), format!("no stage `{}` to write", o.from)),
+            Some(&i) => outputs.push(OutputPlan { from: i, path: base_dir.join(&o.path), array: o.array.clone() }),
+        }
+        if plexus_io::Format::from_path(&o.path).is_err() {
+            err(None, &format!("{key}.path"), format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()));
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(CompileErrors { file: file.to_path_buf(), errors });
+    }
+    Ok(Plan { name: spec.pipeline.name.clone(), file: file.to_path_buf(), input, stages, outputs })
+}
+
+/// The cut of stage `i`'s output: its own pattern's, or for `frame`
+/// operators, whatever it reads.
+fn effective_cut(stages: &[StagePlan], i: usize) -> Option<&'static str> {
+    let s = &stages[i];
+    match output_cut(s.spec.pattern) {
+        Some(c) => Some(c),
+        None if s.spec.pattern == Pattern::Frame => s.inputs.first().and_then(|&u| effective_cut_guarded(stages, u, 0)),
+        None => None,
+    }
+}
+
+fn effective_cut_guarded(stages: &[StagePlan], i: usize, depth: usize) -> Option<&'static str> {
+    if depth > stages.len() {
+        return None; // a cycle, reported separately
+    }
+    let s = &stages[i];
+    match output_cut(s.spec.pattern) {
+        Some(c) => Some(c),
+        None if s.spec.pattern == Pattern::Frame => {
+            s.inputs.first().and_then(|&u| effective_cut_guarded(stages, u, depth + 1))
+        }
+        None => None,
+    }
+}
+
+/// A cycle through inputs and references, if any, as stage indices.
+fn find_cycle(stages: &[StagePlan]) -> Option<Vec<usize>> {
+    let deps: BTreeMap<usize, Vec<usize>> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.inputs.iter().copied().chain(s.refs.iter().map(|r| r.stage)).collect()))
+        .collect();
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; stages.len()];
+    let mut stack = Vec::new();
+    fn visit(i: usize, deps: &BTreeMap<usize, Vec<usize>>, state: &mut [u8], stack: &mut Vec<usize>) -> Option<Vec<usize>> {
+        state[i] = 1;
+        stack.push(i);
+        for &d in &deps[&i] {
+            if state[d] == 1 {
+                let start = stack.iter().position(|&s| s == d).unwrap_or(0);
+                let mut cycle = stack[start..].to_vec();
+                cycle.push(d);
+                return Some(cycle);
+            }
+            if state[d] == 0 {
+                if let Some(c) = visit(d, deps, state, stack) {
+                    return Some(c);
+                }
+            }
+        }
+        stack.pop();
+        state[i] = 2;
+        None
+    }
+    (0..stages.len()).find_map(|i| if state[i] == 0 { visit(i, &deps, &mut state, &mut stack) } else { None })
+}

@@ -1,0 +1,10 @@
+//! Pipelines: the file as written ([`spec`]), checked against the registry
+//! ([`compile`]), and the runnable result ([`plan`]).
+
+pub mod compile;
+pub mod plan;
+pub mod spec;
+
+pub use compile::{compile, CompileError, CompileErrors};
+pub use plan::Plan;
+pub use spec::PipelineSpec;

@@ -1,0 +1,149 @@
+//! Writing a stage's frames to an output file, in stream order, and the JSON
+//! sidecar with results and provenance beside it.
+
+use std::path::{Path, PathBuf};
+
+use crossbeam_channel::Receiver;
+use plexus_plugin_api::Array;
+use serde_json::{json, Value};
+
+use crate::bus::Envelope;
+
+/// What a sink wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The file.
+    pub path: PathBuf,
+    /// Frames written.
+    pub frames: u64,
+    /// Shape of the written array.
+    pub shape: Vec<usize>,
+    /// Element type.
+    pub dtype: String,
+    /// Set when writing failed.
+    pub error: Option<String>,
+}
+
+/// Receives frames of one stage and writes array `array` (or each frame's
+/// first) to `path`. A stream of one frame is written as that array; more
+/// frames are stacked along axis 0 (2-D frames become pages).
+pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> Written {
+    let mut written = Written { path: path.to_path_buf(), ..Written::default() };
+    let mut pending: Option<Array> = None;
+    let mut writer: Option<plexus_io::StackWriter> = None;
+    let mut stacked_shape: Vec<usize> = Vec::new();
+    let mut stacked_dtype = String::new();
+    let fail = |w: &mut Written, e: String| {
+        if w.error.is_none() {
+            tracing::error!(path = %path.display(), "output failed: {e}");
+            w.error = Some(e);
+        }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            fail(&mut written, format!("cannot create `{}`: {e}", dir.display()));
+        }
+    }
+    for env in rx.iter() {
+        if written.error.is_some() {
+            continue; // keep draining so upstream is never blocked
+        }
+        let a = match array {
+            Some(name) => env.frame.array(name).cloned(),
+            None => env.frame.first().cloned(),
+        };
+        let a = match a {
+            Ok(a) => a,
+            Err(e) => {
+                fail(&mut written, format!("frame {}: {e}", env.seq));
+                continue;
+            }
+        };
+        written.frames += 1;
+        // Hold the first frame back: a single frame is written as it is.
+        let Some(first) = pending.take() else {
+            if writer.is_none() {
+                pending = Some(a);
+            } else if let Err(e) = append(writer.as_mut().expect("checked"), &a, &mut stacked_shape) {
+                fail(&mut written, e);
+            }
+            continue;
+        };
+        let opened = plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f));
+        match opened {
+            Ok(mut w) => {
+                stacked_dtype = first.dtype().to_string();
+                if let Err(e) =
+                    append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &a, &mut stacked_shape))
+                {
+                    fail(&mut written, e);
+                }
+                writer = Some(w);
+            }
+            Err(e) => fail(&mut written, e.to_string()),
+        }
+    }
+    if written.error.is_some() {
+        return written;
+    }
+    let result = match (pending, writer) {
+        (Some(single), None) => {
+            written.shape = single.shape().to_vec();
+            written.dtype = single.dtype().to_string();
+            plexus_io::write(path, &single).map_err(|e| e.to_string())
+        }
+        (None, Some(w)) => {
+            written.shape = std::mem::take(&mut stacked_shape);
+            written.dtype = stacked_dtype.clone();
+            w.finish().map(|_| ()).map_err(|e| e.to_string())
+        }
+        _ => Err("the stage emitted no frame to write".to_string()),
+    };
+    if let Err(e) = result {
+        written.error = Some(e);
+    }
+    written
+}
+
+/// Appends one frame along axis 0 (a 2-D frame becomes one page) and keeps
+/// the stacked shape up to date.
+fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -> Result<(), String> {
+    let page;
+    let a = if a.shape().len() == 2 {
+        let mut shape = vec![1];
+        shape.extend_from_slice(a.shape());
+        page = a.reshape(shape).map_err(|e| e.to_string())?;
+        &page
+    } else {
+        a
+    };
+    w.append(a).map_err(|e| e.to_string())?;
+    if stacked.is_empty() {
+        *stacked = a.shape().to_vec();
+    } else {
+        stacked[0] += a.shape()[0];
+    }
+    Ok(())
+}
+
+/// Writes `<output>.json` beside an output: what was written, every stage's
+/// results, and provenance (pipeline, plugins, versions, sha256, parameters).
+pub fn write_sidecar(written: &Written, provenance: &Value, results: &Value) -> std::io::Result<PathBuf> {
+    let mut name = written.path.as_os_str().to_owned();
+    name.push(".json");
+    let path = PathBuf::from(name);
+    let doc = json!({
+        "output": {
+            "path": written.path,
+            "frames": written.frames,
+            "shape": written.shape,
+            "dtype": written.dtype,
+        },
+        "results": results,
+        "provenance": provenance,
+    });
+    let tmp = path.with_extension("json.partial");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n")?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}

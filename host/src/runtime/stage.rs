@@ -1,0 +1,381 @@
+//! One stage at run time: receive frames, call the operator, send what it
+//! emits downstream in stream order, record errors, and switch plugin
+//! versions between two frames when the registry has a new one.
+//!
+//! # Hot reload
+//!
+//! Before each frame the stage compares the registry's generation with the
+//! one it last saw. On a change it builds an instance of the new current
+//! version, hands over state (`snapshot` on the old, `restore` on the new),
+//! and keeps the old instance on probation: the new one must succeed on its
+//! first frame, or the registry reverts to the old version, the same frame
+//! is processed by the old instance, and a `plugin.reload_failed` event says
+//! why. Frames are thus processed exactly once and in order.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
+use plexus_registry::{OperatorInstance, Registry};
+use serde_json::{Map, Value};
+
+use super::results::ResultsBoard;
+use super::stats::StageStats;
+use crate::bus::{Envelope, Outlet, Permit};
+use crate::events::{ControlBus, Event};
+use crate::pipeline::plan::StagePlan;
+
+/// Everything a stage thread needs.
+pub struct StageContext {
+    /// Pipeline name, for events.
+    pub pipeline: String,
+    /// Dataset id of the run.
+    pub dataset: String,
+    /// The stage.
+    pub stage: StagePlan,
+    /// Its index in the plan.
+    pub index: usize,
+    /// Where plugins come from.
+    pub registry: Arc<Registry>,
+    /// Control events.
+    pub bus: ControlBus,
+    /// Side outputs.
+    pub results: Arc<ResultsBoard>,
+    /// Counters.
+    pub stats: Arc<StageStats>,
+    /// Downstream.
+    pub outlet: Outlet,
+    /// Threads the operator may use.
+    pub threads: usize,
+    /// Set on SIGINT/SIGTERM: sources stop producing, the rest drain.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// An operator instance plus what hot reload needs.
+struct Runner {
+    inst: OperatorInstance,
+    probation: Option<OperatorInstance>,
+    seen_generation: u64,
+    params: Map<String, Value>,
+}
+
+impl StageContext {
+    fn event(&self, kind: &str) -> Event {
+        Event::new(kind).with("pipeline", self.pipeline.clone()).with("stage", self.stage.id.clone())
+    }
+
+    /// Builds the first instance; errors end the stage before any frame.
+    fn start(&self, params: Map<String, Value>) -> Result<Runner, String> {
+        let seen_generation = self.registry.generation();
+        let plugin = self.registry.current(&self.stage.plugin).map_err(|e| e.to_string())?;
+        let inst = plugin.instantiate(&self.stage.operator, &params, self.threads).map_err(|e| e.to_string())?;
+        self.stats.record_version(&plugin.version().to_string(), &plugin.sha256);
+        *self.stats.params.lock().unwrap_or_else(|e| e.into_inner()) = params.clone();
+        Ok(Runner { inst, probation: None, seen_generation, params })
+    }
+
+    /// Switches to the registry's current version if it changed.
+    fn maybe_switch(&self, r: &mut Runner) {
+        let generation = self.registry.generation();
+        if generation == r.seen_generation {
+            return;
+        }
+        r.seen_generation = generation;
+        let Ok(current) = self.registry.current(&self.stage.plugin) else { return };
+        if Arc::ptr_eq(&current, r.inst.plugin()) {
+            return;
+        }
+        let mut fresh = match current.instantiate(&self.stage.operator, &r.params, self.threads) {
+            Ok(i) => i,
+            Err(e) => {
+                self.registry.report_first_call_failure(&current, &e.to_string());
+                return;
+            }
+        };
+        match r.inst.snapshot() {
+            Ok(Some(state)) => {
+                if let Err(e) = fresh.restore(&state) {
+                    self.registry.report_first_call_failure(&current, &format!("restore failed: {e}"));
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(stage = %self.stage.id, "snapshot failed, switching without state: {e}");
+            }
+        }
+        r.probation = Some(std::mem::replace(&mut r.inst, fresh));
+    }
+
+    /// Calls `process`, falling back to the previous version if a new one
+    /// fails its first frame.
+    fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
+        self.maybe_switch(r);
+        let started = Instant::now();
+        let mut result = r.inst.process(frame, seq);
+        if let Some(old) = r.probation.take() {
+            match &result {
+                Err(e) => {
+                    self.registry.report_first_call_failure(r.inst.plugin(), &e.to_string());
+                    r.inst = old;
+                    result = r.inst.process(frame, seq);
+                }
+                Ok(_) => {
+                    let (from, to) = (old.plugin(), r.inst.plugin());
+                    self.stats.record_version(&to.version().to_string(), &to.sha256);
+                    self.bus.emit(
+                        self.event("stage.switched")
+                            .with("plugin", to.name())
+                            .with("from", from.version().to_string())
+                            .with("to", to.version().to_string())
+                            .with("seq", seq),
+                    );
+                }
+            }
+        }
+        self.stats.record_call(started.elapsed());
+        result
+    }
+
+    /// Sends what one call emitted, in order, and publishes its side outputs.
+    fn deliver(&self, out: Emitter, input: Option<&Envelope>, out_seq: &mut u64) {
+        let permit: Option<Arc<Permit>> = input.and_then(|e| e.permit.clone());
+        self.results.publish(self.index, out.results());
+        for ev in out.events() {
+            let kind = ev.get("kind").and_then(Value::as_str).unwrap_or("event").to_string();
+            let mut e = self.event(&kind).with("plugin", self.stage.plugin.clone());
+            if let Value::Object(m) = ev {
+                for (k, v) in m.iter().filter(|(k, _)| *k != "kind") {
+                    e = e.with(k, v.clone());
+                }
+            }
+            self.bus.emit(e);
+        }
+        let mut frames: Vec<Arc<Frame>> = Vec::new();
+        if out.forwards_input() {
+            if let Some(env) = input {
+                frames.push(env.frame.clone());
+            }
+        }
+        let mut out = out;
+        frames.extend(out.take_frames().into_iter().map(Arc::new));
+        for frame in frames {
+            let env = Envelope { seq: *out_seq, frame, permit: permit.clone() };
+            *out_seq += 1;
+            self.stats.frames_out.fetch_add(1, Ordering::Relaxed);
+            if self.outlet.send(env).is_err() && !self.outlet.is_empty() {
+                tracing::debug!(stage = %self.stage.id, "every consumer has gone");
+            }
+        }
+    }
+
+    fn frame_error(&self, seq: u64, key: ChunkKey, plugin_version: String, e: &PluginError) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(stage = %self.stage.id, seq, "frame failed: {e}");
+        self.bus.emit(
+            self.event("frame.error")
+                .with("plugin", self.stage.plugin.clone())
+                .with("version", plugin_version)
+                .with("seq", seq)
+                .with("offset", key.offset)
+                .with("length", key.length)
+                .with("error", e.to_string()),
+        );
+    }
+
+    fn stage_error(&self, message: &str) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(stage = %self.stage.id, "{message}");
+        self.bus.emit(self.event("stage.error").with("error", message.to_string()));
+    }
+
+    fn finish(&self, r: &mut Runner, out_seq: &mut u64) {
+        let started = Instant::now();
+        match r.inst.finish() {
+            Ok(out) => {
+                self.stats.record_call(started.elapsed());
+                self.deliver(out, None, out_seq);
+            }
+            Err(e) => self.stage_error(&format!("finish failed: {e}")),
+        }
+    }
+
+    /// Fills `${stage.key}` parameters once the referenced results exist,
+    /// buffering incoming frames meanwhile so the upstream never stalls.
+    fn resolve(&self, inputs: &[Receiver<Envelope>], buffer: &mut Vec<Envelope>) -> Result<Map<String, Value>, String> {
+        let mut params = self.stage.params.clone();
+        let mut open = true;
+        'refs: for r in &self.stage.refs {
+            loop {
+                match self.results.get(r.stage, &r.key) {
+                    Ok(Some(v)) => {
+                        params.insert(r.param.clone(), v);
+                        continue 'refs;
+                    }
+                    Err(()) => {
+                        return Err(format!(
+                            "parameter `{}`: stage `{}` finished without publishing `{}`",
+                            r.param, r.stage, r.key
+                        ))
+                    }
+                    Ok(None) => {}
+                }
+                if open && inputs.len() == 1 {
+                    match inputs[0].recv_timeout(Duration::from_millis(20)) {
+                        Ok(env) => buffer.push(env),
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => open = false,
+                    }
+                } else {
+                    self.results.wait(Duration::from_millis(50));
+                }
+            }
+        }
+        if !self.stage.refs.is_empty() {
+            let op = &self.stage.spec;
+            for r in &self.stage.refs {
+                if let Some(spec) = op.params.get(&r.param) {
+                    plexus_registry::manifest::check_value(spec, &params[&r.param])
+                        .map_err(|m| format!("parameter `{}` from `${{…{}}}`: {m}", r.param, r.key))?;
+                }
+            }
+        }
+        Ok(params)
+    }
+
+    /// Runs a stage that reads upstream edges, to the end of its input.
+    pub fn run_transform(self, inputs: Vec<Receiver<Envelope>>) {
+        self.bus.emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
+        let mut buffer = Vec::new();
+        let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
+        let mut runner = match runner {
+            Ok(r) => r,
+            Err(e) => {
+                self.stage_error(&e);
+                // Drain so producers are not blocked forever.
+                for rx in &inputs {
+                    for _ in rx.iter() {}
+                }
+                self.results.finish(self.index);
+                return;
+            }
+        };
+        let mut seq = 0u64;
+        let mut out_seq = 0u64;
+        let mut handle = |env: Envelope, runner: &mut Runner| {
+            self.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+            match self.call(runner, &env.frame, seq) {
+                Ok(out) => self.deliver(out, Some(&env), &mut out_seq),
+                Err(e) => self.frame_error(seq, env.frame.key(), runner.inst.plugin().version().to_string(), &e),
+            }
+            seq += 1;
+        };
+        for env in buffer.drain(..) {
+            handle(env, &mut runner);
+        }
+        if inputs.len() == 1 {
+            for env in inputs[0].iter() {
+                handle(env, &mut runner);
+            }
+        } else {
+            while let Some(env) = zip(&inputs, &self.stage.id, &self.bus) {
+                handle(env, &mut runner);
+            }
+        }
+        self.finish(&mut runner, &mut out_seq);
+        self.done();
+    }
+
+    /// Runs a source operator until it ends its stream or the run is stopped.
+    pub fn run_source(self) {
+        self.bus.emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
+        let mut runner = match self.resolve(&[], &mut Vec::new()).and_then(|p| self.start(p)) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stage_error(&e);
+                self.results.finish(self.index);
+                return;
+            }
+        };
+        let mut out_seq = 0u64;
+        let mut failures_in_a_row = 0;
+        for seq in 0u64.. {
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let tick = Frame::new(self.dataset.clone(), ChunkKey::stream(seq));
+            match self.call(&mut runner, &tick, seq) {
+                Ok(out) => {
+                    failures_in_a_row = 0;
+                    let end = out.is_end_of_stream();
+                    self.deliver(out, None, &mut out_seq);
+                    if end {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    self.frame_error(seq, tick.key(), runner.inst.plugin().version().to_string(), &e);
+                    failures_in_a_row += 1;
+                    if failures_in_a_row >= 3 {
+                        self.stage_error("the source failed three times in a row; ending its stream");
+                        break;
+                    }
+                }
+            }
+        }
+        self.finish(&mut runner, &mut out_seq);
+        self.done();
+    }
+
+    fn done(&self) {
+        self.results.finish(self.index);
+        let s = &self.stats;
+        self.bus.emit(
+            self.event("stage.finished")
+                .with("frames_in", StageStats::get(&s.frames_in))
+                .with("frames_out", StageStats::get(&s.frames_out))
+                .with("calls", StageStats::get(&s.calls))
+                .with("errors", StageStats::get(&s.errors))
+                .with("busy_ms", StageStats::get(&s.busy_ns) as f64 / 1e6),
+        );
+    }
+}
+
+/// Takes one frame from each input and merges them: arrays are renamed
+/// `<upstream>` (one array) or `<upstream>.<name>`. Ends when any input ends.
+fn zip(inputs: &[Receiver<Envelope>], stage: &str, bus: &ControlBus) -> Option<Envelope> {
+    let mut parts = Vec::with_capacity(inputs.len());
+    for rx in inputs {
+        match rx.recv() {
+            Ok(env) => parts.push(env),
+            Err(_) => {
+                if !parts.is_empty() {
+                    bus.emit(Event::new("stage.warning").with("stage", stage.to_string()).with(
+                        "message",
+                        "inputs ended after different numbers of frames; the unmatched frames were dropped",
+                    ));
+                }
+                for rx in inputs {
+                    for _ in rx.iter() {}
+                }
+                return None;
+            }
+        }
+    }
+    let first = &parts[0];
+    let mut merged = Frame::new(first.frame.dataset(), first.frame.key());
+    for (i, env) in parts.iter().enumerate() {
+        let label = format!("in{i}");
+        let arrays = env.frame.arrays();
+        for (name, a) in arrays {
+            let n = if arrays.len() == 1 { label.clone() } else { format!("{label}.{name}") };
+            merged.insert(n, a.clone());
+        }
+        for (k, v) in env.frame.meta() {
+            merged.meta_mut().entry(k.clone()).or_insert(v.clone());
+        }
+    }
+    Some(Envelope { seq: first.seq, frame: Arc::new(merged), permit: first.permit.clone() })
+}

@@ -1,0 +1,199 @@
+//! `plexus serve`: the daemon. It watches the plugin folders (hot reload), a
+//! pipelines folder (a changed pipeline is re-checked and, if broken, the
+//! previous version stays) and an input folder; every dataset that lands in
+//! the input folder is run through every pipeline, and the outputs are
+//! written to `<output>/<dataset>/<pipeline>/`.
+//!
+//! The first SIGTERM or SIGINT stops taking new datasets; datasets in flight
+//! finish, their outputs and sidecars are written, and the daemon exits 0.
+//! A second signal exits at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::events::Event;
+use crate::host::Host;
+use crate::pipeline::spec::InputSpec;
+use crate::pipeline::{compile, PipelineSpec};
+
+/// Arguments of `plexus serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Folder of pipeline files (`*.toml`), watched.
+    #[arg(long)]
+    pub pipelines: PathBuf,
+    /// Folder where datasets arrive.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Folder where results are written.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// How often to look for new datasets and changed pipelines, in ms.
+    #[arg(long, default_value_t = 300)]
+    pub poll_ms: u64,
+    #[command(flatten)]
+    pub exec: crate::cli::ExecArgs,
+}
+
+struct LoadedPipeline {
+    modified: Option<SystemTime>,
+    spec: PipelineSpec,
+}
+
+/// Runs the daemon until a signal.
+pub fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
+    for dir in [&args.pipelines, &args.input, &args.output] {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        // A second signal while stopping exits at once.
+        signal_hook::flag::register_conditional_shutdown(sig, 1, stop.clone()).context("cannot handle signals")?;
+        signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
+    }
+    let host = Host::start(extra, events, true)?;
+    host.bus.emit(
+        Event::new("serve.started")
+            .with("pipelines", args.pipelines.display().to_string())
+            .with("input", args.input.display().to_string())
+            .with("output", args.output.display().to_string()),
+    );
+    tracing::info!("serving: pipelines {}, input {}", args.pipelines.display(), args.input.display());
+
+    let mut pipelines: BTreeMap<PathBuf, LoadedPipeline> = BTreeMap::new();
+    let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
+    while !stop.load(Ordering::Relaxed) {
+        refresh_pipelines(&args.pipelines, &mut pipelines, &host);
+        for dataset in ready_datasets(&args.input, &mut sizes) {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            process_dataset(&dataset, &pipelines, &args, &host);
+        }
+        std::thread::sleep(Duration::from_millis(args.poll_ms));
+    }
+    host.bus.emit(Event::new("serve.stopped").with("reason", "signal"));
+    host.shutdown();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Re-reads changed pipeline files; a file that no longer parses or checks
+/// keeps its previous version, and an event says why.
+fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>, host: &Host) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut present = Vec::new();
+    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        present.push(path.clone());
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if loaded.get(&path).is_some_and(|l| l.modified == modified) {
+            continue;
+        }
+        let checked = PipelineSpec::load(&path).map_err(|e| e.to_string()).and_then(|spec| {
+            // Check against a stand-in input that exists; the real one is
+            // each dataset.
+            let mut probe = spec.clone();
+            probe.input = Some(InputSpec { path: std::path::absolute(&path).unwrap_or(path.clone()), chunk: None });
+            compile(&probe, &path, &host.registry).map(|_| spec).map_err(|e| e.to_string())
+        });
+        match checked {
+            Ok(spec) => {
+                let kind = if loaded.contains_key(&path) { "pipeline.reloaded" } else { "pipeline.loaded" };
+                host.bus.emit(Event::new(kind).with("file", path.display().to_string()).with("pipeline", spec.pipeline.name.clone()));
+                loaded.insert(path, LoadedPipeline { modified, spec });
+            }
+            Err(e) => {
+                let kept = loaded.contains_key(&path);
+                tracing::warn!("pipeline `{}` rejected{}: {e}", path.display(), if kept { "; keeping the previous version" } else { "" });
+                host.bus.emit(
+                    Event::new("pipeline.reload_failed")
+                        .with("file", path.display().to_string())
+                        .with("kept_previous", kept)
+                        .with("error", e),
+                );
+                if let Some(l) = loaded.get_mut(&path) {
+                    l.modified = modified; // do not retry until it changes again
+                }
+            }
+        }
+    }
+    loaded.retain(|p, _| present.contains(p));
+}
+
+/// Datasets whose size held still since the last poll and that no pipeline
+/// has finished yet.
+fn ready_datasets(dir: &Path, sizes: &mut HashMap<PathBuf, u64>) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut ready = Vec::new();
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    for path in files {
+        if plexus_io::Format::from_path(&path).is_err() {
+            continue;
+        }
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let stable = sizes.insert(path.clone(), size) == Some(size);
+        if stable && !done_marker(&path).exists() {
+            ready.push(path);
+        }
+    }
+    ready
+}
+
+fn done_marker(dataset: &Path) -> PathBuf {
+    let mut name = dataset.file_name().unwrap_or_default().to_os_string();
+    name.push(".done");
+    dataset.with_file_name(format!(".{}", name.to_string_lossy()))
+}
+
+/// Runs every pipeline on one dataset, concurrently; a failure in one does
+/// not affect the others.
+fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeArgs, host: &Host) {
+    let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
+    host.bus.emit(Event::new("dataset.started").with("dataset", stem.clone()).with("path", dataset.display().to_string()));
+    let results: Vec<(String, Result<u64, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pipelines
+            .iter()
+            .map(|(file, p)| {
+                let stem = stem.clone();
+                scope.spawn(move || (p.spec.pipeline.name.clone(), run_one(file, &p.spec, dataset, &stem, args, host)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| ("?".into(), Err("the run panicked".into())))).collect()
+    });
+    let mut summary = serde_json::Map::new();
+    for (name, r) in &results {
+        match r {
+            Ok(errors) => summary.insert(name.clone(), serde_json::json!({ "errors": errors })),
+            Err(e) => summary.insert(name.clone(), serde_json::json!({ "failed": e })),
+        };
+    }
+    let marker = done_marker(dataset);
+    let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
+    host.bus.emit(Event::new("dataset.finished").with("dataset", stem).with("pipelines", serde_json::Value::Object(summary)));
+}
+
+fn run_one(file: &Path, spec: &PipelineSpec, dataset: &Path, stem: &str, args: &ServeArgs, host: &Host) -> Result<u64, String> {
+    let mut spec = spec.clone();
+    let chunk = spec.input.as_ref().and_then(|i| i.chunk);
+    spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk });
+    let out_dir = args.output.join(stem).join(&spec.pipeline.name);
+    for o in &mut spec.outputs {
+        let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));
+        o.path = std::path::absolute(out_dir.join(name)).unwrap_or_default();
+    }
+    let plan = compile(&spec, file, &host.registry).map_err(|e| e.to_string())?;
+    let mut options = args.exec.options();
+    options.dataset = Some(stem.to_string());
+    let report = crate::runtime::run(&plan, &host.registry, &host.bus, &options).map_err(|e| e.to_string())?;
+    Ok(report.errors())
+}

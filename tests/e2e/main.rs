@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `plexus` binary, real built plugins.
+
+mod demo;
+mod faults;
+mod hot_reload;
+mod pipeline_errors;
+mod rejects;
+mod serve;
+mod watch;

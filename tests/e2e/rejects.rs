@@ -1,0 +1,111 @@
+//! Refused plugins: incompatible API, ABI layout, sha256 mismatch, truncated
+//! artifact, duplicate name. Each is listed with a clear reason and the host
+//! keeps working with the good plugins.
+
+use plexus_e2e::{show, Sandbox};
+use serde_json::Value;
+
+fn list(sb: &Sandbox) -> Value {
+    let out = sb.run(&["plugins", "list", "--json"]);
+    assert!(out.status.success(), "{}", show(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn reason_of<'a>(listing: &'a Value, folder: &str) -> &'a Value {
+    listing["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["manifest"].as_str().unwrap().contains(&format!("plugins/{folder}/")))
+        .unwrap_or_else(|| panic!("`{folder}` is not listed as rejected: {listing:#}"))
+}
+
+#[test]
+fn incompatible_api_is_refused_with_a_short_paragraph() {
+    let sb = Sandbox::new();
+    sb.pack("api-v2", "libtest_api_v2.so", &sb.plugins().join("api_v2"));
+    let listing = list(&sb);
+    let r = reason_of(&listing, "api_v2");
+    assert_eq!(r["reason"], "api_mismatch");
+    assert_eq!(
+        r["message"],
+        "plugin `api_v2` was built for plugin API 2, this host serves API 1; rebuild it against plexus-plugin-api 1.x"
+    );
+    // The manifest can say so too, before anything is loaded.
+    let text = std::fs::read_to_string(sb.plugins().join("api_v2/plugin.toml")).unwrap();
+    std::fs::write(sb.plugins().join("api_v2/plugin.toml"), text.replace("api = \"1\"", "api = \"2\"")).unwrap();
+    let listing = list(&sb);
+    assert_eq!(reason_of(&listing, "api_v2")["reason"], "api_mismatch");
+}
+
+#[test]
+fn other_abi_layout_is_refused() {
+    let sb = Sandbox::new();
+    sb.pack("layout-mismatch", "libtest_layout_mismatch.so", &sb.plugins().join("layout"));
+    let listing = list(&sb);
+    let r = reason_of(&listing, "layout");
+    assert_eq!(r["reason"], "layout_mismatch");
+    let msg = r["message"].as_str().unwrap();
+    assert!(msg.starts_with("plugin `layout_mismatch` was built against a plexus-plugin-api whose ABI layout differs"), "{msg}");
+    assert!(msg.len() < 400, "one short paragraph, not the layout report: {msg}");
+}
+
+#[test]
+fn sha_mismatch_truncated_and_duplicate_are_refused_while_good_plugins_run() {
+    let sb = Sandbox::new();
+    // sha256 mismatch: the artifact changed after packing.
+    let bad_sha = sb.plugins().join("bad_sha");
+    sb.pack("scale-v1", "libtest_scale_v1.so", &bad_sha);
+    let mut bytes = std::fs::read(bad_sha.join("libtest_scale_v1.so")).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    std::fs::write(bad_sha.join("libtest_scale_v1.so"), &bytes).unwrap();
+
+    // Truncated artifact whose manifest vouches for the truncated bytes: the
+    // dynamic loader refuses it.
+    let truncated = sb.path().join("staging-truncated");
+    std::fs::create_dir_all(&truncated).unwrap();
+    let full = std::fs::read(plexus_e2e::artifact("libtest_scale_v2.so")).unwrap();
+    std::fs::write(truncated.join("libtest_scale_v2.so"), &full[..full.len() / 3]).unwrap();
+    let out = sb
+        .cmd()
+        .args(["plugins", "pack"])
+        .arg(plexus_e2e::repo().join("tests/plugins/scale-v2/plugin.toml"))
+        .arg("--artifact")
+        .arg(truncated.join("libtest_scale_v2.so"))
+        .arg("--out")
+        .arg(sb.plugins().join("truncated"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+
+    // A valid `faulty`, and a duplicate of it further down the search path.
+    sb.pack("faulty", "libtest_faulty.so", &sb.plugins().join("a_faulty"));
+    sb.pack("faulty", "libtest_faulty.so", &sb.plugins().join("b_faulty"));
+
+    let listing = list(&sb);
+    let r = reason_of(&listing, "bad_sha");
+    assert_eq!(r["reason"], "sha256_mismatch");
+    assert!(r["message"].as_str().unwrap().starts_with("sha256 mismatch: the manifest says "), "{r}");
+    let r = reason_of(&listing, "truncated");
+    assert_eq!(r["reason"], "load_failed");
+    assert!(r["message"].as_str().unwrap().starts_with("cannot load `"), "{r}");
+    let r = reason_of(&listing, "b_faulty");
+    assert_eq!(r["reason"], "duplicate");
+    assert!(r["message"].as_str().unwrap().starts_with("duplicate plugin `faulty`: `"), "{r}");
+    let names: Vec<&str> = listing["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"faulty") && names.contains(&"trend"), "{names:?}");
+
+    // The same host process still runs a pipeline with the good plugins.
+    sb.write(
+        "ok.toml",
+        "[pipeline]\nname = \"ok\"\n\n[[stage]]\nid = \"src\"\nuse = \"generator.uniform\"\nparams = { shape = [8, 8], frames = 4 }\n\n[[stage]]\nid = \"pass\"\nuse = \"faulty.panicky\"\nparams = { every = 1000 }\n\n[[output]]\nfrom = \"pass\"\npath = \"ok.npy\"\n",
+    );
+    let out = sb.run(&["run", "ok.toml"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(plexus_io::read(&sb.path().join("ok.npy")).unwrap().shape(), &[4, 8, 8]);
+    // Every refusal is in the event log.
+    let rejected = sb.events_of("plugin.rejected");
+    for kind in ["sha256_mismatch", "load_failed", "duplicate"] {
+        assert!(rejected.iter().any(|e| e["reason"] == kind), "no `{kind}` event in {rejected:?}");
+    }
+}

@@ -1,0 +1,47 @@
+//! Test plugin `faulty`: panics on some frames, to show a panic becomes a
+//! frame error and the host keeps going; also pass-through operators with
+//! tomography patterns, to test pattern checks.
+
+use plexus_plugin_api::{export_plugin, Emitter, FrameView, Operator, Params, PluginError};
+
+pub struct Panicky {
+    every: u64,
+}
+
+impl Panicky {
+    pub fn new(params: &Params) -> Result<Panicky, PluginError> {
+        Ok(Panicky { every: params.u64("every")? })
+    }
+}
+
+impl Operator for Panicky {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        if input.seq() % self.every == self.every - 1 {
+            panic!("frame {} is cursed", input.seq());
+        }
+        out.forward();
+        Ok(())
+    }
+}
+
+/// Passes frames through unchanged.
+pub struct Pass;
+
+impl Pass {
+    pub fn new(_params: &Params) -> Result<Pass, PluginError> {
+        Ok(Pass)
+    }
+}
+
+impl Operator for Pass {
+    fn process(&mut self, _input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        Ok(())
+    }
+}
+
+export_plugin! {
+    "panicky" => Panicky::new,
+    "projections" => Pass::new,
+    "sinograms" => Pass::new,
+}
