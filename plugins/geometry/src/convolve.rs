@@ -75,7 +75,7 @@ pub enum Flavor {
 
 /// The configured filter, shared by both operators.
 #[derive(Debug, Clone)]
-pub struct Convolve {
+pub struct ConvolveOp {
     flavor: Flavor,
     kernel: Kernel,
     mode: Mode,
@@ -84,19 +84,19 @@ pub struct Convolve {
     threads: usize,
 }
 
-impl Convolve {
+impl ConvolveOp {
     /// `convolve` from its parameters.
-    pub fn convolve(params: &Params) -> Result<Convolve, PluginError> {
-        Convolve::new(Flavor::Convolve, params)
+    pub fn convolve(params: &Params) -> Result<ConvolveOp, PluginError> {
+        ConvolveOp::new(Flavor::Convolve, params)
     }
 
     /// `correlate` from its parameters.
-    pub fn correlate(params: &Params) -> Result<Convolve, PluginError> {
-        Convolve::new(Flavor::Correlate, params)
+    pub fn correlate(params: &Params) -> Result<ConvolveOp, PluginError> {
+        ConvolveOp::new(Flavor::Correlate, params)
     }
 
     /// Builds the filter from parameters (see `plugin.toml`).
-    pub fn new(flavor: Flavor, params: &Params) -> Result<Convolve, PluginError> {
+    pub fn new(flavor: Flavor, params: &Params) -> Result<ConvolveOp, PluginError> {
         let filter = choice(params, "filter", "custom", &Filter::CHOICES)?;
         let along_y = choice(params, "axis", "x", &[("x", false), ("y", true)])?;
         let kernel = match filter.kernel(along_y) {
@@ -114,7 +114,7 @@ impl Convolve {
         if path == Path::Separable && kernel.factor().is_none() {
             return Err(PluginError::param("separable", "`on` needs a rank-1 kernel, this one is not separable"));
         }
-        Ok(Convolve { flavor, kernel, mode, cval, path, threads: params.threads() })
+        Ok(ConvolveOp { flavor, kernel, mode, cval, path, threads: params.threads() })
     }
 
     /// The kernel and anchor actually correlated with the image.
@@ -209,11 +209,40 @@ fn custom_kernel(params: &Params) -> Result<Kernel, PluginError> {
     Ok(Kernel::new(kh, kw, weights))
 }
 
-impl Operator for Convolve {
+impl Operator for ConvolveOp {
     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
         let (name, view) = input.first()?;
         let result = self.apply(&view)?;
         out.emit(Frame::like(input).with_array(name, result));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plexus_plugin_api::Array;
+    use serde_json::json;
+
+    fn params(v: serde_json::Value) -> Params {
+        Params::new(v.as_object().unwrap().clone(), 1)
+    }
+
+    #[test]
+    fn output_dtype_rules() {
+        let sobel = ConvolveOp::convolve(&params(json!({ "filter": "sobel" }))).unwrap();
+        let u8s = Array::from_fn(vec![4, 5], |i| (i * 13 % 256) as u8);
+        assert_eq!(sobel.apply(&u8s.view()).unwrap().dtype(), DType::I32);
+        // u32 range times Σ|k| = 8 does not fit in i32: exact f64.
+        let u32s = Array::from_fn(vec![4, 5], |i| u32::MAX - i as u32);
+        let out = sobel.apply(&u32s.view()).unwrap();
+        assert_eq!(out.dtype(), DType::F64);
+        let gauss = ConvolveOp::correlate(&params(json!({ "filter": "gaussian5" }))).unwrap();
+        assert_eq!(gauss.apply(&u8s.view()).unwrap().dtype(), DType::F32);
+        let frac =
+            ConvolveOp::correlate(&params(json!({ "filter": "sobel", "mode": "constant", "cval": 0.5 }))).unwrap();
+        assert_eq!(frac.apply(&u8s.view()).unwrap().dtype(), DType::F32);
+        let f64s = Array::from_fn(vec![4, 5], |i| i as f64);
+        assert_eq!(sobel.apply(&f64s.view()).unwrap().dtype(), DType::F64);
     }
 }

@@ -26,8 +26,8 @@ pub mod spectrum;
 use plexus_plugin_api::export_plugin;
 
 export_plugin! {
-    "convolve" => convolve::Convolve::convolve,
-    "correlate" => convolve::Convolve::correlate,
+    "convolve" => convolve::ConvolveOp::convolve,
+    "correlate" => convolve::ConvolveOp::correlate,
     "gradient" => gradient::Gradient::new,
     "power_spectrum" => spectrum::PowerSpectrum::new,
     "minkowski" => minkowski::Minkowski::new,

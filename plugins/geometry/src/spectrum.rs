@@ -69,15 +69,22 @@ impl<T: FftNum + Default> Rfft2<T> {
                 self.row.process_with_scratch(&mut input, d, &mut scratch).expect("lengths planned");
             }
         };
-        // 3. complex FFT of every column (a row after the transpose).
-        let col_band = |dst: &mut [Complex<T>]| {
+        // 2.+3. transpose columns c0..c1 into rows of `dst` and FFT them, in
+        // blocks of 16 columns so that each block is transformed while it is
+        // still in cache.
+        let col_band = |rows: &[Complex<T>], dst: &mut [Complex<T>], c0: usize, c1: usize| {
+            const BLOCK: usize = 16;
             let mut scratch = vec![Complex::default(); self.col.get_inplace_scratch_len()];
-            self.col.process_with_scratch(dst, &mut scratch);
+            for b0 in (c0..c1).step_by(BLOCK) {
+                let b1 = (b0 + BLOCK).min(c1);
+                let block = &mut dst[(b0 - c0) * h..(b1 - c0) * h];
+                transpose(rows, h, wc, block, b0, b1);
+                self.col.process_with_scratch(block, &mut scratch);
+            }
         };
         if threads == 1 {
             row_band(src, rows);
-            transpose(rows, h, wc, out, 0, wc);
-            col_band(out);
+            col_band(rows, out, 0, wc);
             return;
         }
         let per = h.div_ceil(threads);
@@ -92,28 +99,19 @@ impl<T: FftNum + Default> Rfft2<T> {
             for (b, db) in out.chunks_mut(per * h).enumerate() {
                 s.spawn(move || {
                     let c0 = b * per;
-                    let c1 = (c0 + per).min(wc);
-                    transpose(rows, h, wc, db, c0, c1);
-                    col_band(db);
+                    col_band(rows, db, c0, (c0 + per).min(wc));
                 });
             }
         });
     }
 }
 
-/// Writes columns `c0..c1` of the `h × wc` matrix `src` as rows of `dst`.
+/// Writes columns `c0..c1` (a few) of the `h × wc` matrix `src` as rows of `dst`.
 fn transpose<V: Copy>(src: &[V], h: usize, wc: usize, dst: &mut [V], c0: usize, c1: usize) {
-    const TILE: usize = 32;
-    for r0 in (0..h).step_by(TILE) {
-        let r1 = (r0 + TILE).min(h);
-        for cb in (c0..c1).step_by(TILE) {
-            let cb1 = (cb + TILE).min(c1);
-            for c in cb..cb1 {
-                let drow = &mut dst[(c - c0) * h..(c - c0 + 1) * h];
-                for r in r0..r1 {
-                    drow[r] = src[r * wc + c];
-                }
-            }
+    for r in 0..h {
+        let srow = &src[r * wc + c0..r * wc + c1];
+        for (i, &v) in srow.iter().enumerate() {
+            dst[i * h + r] = v;
         }
     }
 }
@@ -145,7 +143,7 @@ pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize) -> Vec<f64> {
     let fy2: Vec<i64> = (0..h).map(|ky| signed_freq(ky, h).pow(2)).collect();
     for kx in 0..wc {
         // kx = 0 and the even-width Nyquist column are their own mirrors.
-        let weight = if kx == 0 || (w % 2 == 0 && kx == w / 2) { 1 } else { 2 };
+        let weight = if kx == 0 || (w.is_multiple_of(2) && kx == w / 2) { 1 } else { 2 };
         let fx2 = signed_freq(kx, w).pow(2);
         let col = &half[kx * h..(kx + 1) * h];
         for (v, &fy2) in col.iter().zip(&fy2) {
