@@ -26,13 +26,17 @@ impl Host {
     /// `extra` first) and, if `watch`, watches them for changes.
     pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> anyhow::Result<Host> {
         let bus = ControlBus::new();
-        let log = EventLog::start(&bus, events).with_context(|| format!("cannot open the event log `{}`", events.display()))?;
+        let log = EventLog::start(&bus, events)
+            .with_context(|| format!("cannot open the event log `{}`", events.display()))?;
         let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.scan();
         let watcher = if watch {
-            Some(plexus_registry::watch(registry.clone(), Duration::from_millis(150)).context("cannot watch the plugin folders")?)
+            Some(
+                plexus_registry::watch(registry.clone(), Duration::from_millis(150))
+                    .context("cannot watch the plugin folders")?,
+            )
         } else {
             None
         };

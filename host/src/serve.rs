@@ -108,12 +108,20 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
         match checked {
             Ok(spec) => {
                 let kind = if loaded.contains_key(&path) { "pipeline.reloaded" } else { "pipeline.loaded" };
-                host.bus.emit(Event::new(kind).with("file", path.display().to_string()).with("pipeline", spec.pipeline.name.clone()));
+                host.bus.emit(
+                    Event::new(kind)
+                        .with("file", path.display().to_string())
+                        .with("pipeline", spec.pipeline.name.clone()),
+                );
                 loaded.insert(path, LoadedPipeline { modified, spec });
             }
             Err(e) => {
                 let kept = loaded.contains_key(&path);
-                tracing::warn!("pipeline `{}` rejected{}: {e}", path.display(), if kept { "; keeping the previous version" } else { "" });
+                tracing::warn!(
+                    "pipeline `{}` rejected{}: {e}",
+                    path.display(),
+                    if kept { "; keeping the previous version" } else { "" }
+                );
                 host.bus.emit(
                     Event::new("pipeline.reload_failed")
                         .with("file", path.display().to_string())
@@ -159,7 +167,8 @@ fn done_marker(dataset: &Path) -> PathBuf {
 /// not affect the others.
 fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeArgs, host: &Host) {
     let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
-    host.bus.emit(Event::new("dataset.started").with("dataset", stem.clone()).with("path", dataset.display().to_string()));
+    host.bus
+        .emit(Event::new("dataset.started").with("dataset", stem.clone()).with("path", dataset.display().to_string()));
     let results: Vec<(String, Result<u64, String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = pipelines
             .iter()
@@ -179,10 +188,19 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
     }
     let marker = done_marker(dataset);
     let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
-    host.bus.emit(Event::new("dataset.finished").with("dataset", stem).with("pipelines", serde_json::Value::Object(summary)));
+    host.bus.emit(
+        Event::new("dataset.finished").with("dataset", stem).with("pipelines", serde_json::Value::Object(summary)),
+    );
 }
 
-fn run_one(file: &Path, spec: &PipelineSpec, dataset: &Path, stem: &str, args: &ServeArgs, host: &Host) -> Result<u64, String> {
+fn run_one(
+    file: &Path,
+    spec: &PipelineSpec,
+    dataset: &Path,
+    stem: &str,
+    args: &ServeArgs,
+    host: &Host,
+) -> Result<u64, String> {
     let mut spec = spec.clone();
     let chunk = spec.input.as_ref().and_then(|i| i.chunk);
     spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk });

@@ -11,6 +11,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(target_os = "linux")]
+mod elf;
 mod error;
 mod instance;
 pub mod manifest;

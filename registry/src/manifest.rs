@@ -240,13 +240,21 @@ impl Manifest {
         };
         let p = &self.plugin;
         if !valid_name(&p.name) {
-            return Err(err("plugin.name", "name", format!("`{}` is not a valid name: use a-z, 0-9, `_` and `-`, starting with a letter", p.name)));
+            return Err(err(
+                "plugin.name",
+                "name",
+                format!("`{}` is not a valid name: use a-z, 0-9, `_` and `-`, starting with a letter", p.name),
+            ));
         }
         if p.api.trim().parse::<u32>().is_err() {
             return Err(err("plugin.api", "api", format!("expected an API major such as \"1\", got `{}`", p.api)));
         }
         if p.artifact.contains('/') || p.artifact.contains('\\') || p.artifact.is_empty() {
-            return Err(err("plugin.artifact", "artifact", format!("expected a file name beside the manifest, got `{}`", p.artifact)));
+            return Err(err(
+                "plugin.artifact",
+                "artifact",
+                format!("expected a file name beside the manifest, got `{}`", p.artifact),
+            ));
         }
         if !p.sha256.is_empty() && (p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit())) {
             return Err(err("plugin.sha256", "sha256", "expected 64 hexadecimal digits".to_string()));
@@ -264,7 +272,11 @@ impl Manifest {
                 return Err(err("operator.name", &needle, format!("operator `{}` is declared twice", op.name)));
             }
             if !(op.memory.is_finite() && op.memory > 0.0) {
-                return Err(err(&format!("operator.{}.memory", op.name), "memory", format!("expected a positive factor, got {}", op.memory)));
+                return Err(err(
+                    &format!("operator.{}.memory", op.name),
+                    "memory",
+                    format!("expected a positive factor, got {}", op.memory),
+                ));
             }
             for (name, spec) in &op.params {
                 let key = format!("operator.{}.params.{name}", op.name);
@@ -361,10 +373,8 @@ pub fn validate_params(
     let mut out = Map::new();
     for (name, v) in given {
         match op.params.get(name) {
-            None => problems.push(ParamProblem {
-                param: name.clone(),
-                message: unknown_param_message(name, op.params.keys()),
-            }),
+            None => problems
+                .push(ParamProblem { param: name.clone(), message: unknown_param_message(name, op.params.keys()) }),
             Some(spec) if !is_deferred(v) => {
                 if let Err(m) = check_value(spec, v) {
                     problems.push(ParamProblem { param: name.clone(), message: m });
@@ -382,10 +392,8 @@ pub fn validate_params(
             Some(d) => {
                 out.insert(name.clone(), d.clone());
             }
-            None => problems.push(ParamProblem {
-                param: name.clone(),
-                message: format!("is required ({})", spec.ty.describe()),
-            }),
+            None => problems
+                .push(ParamProblem { param: name.clone(), message: format!("is required ({})", spec.ty.describe()) }),
         }
     }
     if problems.is_empty() {
@@ -447,7 +455,10 @@ params = { ddof = { type = "int", default = 0, min = 0, max = 1 }, mode = { type
     fn bad_default_names_key() {
         let text = GOOD.replace("default = 0, min = 0", "default = 5, min = 0");
         let e = parse(&text).unwrap_err();
-        assert_eq!(e.to_string(), "`p/plugin.toml`, line 13, key `operator.running_stats.params.ddof`: default: expected at most 1, got 5");
+        assert_eq!(
+            e.to_string(),
+            "`p/plugin.toml`, line 13, key `operator.running_stats.params.ddof`: default: expected at most 1, got 5"
+        );
     }
 
     #[test]
@@ -466,7 +477,10 @@ params = { ddof = { type = "int", default = 0, min = 0, max = 1 }, mode = { type
             problems,
             vec![
                 ParamProblem { param: "ddof".into(), message: "expected at most 1, got 2".into() },
-                ParamProblem { param: "mod".into(), message: "is not a parameter of this operator (it takes `ddof`, `mode`)".into() },
+                ParamProblem {
+                    param: "mod".into(),
+                    message: "is not a parameter of this operator (it takes `ddof`, `mode`)".into()
+                },
             ]
         );
         let ok = validate_params(op, &Map::new(), |_| false).unwrap();

@@ -27,7 +27,10 @@ static COPIES: AtomicU64 = AtomicU64::new(0);
 /// its root module. `artifact` must already have passed the sha256 check.
 pub fn load(manifest: &Manifest, artifact: &Path, private_dir: &Path) -> Result<NativeModule, RejectReason> {
     let load_failed = |message: String| RejectReason::LoadFailed { path: artifact.to_path_buf(), message };
-    std::fs::create_dir_all(private_dir).map_err(|e| load_failed(format!("cannot create `{}`: {e}", private_dir.display())))?;
+    #[cfg(target_os = "linux")]
+    crate::elf::check_complete(artifact).map_err(&load_failed)?;
+    std::fs::create_dir_all(private_dir)
+        .map_err(|e| load_failed(format!("cannot create `{}`: {e}", private_dir.display())))?;
     let copy = private_copy_path(private_dir, manifest);
     std::fs::copy(artifact, &copy).map_err(|e| load_failed(format!("cannot copy to `{}`: {e}", copy.display())))?;
 
@@ -37,8 +40,9 @@ pub fn load(manifest: &Manifest, artifact: &Path, private_dir: &Path) -> Result<
     let _ = std::fs::remove_file(&copy);
     let raw = raw.map_err(|e| load_failed(loader_message(&e)))?;
 
-    // SAFETY: looking up a symbol by name; we only check that it exists.
-    let has_root = unsafe { raw.get::<u8>(ROOT_MODULE_SYMBOL.as_bytes()) }.is_ok();
+    // SAFETY: looking up a symbol by name (libloading wants a pointer-sized
+    // type); we only check that it exists and never read through it.
+    let has_root = unsafe { raw.get::<*const std::ffi::c_void>(ROOT_MODULE_SYMBOL.as_bytes()) }.is_ok();
     if !has_root {
         return Err(load_failed("not a plexus plugin: it exports no plugin root module".to_string()));
     }

@@ -247,7 +247,11 @@ impl Registry {
             let m = match Manifest::load(&manifest_path) {
                 Ok(m) => m,
                 Err(e) => {
-                    rejected.push(Rejected { manifest: manifest_path, name: None, reason: RejectReason::BadManifest(e) });
+                    rejected.push(Rejected {
+                        manifest: manifest_path,
+                        name: None,
+                        reason: RejectReason::BadManifest(e),
+                    });
                     continue;
                 }
             };
@@ -369,7 +373,8 @@ impl Registry {
     /// A version failed its first call after a reload: go back to the one
     /// before it and never retry this artifact.
     pub fn report_first_call_failure(&self, failed: &Arc<LoadedPlugin>, message: &str) {
-        let reason = RejectReason::FirstCallFailed { version: failed.version().to_string(), message: message.to_string() };
+        let reason =
+            RejectReason::FirstCallFailed { version: failed.version().to_string(), message: message.to_string() };
         {
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
             state.failed_shas.insert(failed.sha256.clone());
@@ -397,8 +402,12 @@ impl Registry {
     fn drop_vanished(&self) {
         let gone: Vec<String> = {
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-            let gone: Vec<String> =
-                state.plugins.iter().filter(|(_, s)| !s.current.manifest.path.exists()).map(|(n, _)| n.clone()).collect();
+            let gone: Vec<String> = state
+                .plugins
+                .iter()
+                .filter(|(_, s)| !s.current.manifest.path.exists())
+                .map(|(n, _)| n.clone())
+                .collect();
             for n in &gone {
                 state.plugins.remove(n);
             }

@@ -13,7 +13,8 @@ fn demo_matches_peer_libraries() {
     assert!(stdout.contains("stats.mean = "), "the summary prints results:\n{stdout}");
 
     let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/fixtures/demo_expectations.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/fixtures/demo_expectations.json")).unwrap())
+            .unwrap();
     let sidecar: Value =
         serde_json::from_str(&std::fs::read_to_string(sb.path().join("demo/out/smoothed.tif.json")).unwrap()).unwrap();
     let results = &sidecar["results"];

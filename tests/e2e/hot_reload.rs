@@ -101,8 +101,5 @@ fn a_version_that_fails_its_first_call_is_rolled_back() {
     let failed = sb.events_of("plugin.reload_failed");
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0]["reason"], "first_call_failed");
-    assert_eq!(
-        failed[0]["message"],
-        "version 3.0.0 failed its first call: scale 3.0.0 is broken on purpose"
-    );
+    assert_eq!(failed[0]["message"], "version 3.0.0 failed its first call: scale 3.0.0 is broken on purpose");
 }

@@ -22,9 +22,20 @@ fn source(id: &str) -> String {
 #[test]
 fn unknown_plugin_and_operator() {
     let sb = Sandbox::new();
-    let e = check(&sb, &format!("{}[[stage]]\nid = \"a\"\nuse = \"nosuch.op\"\n\n[[stage]]\nid = \"b\"\nuse = \"trend.nosuch\"\n", source("s")));
+    let e = check(
+        &sb,
+        &format!(
+            "{}[[stage]]\nid = \"a\"\nuse = \"nosuch.op\"\n\n[[stage]]\nid = \"b\"\nuse = \"trend.nosuch\"\n",
+            source("s")
+        ),
+    );
     assert!(e.contains("stage `a`, key `use`: no plugin `nosuch` is loaded (available: "), "{e}");
-    assert!(e.contains("stage `b`, key `use`: plugin `trend` has no operator `nosuch` (available: `running_stats`, `time_series`)"), "{e}");
+    assert!(
+        e.contains(
+            "stage `b`, key `use`: plugin `trend` has no operator `nosuch` (available: `running_stats`, `time_series`)"
+        ),
+        "{e}"
+    );
     assert!(e.starts_with("error: `p.toml`: 2 problems"), "every problem is collected: {e}");
 }
 
@@ -45,7 +56,10 @@ fn parameter_type_range_choice_and_unknown() {
 #[test]
 fn unknown_input_cycle_and_missing_source() {
     let sb = Sandbox::new();
-    let e = check(&sb, &format!("{}[[stage]]\nid = \"a\"\nuse = \"trend.running_stats\"\ninputs = [\"ghost\"]\n", source("s")));
+    let e = check(
+        &sb,
+        &format!("{}[[stage]]\nid = \"a\"\nuse = \"trend.running_stats\"\ninputs = [\"ghost\"]\n", source("s")),
+    );
     assert_line(&e, "stage `a`, key `inputs`: no stage `ghost` to read from");
 
     let e = check(
@@ -55,7 +69,10 @@ fn unknown_input_cycle_and_missing_source() {
     assert_line(&e, "stage `a`, key `inputs`: the stages form a cycle: a → b → a");
 
     let e = check(&sb, "[[stage]]\nid = \"a\"\nuse = \"trend.running_stats\"\n");
-    assert_line(&e, "stage `a`, key `inputs`: the first stage reads nothing: add an `[input]` or start with a source operator");
+    assert_line(
+        &e,
+        "stage `a`, key `inputs`: the first stage reads nothing: add an `[input]` or start with a source operator",
+    );
 }
 
 #[test]
@@ -85,11 +102,19 @@ fn references_input_file_and_outputs() {
 #[test]
 fn toml_typos_name_the_line() {
     let sb = Sandbox::new();
-    sb.write("p.toml", &format!("{HEAD}[[stage]]\nid = \"a\"\nuse = \"trend.running_stats\"\nparms = {{ ddof = 1 }}\n"));
+    sb.write(
+        "p.toml",
+        &format!("{HEAD}[[stage]]\nid = \"a\"\nuse = \"trend.running_stats\"\nparms = {{ ddof = 1 }}\n"),
+    );
     let out = sb.run(&["check", "p.toml"]);
     assert_eq!(out.status.code(), Some(1));
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.starts_with("error: `p.toml`, line 7: unknown field `parms`, expected one of `id`, `use`, `params`, `inputs`"), "{e}");
+    assert!(
+        e.starts_with(
+            "error: `p.toml`, line 7: unknown field `parms`, expected one of `id`, `use`, `params`, `inputs`"
+        ),
+        "{e}"
+    );
 }
 
 #[test]

@@ -46,7 +46,10 @@ fn other_abi_layout_is_refused() {
     let r = reason_of(&listing, "layout");
     assert_eq!(r["reason"], "layout_mismatch");
     let msg = r["message"].as_str().unwrap();
-    assert!(msg.starts_with("plugin `layout_mismatch` was built against a plexus-plugin-api whose ABI layout differs"), "{msg}");
+    assert!(
+        msg.starts_with("plugin `layout_mismatch` was built against a plexus-plugin-api whose ABI layout differs"),
+        "{msg}"
+    );
     assert!(msg.len() < 400, "one short paragraph, not the layout report: {msg}");
 }
 

@@ -69,7 +69,8 @@ fn datasets_run_through_every_pipeline_and_sigterm_loses_nothing() {
     assert_eq!(copy.shape(), &[8, 64, 64]);
     assert_eq!(copy.to_f64_vec(), a);
     let side: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(sb.path().join("results/a/stats/copy.npy.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(sb.path().join("results/a/stats/copy.npy.json")).unwrap())
+            .unwrap();
     assert_eq!(side["results"]["stats"]["count"], 8 * 64 * 64);
     let kept = plexus_io::read(&sb.path().join("results/a/flaky/kept.npy")).unwrap();
     assert_eq!(kept.shape(), &[4, 64, 64], "every other slice panicked");
@@ -85,7 +86,8 @@ fn datasets_run_through_every_pipeline_and_sigterm_loses_nothing() {
     // Nothing finished was lost: `a` is intact, and `b`, in flight at the
     // signal, was finished and written completely with its sidecar.
     assert_eq!(plexus_io::read(&sb.path().join("results/a/stats/copy.npy")).unwrap().to_f64_vec(), a);
-    let b_out = plexus_io::read(&sb.path().join("results/b/stats/copy.npy")).unwrap_or_else(|e| panic!("{e}: {:#?}", sb.events()));
+    let b_out = plexus_io::read(&sb.path().join("results/b/stats/copy.npy"))
+        .unwrap_or_else(|e| panic!("{e}: {:#?}", sb.events()));
     assert_eq!(b_out.to_f64_vec(), b);
     assert!(sb.path().join("results/b/stats/copy.npy.json").exists());
     assert_eq!(sb.events_of("serve.stopped").len(), 1, "{}", show_events(&sb));

@@ -33,7 +33,14 @@ pub(super) fn check(args: CheckArgs, extra: &[PathBuf], events: &Path) -> anyhow
         } else {
             s.inputs.iter().map(|&i| plan.stages[i].id.clone()).collect()
         };
-        println!("  {:<14} {}.{:<20} pattern {:<10} reads {}", s.id, s.plugin, s.operator, s.spec.pattern.name(), reads.join(", "));
+        println!(
+            "  {:<14} {}.{:<20} pattern {:<10} reads {}",
+            s.id,
+            s.plugin,
+            s.operator,
+            s.spec.pattern.name(),
+            reads.join(", ")
+        );
     }
     if let Some(input) = &plan.input {
         if let Ok(info) = plexus_io::inspect(&input.path) {

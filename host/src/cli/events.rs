@@ -39,7 +39,8 @@ pub fn parse_since(s: &str) -> Result<SystemTime, String> {
 pub(super) fn events(args: EventsArgs, default_log: &Path) -> anyhow::Result<ExitCode> {
     let path = args.file.clone().unwrap_or_else(|| default_log.to_path_buf());
     let query = EventQuery { since: args.since, kind: args.kind.clone() };
-    let events = read_events(&path, &query).with_context(|| format!("cannot read the event log `{}`", path.display()))?;
+    let events =
+        read_events(&path, &query).with_context(|| format!("cannot read the event log `{}`", path.display()))?;
     for e in &events {
         if args.json {
             println!("{e}");
@@ -49,9 +50,7 @@ pub(super) fn events(args: EventsArgs, default_log: &Path) -> anyhow::Result<Exi
         let kind = e.get("kind").and_then(|v| v.as_str()).unwrap_or("");
         let rest: Vec<String> = e
             .as_object()
-            .map(|m| {
-                m.iter().filter(|(k, _)| *k != "time" && *k != "kind").map(|(k, v)| format!("{k}={v}")).collect()
-            })
+            .map(|m| m.iter().filter(|(k, _)| *k != "time" && *k != "kind").map(|(k, v)| format!("{k}={v}")).collect())
             .unwrap_or_default();
         println!("{time}  {kind:<22} {}", rest.join(" "));
     }

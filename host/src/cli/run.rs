@@ -99,7 +99,10 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
 pub fn print_report(r: &RunReport) {
     println!("pipeline `{}` on `{}`: {} chunk(s) in {:.3} s", r.pipeline, r.dataset, r.chunks, r.wall.as_secs_f64());
     println!();
-    println!("{:<14} {:<28} {:>9} {:>9} {:>8} {:>7} {:>10}  {}", "stage", "use", "in", "out", "calls", "errors", "time (s)", "version");
+    println!(
+        "{:<14} {:<28} {:>9} {:>9} {:>8} {:>7} {:>10}  {}",
+        "stage", "use", "in", "out", "calls", "errors", "time (s)", "version"
+    );
     for s in &r.stages {
         let versions: Vec<&str> = s.versions.iter().map(|(v, _)| v.as_str()).collect();
         println!(

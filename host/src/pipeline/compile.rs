@@ -148,14 +148,22 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
         for (param, v) in &s.params {
             if let Some((stage, key)) = reference_of(v) {
                 if !index.contains_key(stage) {
-                    err(Some(id), &format!("params.{param}"), format!("`{}` refers to no stage `{stage}`", v.as_str().unwrap_or("")));
+                    err(
+                        Some(id),
+                        &format!("params.{param}"),
+                        format!("`{}` refers to no stage `{stage}`", v.as_str().unwrap_or("")),
+                    );
                 } else if stage == id {
                     err(Some(id), &format!("params.{param}"), "a stage cannot refer to its own results".into());
                 } else {
                     refs.push(Reference { param: param.clone(), stage: index[stage], key: key.to_string() });
                 }
             } else if v.as_str().is_some_and(|t| t.contains("${")) {
-                err(Some(id), &format!("params.{param}"), format!("expected a whole `${{stage.key}}` reference, got `{}`", v.as_str().unwrap_or("")));
+                err(
+                    Some(id),
+                    &format!("params.{param}"),
+                    format!("expected a whole `${{stage.key}}` reference, got `{}`", v.as_str().unwrap_or("")),
+                );
             }
         }
         let params = match validate_params(&op, &s.params, |v| reference_of(v).is_some()) {
@@ -191,7 +199,11 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             (None, _) if i > 0 => vec![i - 1],
             (None, _) => {
                 if input.is_none() {
-                    err(Some(id), "inputs", "the first stage reads nothing: add an `[input]` or start with a source operator".into());
+                    err(
+                        Some(id),
+                        "inputs",
+                        "the first stage reads nothing: add an `[input]` or start with a source operator".into(),
+                    );
                 }
                 Vec::new()
             }
@@ -242,7 +254,11 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             Some(&i) => outputs.push(OutputPlan { from: i, path: base_dir.join(&o.path), array: o.array.clone() }),
         }
         if plexus_io::Format::from_path(&o.path).is_err() {
-            err(None, &format!("{key}.path"), format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()));
+            err(
+                None,
+                &format!("{key}.path"),
+                format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()),
+            );
         }
     }
 
@@ -287,7 +303,12 @@ fn find_cycle(stages: &[StagePlan]) -> Option<Vec<usize>> {
     // 0 = unvisited, 1 = on the stack, 2 = done.
     let mut state = vec![0u8; stages.len()];
     let mut stack = Vec::new();
-    fn visit(i: usize, deps: &BTreeMap<usize, Vec<usize>>, state: &mut [u8], stack: &mut Vec<usize>) -> Option<Vec<usize>> {
+    fn visit(
+        i: usize,
+        deps: &BTreeMap<usize, Vec<usize>>,
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
         state[i] = 1;
         stack.push(i);
         for &d in &deps[&i] {

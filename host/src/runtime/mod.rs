@@ -105,7 +105,8 @@ pub struct RunReport {
 impl RunReport {
     /// Failed frames, stage errors and failed outputs.
     pub fn errors(&self) -> u64 {
-        self.stages.iter().map(|s| s.errors).sum::<u64>() + self.outputs.iter().filter(|o| o.0.error.is_some()).count() as u64
+        self.stages.iter().map(|s| s.errors).sum::<u64>()
+            + self.outputs.iter().filter(|o| o.0.error.is_some()).count() as u64
     }
 }
 
@@ -121,7 +122,12 @@ pub enum RunError {
 }
 
 /// Runs `plan` to completion (or until `options.stop`).
-pub fn run(plan: &Plan, registry: &Arc<Registry>, bus: &ControlBus, options: &RunOptions) -> Result<RunReport, RunError> {
+pub fn run(
+    plan: &Plan,
+    registry: &Arc<Registry>,
+    bus: &ControlBus,
+    options: &RunOptions,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let input = match &plan.input {
         Some(i) => Some(plexus_io::read(&i.path).map_err(|e| RunError::Input(e.to_string()))?),
@@ -251,7 +257,12 @@ pub fn run(plan: &Plan, registry: &Arc<Registry>, bus: &ControlBus, options: &Ru
     let provenance = provenance(plan, &dataset, &stage_reports);
     for (s, r) in plan.stages.iter().zip(results.all()) {
         if !r.is_empty() {
-            bus.emit(Event::new("result").with("pipeline", plan.name.clone()).with("stage", s.id.clone()).with("results", Value::Object(r)));
+            bus.emit(
+                Event::new("result")
+                    .with("pipeline", plan.name.clone())
+                    .with("stage", s.id.clone())
+                    .with("results", Value::Object(r)),
+            );
         }
     }
     let mut outputs = Vec::new();
@@ -320,7 +331,11 @@ fn provenance(plan: &Plan, dataset: &str, stages: &[StageReport]) -> Value {
     })
 }
 
-fn progress_bar(plan: &Plan, stats: &[Arc<StageStats>], total: Option<u64>) -> (indicatif::ProgressBar, Arc<AtomicBool>) {
+fn progress_bar(
+    plan: &Plan,
+    stats: &[Arc<StageStats>],
+    total: Option<u64>,
+) -> (indicatif::ProgressBar, Arc<AtomicBool>) {
     let terminal: Vec<Arc<StageStats>> =
         (0..plan.stages.len()).filter(|&i| plan.consumers(i).is_empty()).map(|i| stats[i].clone()).collect();
     let bar = match total {

@@ -29,7 +29,7 @@ pub struct Written {
 /// frames are stacked along axis 0 (2-D frames become pages).
 pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> Written {
     let mut written = Written { path: path.to_path_buf(), ..Written::default() };
-    let mut pending: Option<Array> = None;
+    let mut pending: Option<(Array, u64)> = None;
     let mut writer: Option<plexus_io::StackWriter> = None;
     let mut stacked_shape: Vec<usize> = Vec::new();
     let mut stacked_dtype = String::new();
@@ -63,8 +63,10 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         // Hold the first frame back: a single frame is written as it is.
         let Some(first) = pending.take() else {
             if writer.is_none() {
-                pending = Some(a);
-            } else if let Err(e) = append(writer.as_mut().expect("checked"), &a, &mut stacked_shape) {
+                pending = Some((a, env.frame.key().length));
+            } else if let Err(e) =
+                append(writer.as_mut().expect("checked"), &as_chunk(a, env.frame.key().length), &mut stacked_shape)
+            {
                 fail(&mut written, e);
             }
             continue;
@@ -72,9 +74,10 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         let opened = plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f));
         match opened {
             Ok(mut w) => {
-                stacked_dtype = first.dtype().to_string();
+                stacked_dtype = first.0.dtype().to_string();
+                let (first, second) = (as_chunk(first.0, first.1), as_chunk(a, env.frame.key().length));
                 if let Err(e) =
-                    append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &a, &mut stacked_shape))
+                    append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &second, &mut stacked_shape))
                 {
                     fail(&mut written, e);
                 }
@@ -87,7 +90,7 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         return written;
     }
     let result = match (pending, writer) {
-        (Some(single), None) => {
+        (Some((single, _)), None) => {
             written.shape = single.shape().to_vec();
             written.dtype = single.dtype().to_string();
             plexus_io::write(path, &single).map_err(|e| e.to_string())
@@ -105,18 +108,27 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
     written
 }
 
-/// Appends one frame along axis 0 (a 2-D frame becomes one page) and keeps
-/// the stacked shape up to date.
+/// A frame's array as a chunk along axis 0: arrays normally include the
+/// chunk axis (`shape[0] == key.length`); a whole image that does not (a 2-D
+/// frame of a stream of images) gets a leading axis of 1.
+fn as_chunk(a: Array, length: u64) -> Array {
+    if a.shape().first().is_some_and(|&n| n as u64 == length) && a.shape().len() > 1 {
+        return a;
+    }
+    let mut shape = vec![1];
+    shape.extend_from_slice(a.shape());
+    let axes = format!("t {}", a.axes());
+    match a.reshape(shape) {
+        Ok(r) => r.with_axes(&axes).unwrap_or_else(|e| {
+            tracing::debug!("{e}");
+            a
+        }),
+        Err(_) => a,
+    }
+}
+
+/// Appends one chunk along axis 0 and keeps the stacked shape up to date.
 fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -> Result<(), String> {
-    let page;
-    let a = if a.shape().len() == 2 {
-        let mut shape = vec![1];
-        shape.extend_from_slice(a.shape());
-        page = a.reshape(shape).map_err(|e| e.to_string())?;
-        &page
-    } else {
-        a
-    };
     w.append(a).map_err(|e| e.to_string())?;
     if stacked.is_empty() {
         *stacked = a.shape().to_vec();

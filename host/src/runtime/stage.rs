@@ -247,7 +247,8 @@ impl StageContext {
 
     /// Runs a stage that reads upstream edges, to the end of its input.
     pub fn run_transform(self, inputs: Vec<Receiver<Envelope>>) {
-        self.bus.emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
+        self.bus
+            .emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
         let mut buffer = Vec::new();
         let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
         let mut runner = match runner {
@@ -290,7 +291,8 @@ impl StageContext {
 
     /// Runs a source operator until it ends its stream or the run is stopped.
     pub fn run_source(self) {
-        self.bus.emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
+        self.bus
+            .emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
         let mut runner = match self.resolve(&[], &mut Vec::new()).and_then(|p| self.start(p)) {
             Ok(r) => r,
             Err(e) => {
