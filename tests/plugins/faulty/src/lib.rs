@@ -44,4 +44,24 @@ export_plugin! {
     "panicky" => Panicky::new,
     "projections" => Pass::new,
     "sinograms" => Pass::new,
+    "pass" => Pass::new,
+    "address" => Address::new,
+}
+
+/// Publishes the address of the first input array's bytes, so a test can
+/// check the plugin sees host memory without a copy.
+pub struct Address;
+
+impl Address {
+    pub fn new(_params: &Params) -> Result<Address, PluginError> {
+        Ok(Address)
+    }
+}
+
+impl Operator for Address {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let (_, a) = input.first()?;
+        out.result("address", a.as_bytes().as_ptr() as u64);
+        Ok(())
+    }
 }
