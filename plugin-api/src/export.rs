@@ -46,6 +46,14 @@ fn to_ffi<T>(r: Result<T, PluginError>) -> RResult<T, FfiError> {
 impl Emitter {
     /// Encodes what was emitted for the trip back across the boundary.
     pub fn into_ffi(self) -> FfiOutput {
+        if self.frames.is_empty() && self.results.is_empty() && self.events.is_empty() {
+            // The common case of a reduction or a pass-through: nothing to encode.
+            return FfiOutput {
+                end_of_stream: self.end_of_stream,
+                forward_input: self.forward_input,
+                ..FfiOutput::default()
+            };
+        }
         let results_json =
             if self.results.is_empty() { String::new() } else { Value::Object(self.results).to_string() };
         FfiOutput {

@@ -200,9 +200,29 @@ pub fn run(
             stop: options.stop.clone(),
         };
         let source = s.spec.pattern == Pattern::Source;
+        // Stateless operators run as several instances when there are cores
+        // to spare; each then gets one thread.
+        let instances = if s.spec.parallel && inputs.len() == 1 && s.refs.is_empty() && !source {
+            options.threads.max(1)
+        } else {
+            1
+        };
+        let mut ctx = ctx;
+        if instances > 1 {
+            ctx.threads = 1;
+        }
         let h = std::thread::Builder::new()
             .name(format!("plexus-stage-{}", s.id))
-            .spawn(move || if source { ctx.run_source() } else { ctx.run_transform(inputs) })
+            .spawn(move || {
+                if source {
+                    ctx.run_source()
+                } else if instances > 1 {
+                    let input = inputs.into_iter().next().expect("one input");
+                    ctx.run_parallel(input, instances)
+                } else {
+                    ctx.run_transform(inputs)
+                }
+            })
             .map_err(|e| RunError::Spawn(e.to_string()))?;
         workers.push(h);
     }

@@ -289,6 +289,93 @@ impl StageContext {
         self.done();
     }
 
+    /// Runs a stateless (`parallel = true`) operator as `workers` instances
+    /// that take frames from the same edge, and sends their outputs
+    /// downstream in input order. Each instance switches versions on its own
+    /// at its next frame boundary, so frames in flight finish on the version
+    /// they started on.
+    pub fn run_parallel(self, input: Receiver<Envelope>, workers: usize) {
+        self.bus.emit(
+            self.event("stage.started")
+                .with("use", format!("{}.{}", self.stage.plugin, self.stage.operator))
+                .with("instances", workers),
+        );
+        let mut runners = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            match self.start(self.stage.params.clone()) {
+                Ok(r) => runners.push(r),
+                Err(e) => {
+                    self.stage_error(&e);
+                    for _ in input.iter() {}
+                    self.results.finish(self.index);
+                    return;
+                }
+            }
+        }
+        enum Done {
+            Frame(Envelope, Result<Emitter, PluginError>, String),
+            Finish(Result<Emitter, PluginError>),
+        }
+        let (tx, rx) = crossbeam_channel::unbounded::<Done>();
+        std::thread::scope(|scope| {
+            for mut runner in runners {
+                let (input, tx, ctx) = (input.clone(), tx.clone(), &self);
+                scope.spawn(move || {
+                    for env in input.iter() {
+                        ctx.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                        let result = ctx.call(&mut runner, &env.frame, env.seq);
+                        let version = runner.inst.plugin().version().to_string();
+                        if tx.send(Done::Frame(env, result, version)).is_err() {
+                            return;
+                        }
+                    }
+                    let started = Instant::now();
+                    let result = runner.inst.finish();
+                    ctx.stats.record_call(started.elapsed());
+                    let _ = tx.send(Done::Finish(result));
+                });
+            }
+            drop(tx);
+            // Reorder by input sequence: edges number frames 0, 1, 2, …
+            let mut pending = std::collections::BTreeMap::new();
+            let mut next = 0u64;
+            let mut out_seq = 0u64;
+            let mut finishes = Vec::new();
+            let mut deliver = |env: Envelope,
+                               result: Result<Emitter, PluginError>,
+                               version: String,
+                               out_seq: &mut u64| {
+                match result {
+                    Ok(out) => self.deliver(out, Some(&env), out_seq),
+                    Err(e) => self.frame_error(env.seq, env.frame.key(), version, &e),
+                }
+            };
+            for done in rx.iter() {
+                match done {
+                    Done::Frame(env, result, version) => {
+                        pending.insert(env.seq, (env, result, version));
+                        while let Some((env, result, version)) = pending.remove(&next) {
+                            deliver(env, result, version, &mut out_seq);
+                            next += 1;
+                        }
+                    }
+                    Done::Finish(result) => finishes.push(result),
+                }
+            }
+            // Only reached with gaps in the numbering, which edges never make.
+            for (_, (env, result, version)) in std::mem::take(&mut pending) {
+                deliver(env, result, version, &mut out_seq);
+            }
+            for result in finishes {
+                match result {
+                    Ok(out) => self.deliver(out, None, &mut out_seq),
+                    Err(e) => self.stage_error(&format!("finish failed: {e}")),
+                }
+            }
+        });
+        self.done();
+    }
+
     /// Runs a source operator until it ends its stream or the run is stopped.
     pub fn run_source(self) {
         self.bus

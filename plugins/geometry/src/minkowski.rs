@@ -108,6 +108,8 @@ pub fn functionals<T: Copy + PartialOrd>(src: &[T], h: usize, w: usize, t: T) ->
 /// `euler8`, each a list with one entry per threshold, and forwards the input.
 pub struct Minkowski {
     thresholds: Vec<f64>,
+    /// Running totals over every plane of every frame so far.
+    totals: Vec<Functionals>,
 }
 
 impl Minkowski {
@@ -121,7 +123,7 @@ impl Minkowski {
         if let Some(t) = thresholds.iter().find(|t| t.is_nan()) {
             return Err(PluginError::param("thresholds", format!("must be numbers, got {t}")));
         }
-        Ok(Minkowski { thresholds })
+        Ok(Minkowski { totals: vec![Functionals::default(); thresholds.len()], thresholds })
     }
 
     /// Functionals per threshold of every plane of `data` summed.
@@ -147,14 +149,23 @@ impl Operator for Minkowski {
         } else {
             self.measure(&as_cow::<f64>(&view), layout)
         };
-        let list = |f: &dyn Fn(&Functionals) -> Value| Value::Array(totals.iter().map(f).collect());
+        for (sum, t) in self.totals.iter_mut().zip(&totals) {
+            *sum += *t;
+        }
+        out.forward();
+        Ok(())
+    }
+
+    /// The functionals are additive over planes, so the stream's totals are
+    /// published once, at the end, whatever the chunking.
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        let list = |f: &dyn Fn(&Functionals) -> Value| Value::Array(self.totals.iter().map(f).collect());
         out.result("thresholds", self.thresholds.clone());
         out.result("area", list(&|f| f.area.into()));
         out.result("perimeter", list(&|f| f.perimeter.into()));
         out.result("perimeter_crofton", list(&|f| f.perimeter_crofton.into()));
         out.result("euler4", list(&|f| f.euler4.into()));
         out.result("euler8", list(&|f| f.euler8.into()));
-        out.forward();
         Ok(())
     }
 }

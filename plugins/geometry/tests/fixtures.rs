@@ -252,9 +252,11 @@ fn minkowski_matches_skimage() {
         let rows = table.f64();
         let nt = table.shape[0];
         let col = |c: usize| (0..nt).map(|i| rows[i * 6 + c]).collect::<Vec<f64>>();
-        let e = run("minkowski", json!({ "thresholds": col(0) }), npy(&format!("in_mk_{name}_u8")).array());
-        assert!(e.forwards_input());
-        let r = e.results();
+        let input = frame(npy(&format!("in_mk_{name}_u8")).array());
+        let outs = check_operator(plexus_new_operator, "minkowski", json!({ "thresholds": col(0) }), &[input]).unwrap();
+        // `process` forwards the image; `finish` publishes the totals.
+        assert!(outs[0].forwards_input() && outs[0].results().is_empty());
+        let r = outs[1].results();
         let get = |k: &str| r[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<f64>>();
         assert_eq!(get("thresholds"), col(0));
         assert_eq!(get("area"), col(1), "{name} area");

@@ -168,7 +168,7 @@ fn minkowski_is_additive_over_planes() {
             &[frame(Array::from_vec(shape, v).unwrap())],
         )
         .unwrap();
-        out[0].results().clone()
+        out.last().unwrap().results().clone()
     };
     let ra = run(a.clone(), vec![h, w]);
     let rb = run(b.clone(), vec![h, w]);
