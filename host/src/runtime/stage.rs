@@ -341,7 +341,7 @@ impl StageContext {
             let mut next = 0u64;
             let mut out_seq = 0u64;
             let mut finishes = Vec::new();
-            let mut deliver = |env: Envelope,
+            let deliver = |env: Envelope,
                                result: Result<Emitter, PluginError>,
                                version: String,
                                out_seq: &mut u64| {
