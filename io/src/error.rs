@@ -96,6 +96,28 @@ pub enum IoError {
         /// What differs: expected and found.
         what: String,
     },
+
+    /// An HDF5 dataset is missing, or is not what the caller expected
+    /// (element type, rank, length).
+    #[error("`{file}`: dataset `{dataset}`: {what}")]
+    Dataset {
+        /// The file, as given.
+        file: String,
+        /// The dataset's absolute path inside the file (`/exchange/data`).
+        dataset: String,
+        /// What was expected and what was found.
+        what: String,
+    },
+
+    /// A folder read as a [`Batch`](crate::Batch) has a problem: no such
+    /// image, or an image unlike the first one.
+    #[error("`{file}`: {what}")]
+    Batch {
+        /// The offending image file, or the folder itself.
+        file: String,
+        /// What was expected and what was found.
+        what: String,
+    },
 }
 
 /// Formats an optional byte offset as the prefix `at byte N: `.
@@ -135,6 +157,15 @@ impl IoError {
 
     pub(crate) fn cannot_write(path: &Path, what: impl Into<String>) -> IoError {
         IoError::CannotWrite { file: shown(path), what: what.into() }
+    }
+
+    #[cfg_attr(not(feature = "hdf5"), allow(dead_code))]
+    pub(crate) fn dataset(path: &Path, dataset: &str, what: impl Into<String>) -> IoError {
+        IoError::Dataset { file: shown(path), dataset: dataset.to_string(), what: what.into() }
+    }
+
+    pub(crate) fn batch(path: &Path, what: impl Into<String>) -> IoError {
+        IoError::Batch { file: shown(path), what: what.into() }
     }
 }
 

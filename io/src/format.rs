@@ -19,12 +19,19 @@ pub enum Format {
     Png,
     /// NumPy's array file (`.npy`).
     Npy,
+    /// HDF5 (`.h5`, `.hdf5`): read with the `hdf5` feature, through
+    /// [`read`](crate::read) (one array) or `read_hdf5`, `read_dxchange` and
+    /// `ImageSet`; written only as whole files (`write_dxchange`,
+    /// `write_image_set`), never streamed.
+    Hdf5,
 }
 
 const TIFF_LE: &[u8] = b"II";
 const TIFF_BE: &[u8] = b"MM";
 const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+/// The HDF5 superblock signature (at byte 0 when the file has no user block).
+pub(crate) const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
 
 impl Format {
     /// The format an extension names, case-insensitively.
@@ -33,6 +40,7 @@ impl Format {
             "tif" | "tiff" | "btf" => Some(Format::Tiff),
             "png" => Some(Format::Png),
             "npy" => Some(Format::Npy),
+            "h5" | "hdf5" => Some(Format::Hdf5),
             _ => None,
         }
     }
@@ -67,6 +75,9 @@ impl Format {
         if head.starts_with(NPY_MAGIC) {
             return Some(Format::Npy);
         }
+        if head.starts_with(HDF5_SIGNATURE) {
+            return Some(Format::Hdf5);
+        }
         None
     }
 
@@ -76,6 +87,7 @@ impl Format {
             Format::Tiff => "TIFF",
             Format::Png => "PNG",
             Format::Npy => "NPY",
+            Format::Hdf5 => "HDF5",
         }
     }
 
@@ -85,6 +97,7 @@ impl Format {
             Format::Tiff => "`II*\\0` or `MM\\0*` (or `II+\\0`/`MM\\0+` for BigTIFF)",
             Format::Png => "the signature `89 50 4e 47 0d 0a 1a 0a`",
             Format::Npy => "`\\x93NUMPY`",
+            Format::Hdf5 => "the signature `89 48 44 46 0d 0a 1a 0a`",
         }
     }
 }
@@ -148,6 +161,8 @@ mod tests {
     fn extensions_are_case_insensitive() {
         assert_eq!(Format::from_path(Path::new("a/b.TIF")).unwrap(), Format::Tiff);
         assert_eq!(Format::from_path(Path::new("b.Npy")).unwrap(), Format::Npy);
+        assert_eq!(Format::from_path(Path::new("scan.H5")).unwrap(), Format::Hdf5);
+        assert_eq!(Format::from_path(Path::new("scan.hdf5")).unwrap(), Format::Hdf5);
         assert_eq!(
             Format::from_path(Path::new("b.jpg")).unwrap_err().to_string(),
             "`b.jpg`: unknown file extension `.jpg`; plexus reads and writes .tif/.tiff, .png and .npy"
@@ -166,6 +181,7 @@ mod tests {
         assert_eq!(Format::sniff(b"IIxx"), None);
         assert_eq!(Format::sniff(b"\x93NUMPY\x01\x00"), Some(Format::Npy));
         assert_eq!(Format::sniff(PNG_SIGNATURE), Some(Format::Png));
+        assert_eq!(Format::sniff(b"\x89HDF\r\n\x1a\n\0\0"), Some(Format::Hdf5));
         assert_eq!(Format::sniff(b""), None);
     }
 

@@ -48,6 +48,26 @@ pub struct Inspection {
     pub problem: Option<String>,
     /// Other things worth knowing (widened types, skipped pages, ...).
     pub notes: Vec<String>,
+    /// HDF5 only: every dataset in the file, in name order (empty for
+    /// other formats, and for HDF5 without the `hdf5` feature).
+    pub datasets: Vec<DatasetInfo>,
+}
+
+/// One dataset of an HDF5 file, as [`inspect`] lists it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DatasetInfo {
+    /// Absolute path inside the file: `/exchange/data`, `/0`.
+    pub path: String,
+    /// Its shape (empty for a scalar).
+    pub shape: Vec<usize>,
+    /// The element type `read_hdf5` returns, `None` when it refuses it.
+    pub dtype: Option<DType>,
+    /// How elements are stored, in HDF5's terms: `uint16`, `float32`,
+    /// `varlen unicode`, `compound (3 fields)`.
+    pub stored: String,
+    /// Number of attributes.
+    pub attributes: usize,
 }
 
 /// Describes `path` from its headers, without decoding pixels.
@@ -68,13 +88,58 @@ pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
         layout: String::new(),
         problem: None,
         notes: vec![],
+        datasets: vec![],
     };
     match format {
         Format::Npy => inspect_npy(path, &mut i)?,
         Format::Png => inspect_png(path, &mut i)?,
         Format::Tiff => inspect_tiff(path, &mut i)?,
+        Format::Hdf5 => inspect_hdf5(path, &mut i)?,
     }
     Ok(i)
+}
+
+#[cfg(feature = "hdf5")]
+fn inspect_hdf5(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    i.datasets = crate::hdf5::describe_datasets(path)?;
+    let n = i.datasets.len();
+    i.variant = format!("{n} dataset{}", if n == 1 { "" } else { "s" });
+    i.compression = String::new();
+    // What `read` returns: `/exchange/data`, or the only dataset.
+    let main = i.datasets.iter().find(|d| d.path == crate::hdf5::DXCHANGE_DATA);
+    let main = main.or(if n == 1 { i.datasets.first() } else { None });
+    match main {
+        Some(d) => {
+            i.shape = d.shape.clone();
+            i.axes = if d.path == crate::hdf5::DXCHANGE_DATA && d.shape.len() == 3 {
+                "angle row col".into()
+            } else {
+                plexus_plugin_api::default_axes(d.shape.len())
+            };
+            i.dtype = d.dtype;
+            i.stored = d.stored.clone();
+            i.layout = format!("dataset `{}`", d.path);
+            if d.dtype.is_none() {
+                i.problem = Some(format!("unsupported element type {} in `{}`", d.stored, d.path));
+            }
+        }
+        None => {
+            i.layout = "datasets".into();
+            i.problem = Some(format!(
+                "`read` takes `/exchange/data` or a single dataset, the file has {n}; use `read_hdf5` or `ImageSet`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "hdf5"))]
+fn inspect_hdf5(_path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    i.variant = "not examined".into();
+    i.stored = "unknown".into();
+    i.compression = String::new();
+    i.problem = Some("plexus-io was built without its `hdf5` feature".into());
+    Ok(())
 }
 
 fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
@@ -239,6 +304,9 @@ impl fmt::Display for Inspection {
             Some(d) => writeln!(f, "  dtype        {d} (stored as {})", self.stored)?,
             None => writeln!(f, "  dtype        {} (not readable)", self.stored)?,
         }
+        if self.format == Format::Hdf5 {
+            return fmt_hdf5(self, f);
+        }
         if self.format == Format::Tiff {
             writeln!(f, "  pages        {}", self.pages)?;
         }
@@ -253,4 +321,30 @@ impl fmt::Display for Inspection {
         }
         Ok(())
     }
+}
+
+/// The end of the block for HDF5: one line per dataset instead of pages,
+/// bands and compression.
+fn fmt_hdf5(i: &Inspection, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "  layout       {}", i.layout)?;
+    let width = i.datasets.iter().map(|d| d.path.chars().count()).max().unwrap_or(0);
+    for d in &i.datasets {
+        let dims: Vec<String> = d.shape.iter().map(|n| n.to_string()).collect();
+        let shape = if dims.is_empty() { "scalar".into() } else { dims.join(" × ") };
+        let dtype = match d.dtype {
+            Some(t) => t.name().to_string(),
+            None => format!("{} (not readable)", d.stored),
+        };
+        write!(f, "\n  dataset      {:width$}  {shape}  {dtype}", d.path)?;
+        if d.attributes > 0 {
+            write!(f, "  ({} attribute{})", d.attributes, if d.attributes == 1 { "" } else { "s" })?;
+        }
+    }
+    for n in &i.notes {
+        write!(f, "\n  note: {n}")?;
+    }
+    if let Some(p) = &i.problem {
+        write!(f, "\n  cannot read: {p}")?;
+    }
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! # plexus-io
 //!
 //! Reads and writes [`Array`]s in the formats scientists exchange: TIFF
-//! (classic and BigTIFF, multi-page stacks), PNG and NumPy's `.npy`.
+//! (classic and BigTIFF, multi-page stacks), PNG and NumPy's `.npy`, and,
+//! with the `hdf5` feature, HDF5.
 //!
 //! - [`read`] picks the format from the extension and checks it against the
 //!   file's first bytes.
@@ -9,6 +10,14 @@
 //!   one that arrives chunk by chunk along axis 0. Both write
 //!   `<path>.partial` and rename it when complete.
 //! - [`inspect`] describes a file from its headers for `plexus inspect`.
+//! - [`Batch`] reads a folder of images in natural order (`img2` before
+//!   `img10`), one file at a time.
+//! - Feature `hdf5` (off by default; needs the system HDF5 library, see
+//!   `scripts/ensure-deps.sh`): `read_hdf5` reads any dataset,
+//!   `read_dxchange`/`write_dxchange` tomography scans in the dxchange
+//!   layout, `ImageSet`/`write_image_set` image sets (datasets `0`, `1`, …
+//!   with attributes). Without it, HDF5 files are still recognised and
+//!   reported as such.
 //!
 //! Axis conventions (`docs/CONVENTIONS.md`): a gray image is `y x`, a
 //! multi-channel one `y x band`, a stack `z y x`. When writing, the last axis
@@ -17,13 +26,17 @@
 //! Errors are [`IoError`]s whose messages name the file first; nothing in
 //! this crate panics on file contents.
 //!
-//! Modules: `format` (detection), `tiff`, `png`, `npy` (one per format),
-//! `stack` (streaming and atomic writes), `inspect`, `error`.
+//! Modules: `format` (detection), `tiff`, `png`, `npy`, `hdf5` (one per
+//! format), `stack` (streaming and atomic writes), `batch`, `inspect`,
+//! `error`.
 
 #![deny(missing_docs)]
 
+mod batch;
 mod error;
 mod format;
+#[cfg(feature = "hdf5")]
+mod hdf5;
 mod inspect;
 mod npy;
 mod png;
@@ -35,22 +48,34 @@ use std::path::Path;
 
 use plexus_plugin_api::Array;
 
+pub use batch::{Batch, Uniform};
 pub use error::IoError;
 pub use format::Format;
-pub use inspect::{inspect, Inspection};
+#[cfg(feature = "hdf5")]
+pub use hdf5::{
+    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, ImageSet, ImageSetView,
+    DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE,
+};
+pub use inspect::{inspect, DatasetInfo, Inspection};
 pub use stack::{partial_path, StackWriter};
 pub use tiff::{BigTiff, TiffOptions};
 
 /// Reads the array stored in `path`.
 ///
 /// The format comes from the extension (`.tif`/`.tiff`/`.btf`, `.png`,
-/// `.npy`, any case) and must agree with the file's magic bytes.
+/// `.npy`, `.h5`/`.hdf5`, any case) and must agree with the file's magic
+/// bytes. From HDF5 (feature `hdf5`) it reads `/exchange/data`, or the
+/// file's only dataset.
 pub fn read(path: &Path) -> Result<Array, IoError> {
     let (format, len) = format::detect(path)?;
     match format {
         Format::Tiff => tiff::read(path, len),
         Format::Png => png::read(path, len),
         Format::Npy => npy::read(path, len),
+        #[cfg(feature = "hdf5")]
+        Format::Hdf5 => hdf5::read_default(path),
+        #[cfg(not(feature = "hdf5"))]
+        Format::Hdf5 => Err(IoError::unsupported(path, "HDF5 file: plexus-io was built without its `hdf5` feature")),
     }
 }
 
@@ -75,6 +100,10 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
             w.append(array)?;
             w.finish().map(|_| ())
         }
+        Format::Hdf5 => Err(IoError::cannot_write(
+            path,
+            "a single array as HDF5: use `write_dxchange` or `write_image_set` (feature `hdf5`), or .tif/.npy",
+        )),
     }
 }
 
