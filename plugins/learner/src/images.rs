@@ -99,7 +99,7 @@ impl ImageCounter {
         if rank >= 3 {
             done.extend(self.close());
             let n = a.shape()[0];
-            let per = if n == 0 { 0 } else { a.len() / n };
+            let per = a.len().checked_div(n).unwrap_or(0);
             for i in 0..n {
                 let mut c = Counts::zeros(bins);
                 count_range(a, i * per, (i + 1) * per, &self.binning, self.lut.as_deref(), &mut c);

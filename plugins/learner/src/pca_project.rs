@@ -57,7 +57,7 @@ impl Operator for PcaProject {
                 self.path, self.model.n_features
             )));
         }
-        let n = if d == 0 { 0 } else { a.len() / d };
+        let n = a.len().checked_div(d).unwrap_or(0);
         let k = self.k;
         let comps = &self.model.components[..k];
         let mean = &self.model.mean;
