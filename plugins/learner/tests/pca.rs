@@ -250,3 +250,19 @@ fn sign_convention_largest_loading_positive() {
         assert!(big > 0.0, "largest |loading| is positive: {c:?}");
     }
 }
+
+/// A large offset (1e7, so raw sums of squares would lose ~9 digits)
+/// changes only the mean: the centred merge keeps ratios and components.
+#[test]
+fn large_offset_does_not_cancel() {
+    let e = expected();
+    let c = cube("ihc");
+    let shifted: Vec<f64> = c.to_f64_vec().iter().map(|v| v + 1e7).collect();
+    let s = Array::from_vec(c.shape().to_vec(), shifted).unwrap().with_axes("y x band").unwrap();
+    let r = fit(json!({}), &chunks(&s, 7));
+    let want = &e["pca_ihc"];
+    close(&f64s(&r["explained_variance_ratio"]), &f64s(&want["explained_variance_ratio"]), 1e-9, "ratio");
+    for (g, w) in r["components"].as_array().unwrap().iter().zip(want["components"].as_array().unwrap()) {
+        close(&f64s(g), &f64s(w), 1e-7, "component");
+    }
+}
