@@ -3,6 +3,7 @@
 mod demo;
 mod faults;
 mod hot_reload;
+mod parallel;
 mod pipeline_errors;
 mod rejects;
 mod serve;
