@@ -64,7 +64,7 @@ pub struct DatasetInfo {
     /// The element type `read_hdf5` returns, `None` when it refuses it.
     pub dtype: Option<DType>,
     /// How elements are stored, in HDF5's terms: `uint16`, `float32`,
-    /// `varlen unicode`, `compound (3 fields)`.
+    /// `unicode (var len)`, `compound (3 fields)`.
     pub stored: String,
     /// Number of attributes.
     pub attributes: usize,

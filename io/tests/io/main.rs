@@ -2,10 +2,15 @@
 //!
 //! Fixtures under `tests/fixtures/` were made by `make_fixtures.py` (tifffile,
 //! numpy, OpenCV, Pillow/imageio); `expected.txt` holds what those libraries
-//! decoded. Python is not needed to run these tests.
+//! decoded. The HDF5 fixtures under `tests/h5/` were made by
+//! `make_h5_fixtures.py` (h5py); their tests run only with the `hdf5`
+//! feature. Python is not needed to run these tests.
 
+mod batch;
 mod errors;
 mod fixtures;
+#[cfg(feature = "hdf5")]
+mod hdf5;
 mod inspect;
 mod roundtrip;
 mod stack;
@@ -18,6 +23,11 @@ use sha2::{Digest, Sha256};
 /// A fixture file by name.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// An HDF5 fixture file by name.
+pub fn h5_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h5").join(name)
 }
 
 /// sha256 of the elements, little-endian, hex.
