@@ -10,9 +10,11 @@
 
 pub mod moments;
 pub mod running_stats;
+pub mod set_stats;
 pub mod time_series;
 
 plexus_plugin_api::export_plugin! {
     "running_stats" => running_stats::RunningStats::new,
     "time_series" => time_series::TimeSeries::new,
+    "set_stats" => set_stats::SetStats::new,
 }
