@@ -6,7 +6,7 @@
 //!
 //! - [`read`] picks the format from the extension and checks it against the
 //!   file's first bytes.
-//! - [`write`] / [`write_tiff`] write a whole array; [`StackWriter`] writes
+//! - [`write()`] / [`write_tiff`] write a whole array; [`StackWriter`] writes
 //!   one that arrives chunk by chunk along axis 0. Both write
 //!   `<path>.partial` and rename it when complete.
 //! - [`inspect`] describes a file from its headers for `plexus inspect`.
