@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `plexus` binary, real built plugins.
 
+mod batch;
 mod demo;
 mod faults;
 mod hot_reload;

@@ -32,7 +32,7 @@ fn unknown_plugin_and_operator() {
     assert!(e.contains("stage `a`, key `use`: no plugin `nosuch` is loaded (available: "), "{e}");
     assert!(
         e.contains(
-            "stage `b`, key `use`: plugin `trend` has no operator `nosuch` (available: `running_stats`, `time_series`)"
+            "stage `b`, key `use`: plugin `trend` has no operator `nosuch` (available: `running_stats`, `time_series`, `set_stats`)"
         ),
         "{e}"
     );

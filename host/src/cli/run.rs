@@ -81,6 +81,7 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         "dataset": r.dataset,
         "wall_s": r.wall.as_secs_f64(),
         "chunks": r.chunks,
+        "input_errors": r.input_errors,
         "errors": r.errors(),
         "stages": r.stages.iter().map(|s| serde_json::json!({
             "id": s.id, "use": s.uses, "frames_in": s.frames_in, "frames_out": s.frames_out,
@@ -150,6 +151,9 @@ pub fn print_report(r: &RunReport) {
     let errors = r.errors();
     if errors > 0 {
         println!();
+        if r.input_errors > 0 {
+            println!("{} input file(s) could not be read; see `plexus events --kind input.error`", r.input_errors);
+        }
         println!("{errors} error(s); see `plexus events --kind frame.error`");
     }
 }

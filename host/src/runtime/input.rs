@@ -77,6 +77,50 @@ pub fn feed(
     sent
 }
 
+/// Sends each image of a folder as one frame (in natural file order), so a
+/// batch runs like a stream of `extent = images` frames. A file that cannot
+/// be read is reported on the control bus and counted; the others go on.
+/// Returns (frames sent, unreadable files).
+pub fn feed_batch(
+    batch: &plexus_io::Batch,
+    dataset: &str,
+    budget: &Arc<MemoryBudget>,
+    outlet: &Outlet,
+    bus: &crate::events::ControlBus,
+    stop: &AtomicBool,
+) -> (u64, u64) {
+    let extent = batch.len() as u64;
+    let (mut sent, mut failed) = (0u64, 0u64);
+    for (i, (path, image)) in batch.iter().enumerate() {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let image = match image {
+            Ok(a) => a,
+            Err(e) => {
+                failed += 1;
+                tracing::warn!("skipping an image of the batch: {e}");
+                bus.emit(
+                    crate::events::Event::new("input.error")
+                        .with("dataset", dataset.to_string())
+                        .with("file", path.display().to_string())
+                        .with("error", e.to_string()),
+                );
+                continue;
+            }
+        };
+        let permit = budget.acquire(image.as_bytes().len());
+        let key = ChunkKey { axis: 0, offset: i as u64, length: 1, extent };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let frame = Frame::new(dataset, key).with_array("image", image).with_meta("file", name);
+        if outlet.send(Envelope { seq: sent, frame: Arc::new(frame), permit: Some(permit) }).is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    (sent, failed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

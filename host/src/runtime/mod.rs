@@ -92,8 +92,10 @@ pub struct RunReport {
     pub dataset: String,
     /// Wall-clock time.
     pub wall: Duration,
-    /// Input chunks sent.
+    /// Input chunks (or batch images) sent.
     pub chunks: u64,
+    /// Images of a batch folder that could not be read.
+    pub input_errors: u64,
     /// Per stage.
     pub stages: Vec<StageReport>,
     /// Per output: what was written and its sidecar.
@@ -129,9 +131,17 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
+    // A folder is a batch of images, one frame each; a file is one array,
+    // cut into chunks along axis 0.
+    let batch = match &plan.input {
+        Some(i) if i.path.is_dir() => {
+            Some(plexus_io::Batch::open(&i.path).map_err(|e| RunError::Input(e.to_string()))?)
+        }
+        _ => None,
+    };
     let input = match &plan.input {
-        Some(i) => Some(plexus_io::read(&i.path).map_err(|e| RunError::Input(e.to_string()))?),
-        None => None,
+        Some(i) if batch.is_none() => Some(plexus_io::read(&i.path).map_err(|e| RunError::Input(e.to_string()))?),
+        _ => None,
     };
     let dataset = options.dataset.clone().unwrap_or_else(|| match &plan.input {
         Some(i) => i.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| plan.name.clone()),
@@ -227,17 +237,24 @@ pub fn run(
         workers.push(h);
     }
 
-    let total_chunks = input.as_ref().map(|a| {
-        let chunk = chunk_size(plan, a, options);
-        input::chunk_plan(a.shape(), a.axes(), chunk).len() as u64
-    });
+    let total_chunks = input
+        .as_ref()
+        .map(|a| {
+            let chunk = chunk_size(plan, a, options);
+            input::chunk_plan(a.shape(), a.axes(), chunk).len() as u64
+        })
+        .or(batch.as_ref().map(|b| b.len() as u64));
     let progress = options.progress.then(|| progress_bar(plan, &stats, total_chunks));
 
     let mut chunks = 0;
+    let mut input_errors = 0;
+    let budget = MemoryBudget::new(options.memory);
     if let Some(a) = &input {
         let chunk = chunk_size(plan, a, options);
-        let budget = MemoryBudget::new(options.memory);
         chunks = input::feed(a, "image", &dataset, chunk, &budget, &Outlet::new(input_outlet), &options.stop);
+    } else if let Some(b) = &batch {
+        (chunks, input_errors) =
+            input::feed_batch(b, &dataset, &budget, &Outlet::new(input_outlet), bus, &options.stop);
     } else {
         drop(input_outlet);
     }
@@ -313,6 +330,7 @@ pub fn run(
         dataset,
         wall: started.elapsed(),
         chunks,
+        input_errors,
         stages: stage_reports,
         outputs,
         results: all_results,

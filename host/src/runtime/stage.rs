@@ -341,10 +341,7 @@ impl StageContext {
             let mut next = 0u64;
             let mut out_seq = 0u64;
             let mut finishes = Vec::new();
-            let deliver = |env: Envelope,
-                               result: Result<Emitter, PluginError>,
-                               version: String,
-                               out_seq: &mut u64| {
+            let deliver = |env: Envelope, result: Result<Emitter, PluginError>, version: String, out_seq: &mut u64| {
                 match result {
                     Ok(out) => self.deliver(out, Some(&env), out_seq),
                     Err(e) => self.frame_error(env.seq, env.frame.key(), version, &e),
