@@ -58,9 +58,16 @@ fn demo_matches_peer_libraries() {
     let want_max = expected["edges"]["max"].as_f64().unwrap();
     assert!((max - want_max).abs() < 1e-3 * want_max, "sobel max {max} vs skimage {want_max}");
 
+    // Plots, drawn from the results and the spectrum stage's frame.
+    for plot in ["histogram.png", "power_spectrum.png"] {
+        let png = plexus_io::read(&sb.path().join("demo/out").join(plot)).unwrap();
+        assert_eq!(png.shape(), &[500, 800, 3], "{plot}");
+    }
+    assert_eq!(sb.events_of("plot.written").len(), 2);
+
     // Provenance names every stage's plugin, version and sha256.
     let stages = sidecar["provenance"]["stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 5);
+    assert_eq!(stages.len(), 6);
     for s in stages {
         let v = &s["plugin_versions"][0];
         assert_eq!(v["sha256"].as_str().unwrap().len(), 64, "{s}");

@@ -100,6 +100,14 @@ fn references_input_file_and_outputs() {
 }
 
 #[test]
+fn plots_name_their_stage_and_path() {
+    let sb = Sandbox::new();
+    let e = check(&sb, &format!("{}[[plot]]\nfrom = \"nope\"\nkind = \"histogram\"\npath = \"h.jpg\"\n", source("s")));
+    assert_line(&e, "key `plot[0].from`: no stage `nope` to plot");
+    assert_line(&e, "key `plot[0].path`: plots are PNG files: expected a `.png` path, got `h.jpg`");
+}
+
+#[test]
 fn toml_typos_name_the_line() {
     let sb = Sandbox::new();
     sb.write(

@@ -93,6 +93,7 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
             "error": w.error, "sidecar": side,
         })).collect::<Vec<_>>(),
         "results": r.results,
+        "plots": r.plots.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e})).collect::<Vec<_>>(),
     })
 }
 
@@ -145,6 +146,16 @@ pub fn print_report(r: &RunReport) {
                     side.as_ref().map(|s| format!(", sidecar {}", s.display())).unwrap_or_default()
                 ),
                 Some(e) => println!("  {}  FAILED: {e}", w.path.display()),
+            }
+        }
+    }
+    if !r.plots.is_empty() {
+        println!();
+        println!("plots:");
+        for (p, e) in &r.plots {
+            match e {
+                None => println!("  {}", p.display()),
+                Some(e) => println!("  {}  FAILED: {e}", p.display()),
             }
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use plexus_registry::{validate_params, Pattern, Registry};
 use serde_json::Value;
 
-use super::plan::{InputPlan, OutputPlan, Plan, Reference, StagePlan};
+use super::plan::{InputPlan, OutputPlan, Plan, PlotPlan, Reference, StagePlan};
 use super::spec::PipelineSpec;
 
 /// One problem, located by stage and key.
@@ -262,10 +262,30 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
         }
     }
 
+    let mut plots = Vec::new();
+    for (n, p) in spec.plots.iter().enumerate() {
+        let key = format!("plot[{n}]");
+        match index.get(p.from.as_str()) {
+            None => err(None, &format!("{key}.from"), format!("no stage `{}` to plot", p.from)),
+            Some(&i) => {
+                let mut resolved = p.clone();
+                resolved.path = base_dir.join(&p.path);
+                plots.push(PlotPlan { from: i, spec: resolved });
+            }
+        }
+        if p.path.extension().and_then(|e| e.to_str()) != Some("png") {
+            err(
+                None,
+                &format!("{key}.path"),
+                format!("plots are PNG files: expected a `.png` path, got `{}`", p.path.display()),
+            );
+        }
+    }
+
     if !errors.is_empty() {
         return Err(CompileErrors { file: file.to_path_buf(), errors });
     }
-    Ok(Plan { name: spec.pipeline.name.clone(), file: file.to_path_buf(), input, stages, outputs })
+    Ok(Plan { name: spec.pipeline.name.clone(), file: file.to_path_buf(), input, stages, outputs, plots })
 }
 
 /// The cut of stage `i`'s output: its own pattern's, or for `frame`

@@ -20,6 +20,17 @@ pub struct Plan {
     pub stages: Vec<StagePlan>,
     /// Outputs.
     pub outputs: Vec<OutputPlan>,
+    /// Plots drawn after the run.
+    pub plots: Vec<PlotPlan>,
+}
+
+/// One `[[plot]]`, its stage resolved and its path made absolute.
+#[derive(Debug, Clone)]
+pub struct PlotPlan {
+    /// The stage plotted.
+    pub from: usize,
+    /// The spec as written, path resolved.
+    pub spec: super::spec::PlotSpec,
 }
 
 /// The input file and how to cut it.

@@ -20,6 +20,44 @@ pub struct PipelineSpec {
     /// `[[output]]`.
     #[serde(rename = "output", default)]
     pub outputs: Vec<OutputSpec>,
+    /// `[[plot]]`.
+    #[serde(rename = "plot", default)]
+    pub plots: Vec<PlotSpec>,
+}
+
+/// What a plot shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlotKind {
+    /// Bars from result lists: heights `y` (default `counts`) over bin edges
+    /// `x` (default `edges`), with optional error bars `errors`.
+    Histogram,
+    /// The stage's last frame's first array against its index, log y (a
+    /// radially averaged power spectrum).
+    Spectrum,
+    /// Result lists `y` (default `mean`) against `x` (default `index`).
+    Series,
+}
+
+/// `[[plot]]`: a PNG drawn from a stage's results after the run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlotSpec {
+    /// The stage plotted.
+    pub from: String,
+    /// What to draw.
+    pub kind: PlotKind,
+    /// Destination `.png`, relative to the pipeline file's folder.
+    pub path: PathBuf,
+    /// Result keys on the y axis.
+    #[serde(default)]
+    pub y: Vec<String>,
+    /// Result key on the x axis (bin edges for histograms).
+    pub x: Option<String>,
+    /// Result key of error-bar half-widths (histograms).
+    pub errors: Option<String>,
+    /// Title; the stage id when absent.
+    pub title: Option<String>,
 }
 
 /// `[pipeline]`.

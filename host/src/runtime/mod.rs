@@ -9,6 +9,7 @@
 //! run concurrently, so chunks pipeline through the graph.
 
 pub mod input;
+mod plots;
 mod results;
 pub mod sink;
 mod stage;
@@ -102,13 +103,17 @@ pub struct RunReport {
     pub outputs: Vec<(Written, Option<PathBuf>)>,
     /// Every stage's side outputs.
     pub results: Map<String, Value>,
+    /// Plots: path, and the reason when one could not be drawn.
+    pub plots: Vec<(PathBuf, Option<String>)>,
 }
 
 impl RunReport {
     /// Failed frames, stage errors and failed outputs.
     pub fn errors(&self) -> u64 {
-        self.stages.iter().map(|s| s.errors).sum::<u64>()
+        self.input_errors
+            + self.stages.iter().map(|s| s.errors).sum::<u64>()
             + self.outputs.iter().filter(|o| o.0.error.is_some()).count() as u64
+            + self.plots.iter().filter(|p| p.1.is_some()).count() as u64
     }
 }
 
@@ -176,6 +181,30 @@ pub fn run(
         let (tx, rx) = edge(options.edge_capacity);
         stage_outlets[o.from].push(tx);
         sink_inputs.push(rx);
+    }
+
+    // Spectrum plots need the stage's frames, not only its results.
+    let mut plot_inputs = Vec::new();
+    for p in &plan.plots {
+        if p.spec.kind == crate::pipeline::spec::PlotKind::Spectrum {
+            let (tx, rx) = edge(options.edge_capacity);
+            stage_outlets[p.from].push(tx);
+            plot_inputs.push(Some(rx));
+        } else {
+            plot_inputs.push(None);
+        }
+    }
+    let mut plot_frames = Vec::new();
+    for rx in plot_inputs {
+        plot_frames.push(match rx {
+            Some(rx) => Some(
+                std::thread::Builder::new()
+                    .name("plexus-plot".into())
+                    .spawn(move || plots::last_array(rx))
+                    .map_err(|e| RunError::Spawn(e.to_string()))?,
+            ),
+            None => None,
+        });
     }
 
     let results = Arc::new(ResultsBoard::new(n));
@@ -325,6 +354,21 @@ pub fn run(
         bus.emit(e);
         outputs.push((w, sidecar));
     }
+    let board = results.all();
+    let mut drawn = Vec::new();
+    for (p, frames) in plan.plots.iter().zip(plot_frames) {
+        let last = frames.and_then(|h| h.join().ok().flatten());
+        let stage = &plan.stages[p.from].id;
+        let result = plots::draw(p, stage, &board[p.from], last.as_deref());
+        let e = match &result {
+            Ok(path) => Event::new("plot.written").with("path", path.display().to_string()),
+            Err(err) => {
+                Event::new("plot.failed").with("path", p.spec.path.display().to_string()).with("error", err.clone())
+            }
+        };
+        bus.emit(e.with("pipeline", plan.name.clone()).with("stage", stage.clone()));
+        drawn.push((p.spec.path.clone(), result.err()));
+    }
     let report = RunReport {
         pipeline: plan.name.clone(),
         dataset,
@@ -333,6 +377,7 @@ pub fn run(
         input_errors,
         stages: stage_reports,
         outputs,
+        plots: drawn,
         results: all_results,
     };
     bus.emit(
