@@ -30,9 +30,19 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/plexus-target}"
 BIN="$CARGO_TARGET_DIR/release/plexus"
 
+# HDF5 support (dxchange scans, image sets) needs the system HDF5 library:
+# installed here when we are root on Debian, else built without, loudly.
+FEATURES=()
+if [ "${PLEXUS_NO_HDF5:-}" != 1 ] && scripts/ensure-deps.sh >&2; then
+    FEATURES=(--features plexus-host/hdf5)
+else
+    echo "warning: building WITHOUT HDF5 support: .h5 files will be refused and the HDF5 tests skipped." >&2
+    echo "warning: install it with: sudo sh -c 'apt-get update && apt-get install -y libhdf5-dev pkg-config'" >&2
+fi
+
 build() {
     echo "==> building the workspace (release) into $CARGO_TARGET_DIR" >&2
-    cargo build --release --workspace --locked
+    cargo build --release --workspace --locked "${FEATURES[@]}"
     echo "==> packaging built-in plugins into $CARGO_TARGET_DIR/release/plugins" >&2
     for manifest in plugins/*/plugin.toml; do
         dir=$(dirname "$manifest")
@@ -41,6 +51,26 @@ build() {
         "$BIN" plugins pack "$manifest" --artifact "$CARGO_TARGET_DIR/release/$artifact" \
             --out "$CARGO_TARGET_DIR/release/plugins/$name" >/dev/null
     done
+}
+
+# Toolchains for the wasm guests the tests build: the Rust target (its one
+# test says so loudly if this fails) and clang + wasi-libc for the C guests.
+wasm_toolchains() {
+    if ! command -v rustup >/dev/null 2>&1 || ! rustup target add wasm32-wasip1 >/dev/null 2>&1; then
+        echo "WARNING: \`rustup target add wasm32-wasip1\` failed: the Rust wasm guest test will fail and say so; the C-guest tests still run" >&2
+    fi
+    probe=$(mktemp -d)
+    echo 'int f(void) { return 1; }' > "$probe/p.c"
+    if ! clang --target=wasm32-wasi -mexec-model=reactor -o "$probe/p.wasm" "$probe/p.c" >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "==> installing clang + wasi-libc for the C wasm guests" >&2
+            apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32 >/dev/null \
+                || echo "error: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 failed: the C wasm guest tests will fail" >&2
+        else
+            echo "error: the C wasm guest tests need clang + wasi-libc: sudo apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32" >&2
+        fi
+    fi
+    rm -rf "$probe"
 }
 
 case "${1:-}" in
@@ -58,8 +88,9 @@ case "${1:-}" in
         ;;
     test)
         build
+        wasm_toolchains
         echo "==> cargo test (release)" >&2
-        cargo test --release --workspace --locked
+        cargo test --release --workspace --locked "${FEATURES[@]}"
         ;;
     *)
         echo "usage: ./plexus.sh demo | test | build" >&2

@@ -31,6 +31,7 @@ impl Host {
         let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
+        registry.set_wasm_policy(paths::wasm_policy()?);
         registry.scan();
         let watcher = if watch {
             Some(
@@ -75,5 +76,10 @@ pub fn registry_event(e: &RegistryEvent) -> Event {
             .with("reason", reason.kind())
             .with("message", reason.to_string()),
         RegistryEvent::Removed { name } => Event::new("plugin.removed").with("plugin", name.clone()),
+        RegistryEvent::GuestOutput { name, version, stream, text } => Event::new("plugin.output")
+            .with("plugin", name.clone())
+            .with("version", version.clone())
+            .with("stream", stream.clone())
+            .with("text", text.clone()),
     }
 }

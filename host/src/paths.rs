@@ -32,6 +32,29 @@ pub fn home() -> PathBuf {
     std::env::var_os("PLEXUS_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".plexus"))
 }
 
+/// What wasm plugins may have at most and what they are granted, from the
+/// environment: `PLEXUS_WASM_MAX_MEMORY_MIB` (default 4096),
+/// `PLEXUS_WASM_MAX_DEADLINE_MS` (default 60000), `PLEXUS_WASM_GRANT`
+/// (comma-separated capabilities, default none) and `PLEXUS_WASM_CACHE`
+/// (compiled-module cache, default `$PLEXUS_HOME/wasm-cache`).
+pub fn wasm_policy() -> anyhow::Result<plexus_registry::WasmPolicy> {
+    let mut p = plexus_registry::WasmPolicy::default();
+    let number = |var: &str, default: u64| -> anyhow::Result<u64> {
+        match std::env::var(var) {
+            Ok(v) => v.trim().parse().map_err(|_| anyhow::anyhow!("`{var}` must be a positive integer, got `{v}`")),
+            Err(_) => Ok(default),
+        }
+    };
+    p.max_memory_mib = number("PLEXUS_WASM_MAX_MEMORY_MIB", p.max_memory_mib)?;
+    p.max_deadline_ms = number("PLEXUS_WASM_MAX_DEADLINE_MS", p.max_deadline_ms)?;
+    if let Ok(g) = std::env::var("PLEXUS_WASM_GRANT") {
+        p.grants = g.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    }
+    p.cache_dir =
+        Some(std::env::var_os("PLEXUS_WASM_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("wasm-cache")));
+    Ok(p)
+}
+
 /// The default event log.
 pub fn event_log() -> PathBuf {
     home().join("events.jsonl")

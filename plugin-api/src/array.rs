@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::dtype::{DType, Element};
 use crate::error::ArrayError;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::ffi::FfiBuffer;
 
 /// Where the bytes of an [`Array`] live.
@@ -23,6 +24,7 @@ pub(crate) enum Storage {
     F64(Vec<f64>),
     /// Memory allocated on the other side of the plugin boundary, freed
     /// through the allocator that made it.
+    #[cfg(not(target_arch = "wasm32"))]
     Foreign(FfiBuffer),
 }
 
@@ -36,6 +38,7 @@ impl Storage {
             Storage::I32(v) => bytemuck::cast_slice(v),
             Storage::F32(v) => bytemuck::cast_slice(v),
             Storage::F64(v) => bytemuck::cast_slice(v),
+            #[cfg(not(target_arch = "wasm32"))]
             Storage::Foreign(b) => b.as_bytes(),
         }
     }
@@ -186,6 +189,7 @@ impl Array {
     }
 
     /// Wraps memory owned by the other side of the plugin boundary.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn from_foreign(
         dtype: DType,
         shape: Vec<usize>,

@@ -118,6 +118,7 @@ impl PluginError {
         }
     }
 
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn from_code(code: u8, param: &str, message: &str) -> PluginError {
         let m = message.to_string();
         match code {

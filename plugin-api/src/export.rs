@@ -6,14 +6,11 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use abi_stable::sabi_trait::TD_Opaque;
-use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSlice, RStr, RString, RVec};
-use serde_json::Value;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::*;
 
 use crate::error::PluginError;
-use crate::ffi::{FfiError, FfiFrameRef, FfiOperator, FfiOperatorBox, FfiOperator_TO, FfiOutput, API_MAJOR};
-use crate::frame::{Frame, FrameView};
-use crate::operator::{Emitter, Operator, Params};
+use crate::operator::{Operator, Params};
 
 /// The constructor table a plugin exports: operator name → builder.
 pub type NewOperator = fn(name: &str, params: &Params) -> Result<Box<dyn Operator>, PluginError>;
@@ -36,119 +33,132 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn to_ffi<T>(r: Result<T, PluginError>) -> RResult<T, FfiError> {
-    match r {
-        Ok(v) => ROk(v),
-        Err(e) => RErr(e.into()),
-    }
-}
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use abi_stable::sabi_trait::TD_Opaque;
+    use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSlice, RStr, RString, RVec};
+    use serde_json::Value;
 
-impl Emitter {
-    /// Encodes what was emitted for the trip back across the boundary.
-    pub fn into_ffi(self) -> FfiOutput {
-        if self.frames.is_empty() && self.results.is_empty() && self.events.is_empty() {
-            // The common case of a reduction or a pass-through: nothing to encode.
-            return FfiOutput {
+    use super::{guard, NewOperator};
+    use crate::error::PluginError;
+    use crate::ffi::{FfiError, FfiFrameRef, FfiOperator, FfiOperatorBox, FfiOperator_TO, FfiOutput, API_MAJOR};
+    use crate::frame::{Frame, FrameView};
+    use crate::operator::{Emitter, Operator, Params};
+
+    fn to_ffi<T>(r: Result<T, PluginError>) -> RResult<T, FfiError> {
+        match r {
+            Ok(v) => ROk(v),
+            Err(e) => RErr(e.into()),
+        }
+    }
+
+    impl Emitter {
+        /// Encodes what was emitted for the trip back across the boundary.
+        pub fn into_ffi(self) -> FfiOutput {
+            if self.frames.is_empty() && self.results.is_empty() && self.events.is_empty() {
+                // The common case of a reduction or a pass-through: nothing to encode.
+                return FfiOutput {
+                    end_of_stream: self.end_of_stream,
+                    forward_input: self.forward_input,
+                    ..FfiOutput::default()
+                };
+            }
+            let results_json =
+                if self.results.is_empty() { String::new() } else { Value::Object(self.results).to_string() };
+            FfiOutput {
+                frames: self.frames.into_iter().map(Frame::into_ffi).collect::<Vec<_>>().into(),
+                results_json: results_json.into(),
+                events_json: self.events.iter().map(|e| RString::from(e.to_string())).collect::<Vec<_>>().into(),
                 end_of_stream: self.end_of_stream,
                 forward_input: self.forward_input,
-                ..FfiOutput::default()
-            };
-        }
-        let results_json =
-            if self.results.is_empty() { String::new() } else { Value::Object(self.results).to_string() };
-        FfiOutput {
-            frames: self.frames.into_iter().map(Frame::into_ffi).collect::<Vec<_>>().into(),
-            results_json: results_json.into(),
-            events_json: self.events.iter().map(|e| RString::from(e.to_string())).collect::<Vec<_>>().into(),
-            end_of_stream: self.end_of_stream,
-            forward_input: self.forward_input,
-        }
-    }
-
-    /// Decodes an operator's output on the host side, without copying arrays.
-    pub fn from_ffi(out: FfiOutput) -> Result<Emitter, PluginError> {
-        let mut e =
-            Emitter { end_of_stream: out.end_of_stream, forward_input: out.forward_input, ..Emitter::default() };
-        if !out.results_json.is_empty() {
-            match serde_json::from_str(&out.results_json) {
-                Ok(Value::Object(m)) => e.results = m,
-                _ => return Err(PluginError::failed("operator returned results that are not a JSON object")),
             }
         }
-        for ev in out.events_json.iter() {
-            let v = serde_json::from_str(ev)
-                .map_err(|err| PluginError::failed(format!("operator returned an invalid event: {err}")))?;
-            e.events.push(v);
+
+        /// Decodes an operator's output on the host side, without copying arrays.
+        pub fn from_ffi(out: FfiOutput) -> Result<Emitter, PluginError> {
+            let mut e =
+                Emitter { end_of_stream: out.end_of_stream, forward_input: out.forward_input, ..Emitter::default() };
+            if !out.results_json.is_empty() {
+                match serde_json::from_str(&out.results_json) {
+                    Ok(Value::Object(m)) => e.results = m,
+                    _ => return Err(PluginError::failed("operator returned results that are not a JSON object")),
+                }
+            }
+            for ev in out.events_json.iter() {
+                let v = serde_json::from_str(ev)
+                    .map_err(|err| PluginError::failed(format!("operator returned an invalid event: {err}")))?;
+                e.events.push(v);
+            }
+            for f in out.frames.into_vec() {
+                e.frames.push(Frame::from_ffi(f)?);
+            }
+            Ok(e)
         }
-        for f in out.frames.into_vec() {
-            e.frames.push(Frame::from_ffi(f)?);
-        }
-        Ok(e)
     }
-}
 
-/// Wraps a safe operator behind the ABI vtable.
-struct Adapter(Box<dyn Operator>);
+    /// Wraps a safe operator behind the ABI vtable.
+    struct Adapter(Box<dyn Operator>);
 
-impl FfiOperator for Adapter {
-    fn process(&mut self, input: FfiFrameRef<'_>) -> RResult<FfiOutput, FfiError> {
+    impl FfiOperator for Adapter {
+        fn process(&mut self, input: FfiFrameRef<'_>) -> RResult<FfiOutput, FfiError> {
+            to_ffi(guard(|| {
+                let view = FrameView::from_ffi(input);
+                let mut out = Emitter::new();
+                self.0.process(&view, &mut out)?;
+                Ok(out.into_ffi())
+            }))
+        }
+
+        fn finish(&mut self) -> RResult<FfiOutput, FfiError> {
+            to_ffi(guard(|| {
+                let mut out = Emitter::new();
+                self.0.finish(&mut out)?;
+                Ok(out.into_ffi())
+            }))
+        }
+
+        fn snapshot(&self) -> RResult<ROption<RVec<u8>>, FfiError> {
+            to_ffi(guard(|| Ok(self.0.snapshot()?.map(RVec::from).into())))
+        }
+
+        fn restore(&mut self, state: RSlice<'_, u8>) -> RResult<(), FfiError> {
+            to_ffi(guard(|| self.0.restore(state.as_slice())))
+        }
+    }
+
+    /// Boxes an operator behind its ABI vtable (what the host receives).
+    pub fn into_ffi_operator(op: Box<dyn Operator>) -> FfiOperatorBox {
+        FfiOperator_TO::from_value(Adapter(op), TD_Opaque)
+    }
+
+    /// Body of the exported `describe` function.
+    pub fn describe(operators: &[&str]) -> RString {
+        let json = serde_json::json!({ "api": API_MAJOR, "operators": operators });
+        json.to_string().into()
+    }
+
+    /// Body of the exported `new_operator` function.
+    pub fn new_operator(
+        new: NewOperator,
+        name: RStr<'_>,
+        params_json: RStr<'_>,
+        threads: u32,
+    ) -> RResult<FfiOperatorBox, FfiError> {
         to_ffi(guard(|| {
-            let view = FrameView::from_ffi(input);
-            let mut out = Emitter::new();
-            self.0.process(&view, &mut out)?;
-            Ok(out.into_ffi())
+            let params = Params::from_json(params_json.as_str(), threads as usize)?;
+            let op = new(name.as_str(), &params)?;
+            Ok(into_ffi_operator(op))
         }))
     }
 
-    fn finish(&mut self) -> RResult<FfiOutput, FfiError> {
-        to_ffi(guard(|| {
-            let mut out = Emitter::new();
-            self.0.finish(&mut out)?;
-            Ok(out.into_ffi())
-        }))
+    /// Items the [`export_plugin!`](crate::export_plugin) expansion needs; not API.
+    #[doc(hidden)]
+    pub mod __private {
+        pub use abi_stable;
+        pub use abi_stable::library::{__call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult};
+        pub use abi_stable::prefix_type::PrefixTypeTrait;
+        pub use abi_stable::std_types::{RResult, RStr, RString};
     }
-
-    fn snapshot(&self) -> RResult<ROption<RVec<u8>>, FfiError> {
-        to_ffi(guard(|| Ok(self.0.snapshot()?.map(RVec::from).into())))
-    }
-
-    fn restore(&mut self, state: RSlice<'_, u8>) -> RResult<(), FfiError> {
-        to_ffi(guard(|| self.0.restore(state.as_slice())))
-    }
-}
-
-/// Boxes an operator behind its ABI vtable (what the host receives).
-pub fn into_ffi_operator(op: Box<dyn Operator>) -> FfiOperatorBox {
-    FfiOperator_TO::from_value(Adapter(op), TD_Opaque)
-}
-
-/// Body of the exported `describe` function.
-pub fn describe(operators: &[&str]) -> RString {
-    let json = serde_json::json!({ "api": API_MAJOR, "operators": operators });
-    json.to_string().into()
-}
-
-/// Body of the exported `new_operator` function.
-pub fn new_operator(
-    new: NewOperator,
-    name: RStr<'_>,
-    params_json: RStr<'_>,
-    threads: u32,
-) -> RResult<FfiOperatorBox, FfiError> {
-    to_ffi(guard(|| {
-        let params = Params::from_json(params_json.as_str(), threads as usize)?;
-        let op = new(name.as_str(), &params)?;
-        Ok(into_ffi_operator(op))
-    }))
-}
-
-/// Items the [`export_plugin!`](crate::export_plugin) expansion needs; not API.
-#[doc(hidden)]
-pub mod __private {
-    pub use abi_stable;
-    pub use abi_stable::library::{__call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult};
-    pub use abi_stable::prefix_type::PrefixTypeTrait;
-    pub use abi_stable::std_types::{RResult, RStr, RString};
 }
 
 /// Exports a native plugin: a list of operator names and their constructors.
@@ -184,6 +194,7 @@ macro_rules! export_plugin {
             }
         }
 
+        #[cfg(not(target_arch = "wasm32"))]
         const _: () = {
             use $crate::export::__private as __p;
 
@@ -220,13 +231,55 @@ macro_rules! export_plugin {
                 )
             };
         };
+
+        // On wasm32 the same operators are exported through the guest ABI
+        // (`plugin-api/WASM_ABI.md`).
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            #[no_mangle]
+            pub extern "C" fn plexus_api_version() -> i32 {
+                $crate::API_MAJOR as i32
+            }
+
+            #[no_mangle]
+            pub extern "C" fn plexus_describe() {
+                $crate::guest::describe(PLEXUS_OPERATORS)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn plexus_new(threads: i32) -> i32 {
+                $crate::guest::new_operator(plexus_new_operator, threads)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn plexus_process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, extent: i64) -> i32 {
+                $crate::guest::process(narrays, seq, axis, offset, length, extent)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn plexus_finish() -> i32 {
+                $crate::guest::finish()
+            }
+
+            #[no_mangle]
+            pub extern "C" fn plexus_snapshot() -> i32 {
+                $crate::guest::snapshot()
+            }
+
+            #[no_mangle]
+            pub extern "C" fn plexus_restore(len: i64) -> i32 {
+                $crate::guest::restore(len)
+            }
+        };
     };
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::{Array, ChunkKey};
+    use crate::{Emitter, Frame, FrameView};
+    use abi_stable::std_types::ROk;
 
     struct Panics;
     impl Operator for Panics {

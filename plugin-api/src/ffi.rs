@@ -24,9 +24,7 @@ use abi_stable::{declare_root_module_statics, package_version_strings, sabi_trai
 
 use crate::frame::ChunkKey;
 
-/// The plugin API major this crate serves. A plugin built against another
-/// major is refused at load.
-pub const API_MAJOR: u32 = 1;
+pub use crate::API_MAJOR;
 
 /// The symbol `abi_stable` looks up to find a library's root module.
 ///

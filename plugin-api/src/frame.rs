@@ -8,17 +8,76 @@
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
+#[cfg(not(target_arch = "wasm32"))]
 use abi_stable::StableAbi;
 use serde_json::{Map, Value};
 
 use crate::array::{Array, ArrayView};
 use crate::dtype::DType;
 use crate::error::PluginError;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::ffi::{FfiArray, FfiArrayRef, FfiBuffer, FfiFrame, FfiFrameRef};
+
+/// The borrowed frame a [`FrameView`] wraps: the native ABI's on native
+/// targets, the guest's own on wasm32 (filled from the host's imports).
+#[cfg(not(target_arch = "wasm32"))]
+mod raw {
+    pub(crate) type FrameRef<'a> = crate::ffi::FfiFrameRef<'a>;
+    pub(crate) type ArrayRef<'a> = crate::ffi::FfiArrayRef<'a>;
+    pub(crate) fn dataset<'a>(f: &FrameRef<'a>) -> &'a str {
+        f.dataset.as_str()
+    }
+    pub(crate) fn arrays<'a>(f: &FrameRef<'a>) -> &'a [ArrayRef<'a>] {
+        f.arrays.as_slice()
+    }
+    pub(crate) fn meta<'a>(f: &FrameRef<'a>) -> &'a str {
+        f.meta_json.as_str()
+    }
+    pub(crate) fn name<'a>(a: &ArrayRef<'a>) -> &'a str {
+        a.name.as_str()
+    }
+    pub(crate) fn shape<'a>(a: &ArrayRef<'a>) -> &'a [usize] {
+        a.shape.as_slice()
+    }
+    pub(crate) fn axes<'a>(a: &ArrayRef<'a>) -> &'a str {
+        a.axes.as_str()
+    }
+    pub(crate) fn data<'a>(a: &ArrayRef<'a>) -> &'a [u8] {
+        a.data.as_slice()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod raw {
+    pub(crate) type FrameRef<'a> = crate::guest::GuestFrameRef<'a>;
+    pub(crate) type ArrayRef<'a> = crate::guest::GuestArrayRef<'a>;
+    pub(crate) fn dataset<'a>(f: &FrameRef<'a>) -> &'a str {
+        f.dataset
+    }
+    pub(crate) fn arrays<'a>(f: &FrameRef<'a>) -> &'a [ArrayRef<'a>] {
+        f.arrays
+    }
+    pub(crate) fn meta<'a>(f: &FrameRef<'a>) -> &'a str {
+        f.meta_json
+    }
+    pub(crate) fn name<'a>(a: &ArrayRef<'a>) -> &'a str {
+        a.name
+    }
+    pub(crate) fn shape<'a>(a: &ArrayRef<'a>) -> &'a [usize] {
+        a.shape
+    }
+    pub(crate) fn axes<'a>(a: &ArrayRef<'a>) -> &'a str {
+        a.axes
+    }
+    pub(crate) fn data<'a>(a: &ArrayRef<'a>) -> &'a [u8] {
+        a.data
+    }
+}
 
 /// Where a frame lies in its dataset along the chunked axis.
 #[repr(C)]
-#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(StableAbi))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChunkKey {
     /// Index of the chunked axis in the dataset's shape (0 = slowest).
     pub axis: u32,
@@ -136,6 +195,7 @@ impl Frame {
 
     /// Lends this frame across the boundary as `seq` of its stream, without
     /// copying any array, for the duration of `f`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn with_ffi<R>(&self, seq: u64, f: impl FnOnce(FfiFrameRef<'_>) -> R) -> R {
         let arrays: Vec<FfiArrayRef<'_>> = self
             .arrays
@@ -158,6 +218,7 @@ impl Frame {
     }
 
     /// Converts into the ABI form, sharing array memory.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn into_ffi(self) -> FfiFrame {
         let meta_json = self.meta_json().to_string();
         FfiFrame {
@@ -180,6 +241,7 @@ impl Frame {
 
     /// Takes ownership of a frame that crossed the boundary, without copying
     /// array memory. Fails on a malformed array or metadata.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_ffi(f: FfiFrame) -> Result<Frame, PluginError> {
         let meta = parse_meta(&f.meta_json)?;
         let mut frame = Frame::new(f.dataset.as_str(), f.key);
@@ -214,19 +276,26 @@ fn missing_array<'a>(name: &str, present: impl Iterator<Item = &'a str>) -> Plug
 
 /// A borrowed input frame, pointing into host memory.
 pub struct FrameView<'a> {
-    raw: FfiFrameRef<'a>,
+    raw: raw::FrameRef<'a>,
     meta: OnceCell<Map<String, Value>>,
 }
 
 impl<'a> FrameView<'a> {
     /// Wraps a frame lent across the boundary.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_ffi(raw: FfiFrameRef<'a>) -> FrameView<'a> {
+        FrameView { raw, meta: OnceCell::new() }
+    }
+
+    /// Wraps a frame the guest pulled from the host.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn from_guest(raw: raw::FrameRef<'a>) -> FrameView<'a> {
         FrameView { raw, meta: OnceCell::new() }
     }
 
     /// The dataset this frame belongs to.
     pub fn dataset(&self) -> &'a str {
-        self.raw.dataset.as_str()
+        raw::dataset(&self.raw)
     }
 
     /// Where this frame lies in its dataset.
@@ -241,26 +310,24 @@ impl<'a> FrameView<'a> {
 
     /// Number of arrays.
     pub fn len(&self) -> usize {
-        self.raw.arrays.len()
+        raw::arrays(&self.raw).len()
     }
 
     /// Whether the frame holds no array (a source operator's tick).
     pub fn is_empty(&self) -> bool {
-        self.raw.arrays.is_empty()
+        raw::arrays(&self.raw).is_empty()
     }
 
     /// The named arrays in order.
     pub fn arrays(&self) -> impl Iterator<Item = (&'a str, ArrayView<'a>)> + 'a {
-        self.raw.arrays.as_slice().iter().map(|a| (a.name.as_str(), view_of(a)))
+        raw::arrays(&self.raw).iter().map(|a| (raw::name(a), view_of(a)))
     }
 
     /// The array `name`, or an error that lists the arrays present.
     pub fn array(&self, name: &str) -> Result<ArrayView<'a>, PluginError> {
-        self.raw
-            .arrays
-            .as_slice()
+        raw::arrays(&self.raw)
             .iter()
-            .find(|a| a.name.as_str() == name)
+            .find(|a| raw::name(a) == name)
             .map(view_of)
             .ok_or_else(|| missing_array(name, self.arrays().map(|(n, _)| n)))
     }
@@ -273,7 +340,7 @@ impl<'a> FrameView<'a> {
 
     /// Metadata, parsed on first use.
     pub fn meta(&self) -> &Map<String, Value> {
-        self.meta.get_or_init(|| parse_meta(self.raw.meta_json.as_str()).unwrap_or_default())
+        self.meta.get_or_init(|| parse_meta(raw::meta(&self.raw)).unwrap_or_default())
     }
 
     /// Copies into an owned frame.
@@ -287,17 +354,17 @@ impl<'a> FrameView<'a> {
     }
 }
 
-fn view_of<'a>(a: &FfiArrayRef<'a>) -> ArrayView<'a> {
+fn view_of<'a>(a: &raw::ArrayRef<'a>) -> ArrayView<'a> {
     ArrayView {
         // The host only lends arrays it built from a valid `DType`.
         dtype: DType::from_code(a.dtype).unwrap_or(DType::U8),
-        shape: a.shape.as_slice(),
-        axes: a.axes.as_str(),
-        data: a.data.as_slice(),
+        shape: raw::shape(a),
+        axes: raw::axes(a),
+        data: raw::data(a),
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -65,17 +65,24 @@
 #![deny(missing_docs)]
 
 mod array;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod compliance;
 mod dtype;
 mod error;
 pub mod export;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod ffi;
 mod frame;
+#[cfg(target_arch = "wasm32")]
+pub mod guest;
 mod operator;
+pub mod wasm;
 
 pub use array::{default_axes, Array, ArrayView};
 pub use dtype::{DType, Element};
 pub use error::{ArrayError, PluginError};
-pub use ffi::API_MAJOR;
+/// The plugin API major this crate serves. A plugin built against another
+/// major is refused at load (native and wasm alike).
+pub const API_MAJOR: u32 = 1;
 pub use frame::{ChunkKey, Frame, FrameView};
 pub use operator::{Emitter, Operator, Params};

@@ -1,6 +1,7 @@
 //! A live operator instance of a loaded plugin, and the host-side calls into
-//! it. Arrays are lent to the plugin without copying and its outputs are
-//! taken over without copying.
+//! it. Native plugins: arrays are lent without copying and outputs taken over
+//! without copying. Wasm plugins: the guest pulls inputs into its memory and
+//! the host copies outputs out (see `plugin-api/WASM_ABI.md`).
 
 use std::sync::Arc;
 
@@ -10,11 +11,17 @@ use plexus_plugin_api::{Emitter, Frame, PluginError};
 use serde_json::{Map, Value};
 
 use crate::error::RegistryError;
-use crate::registry::LoadedPlugin;
+use crate::registry::{Artifact, LoadedPlugin};
+use crate::wasm::WasmInstance;
+
+enum Op {
+    Native(FfiOperatorBox),
+    Wasm(Box<WasmInstance>),
+}
 
 /// One operator instance; calls are made from one thread at a time.
 pub struct OperatorInstance {
-    op: FfiOperatorBox,
+    op: Op,
     plugin: Arc<LoadedPlugin>,
     operator: String,
 }
@@ -26,15 +33,23 @@ impl OperatorInstance {
         params: &Map<String, Value>,
         threads: usize,
     ) -> Result<OperatorInstance, RegistryError> {
-        let json = Value::Object(params.clone()).to_string();
-        let new = plugin.native.module.new_operator();
-        let made = new(RStr::from(operator), RStr::from(json.as_str()), threads.min(u32::MAX as usize) as u32);
-        match made.into_result() {
+        let made = match &plugin.artifact {
+            Artifact::Native(native) => {
+                let json = Value::Object(params.clone()).to_string();
+                let new = native.module.new_operator();
+                let made = new(RStr::from(operator), RStr::from(json.as_str()), threads.min(u32::MAX as usize) as u32);
+                made.into_result().map(Op::Native).map_err(PluginError::from)
+            }
+            Artifact::Wasm(module) => {
+                WasmInstance::new(module.clone(), operator, params, threads).map(|w| Op::Wasm(Box::new(w)))
+            }
+        };
+        match made {
             Ok(op) => Ok(OperatorInstance { op, plugin, operator: operator.to_string() }),
-            Err(e) => Err(RegistryError::Construct {
+            Err(source) => Err(RegistryError::Construct {
                 plugin: plugin.manifest.plugin.name.clone(),
                 operator: operator.to_string(),
-                source: e.into(),
+                source,
             }),
         }
     }
@@ -51,25 +66,47 @@ impl OperatorInstance {
 
     /// Processes `frame` as entry `seq` of the stream.
     pub fn process(&mut self, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
-        let out = frame.with_ffi(seq, |raw| self.op.process(raw));
-        Emitter::from_ffi(out.into_result()?)
+        match &mut self.op {
+            Op::Native(op) => {
+                let out = frame.with_ffi(seq, |raw| op.process(raw));
+                Emitter::from_ffi(out.into_result()?)
+            }
+            Op::Wasm(w) => w.process(frame, seq),
+        }
     }
 
     /// Ends the stream.
     pub fn finish(&mut self) -> Result<Emitter, PluginError> {
-        Emitter::from_ffi(self.op.finish().into_result()?)
+        match &mut self.op {
+            Op::Native(op) => Emitter::from_ffi(op.finish().into_result()?),
+            Op::Wasm(w) => w.finish(),
+        }
     }
 
     /// The instance's state, if it offers one.
-    pub fn snapshot(&self) -> Result<Option<Vec<u8>>, PluginError> {
-        Ok(match self.op.snapshot().into_result()? {
-            ROption::RSome(v) => Some(v.into_vec()),
-            ROption::RNone => None,
-        })
+    pub fn snapshot(&mut self) -> Result<Option<Vec<u8>>, PluginError> {
+        match &mut self.op {
+            Op::Native(op) => Ok(match op.snapshot().into_result()? {
+                ROption::RSome(v) => Some(v.into_vec()),
+                ROption::RNone => None,
+            }),
+            Op::Wasm(w) => w.snapshot(),
+        }
     }
 
     /// Takes over state from another instance's snapshot.
     pub fn restore(&mut self, state: &[u8]) -> Result<(), PluginError> {
-        Ok(self.op.restore(state.into()).into_result()?)
+        match &mut self.op {
+            Op::Native(op) => Ok(op.restore(state.into()).into_result()?),
+            Op::Wasm(w) => w.restore(state),
+        }
+    }
+
+    /// For a wasm instance: how many times it was replaced after a fault.
+    pub fn replacements(&self) -> u64 {
+        match &self.op {
+            Op::Native(_) => 0,
+            Op::Wasm(w) => w.replaced,
+        }
     }
 }

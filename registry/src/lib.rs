@@ -6,6 +6,8 @@
 //! - [`Registry`]: the search path, verification (API major, sha256, ABI
 //!   layout), side-by-side versions for hot reload, and rejects with reasons.
 //! - [`native`]: loading a `cdylib` from a private copy through the checked ABI.
+//! - [`wasm`]: the sandbox tier: wasmtime with memory caps, deadlines, no
+//!   capabilities by default, a compiled-module cache, and containment.
 //! - [`watch()`]: debounced folder watching that rescans on change.
 //! - [`OperatorInstance`]: calls into a live operator.
 
@@ -19,11 +21,15 @@ pub mod manifest;
 pub mod native;
 mod pack;
 mod registry;
+pub mod wasm;
 mod watch;
 
 pub use error::{ManifestError, RegistryError, RejectReason};
 pub use instance::OperatorInstance;
-pub use manifest::{validate_params, Kind, Manifest, OperatorSpec, ParamProblem, ParamSpec, ParamType, Pattern};
+pub use manifest::{
+    validate_params, Kind, Manifest, OperatorSpec, ParamProblem, ParamSpec, ParamType, Pattern, SandboxSpec,
+};
 pub use pack::pack;
 pub use registry::{sha256_file, LoadedPlugin, Registry, RegistryEvent, Rejected};
+pub use wasm::{Limits, WasmPolicy};
 pub use watch::{watch, Watcher};

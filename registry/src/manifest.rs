@@ -179,12 +179,55 @@ pub struct PluginSection {
     pub description: String,
 }
 
+/// The `[sandbox]` table of a wasm plugin: what it asks of the sandbox. The
+/// host's policy caps the limits and decides which capabilities it grants.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSpec {
+    /// Linear memory cap per instance, in MiB.
+    #[serde(default = "default_memory_mib")]
+    pub memory_mib: u64,
+    /// Wall-clock deadline per call, in milliseconds.
+    #[serde(default = "default_deadline_ms")]
+    pub deadline_ms: u64,
+    /// Output bytes one call may hand back, in MiB.
+    #[serde(default = "default_output_mib")]
+    pub output_mib: u64,
+    /// WASI capabilities asked for (`clock`); none by default.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+}
+
+fn default_memory_mib() -> u64 {
+    1024
+}
+fn default_deadline_ms() -> u64 {
+    10_000
+}
+fn default_output_mib() -> u64 {
+    4096
+}
+
+impl Default for SandboxSpec {
+    fn default() -> Self {
+        SandboxSpec {
+            memory_mib: default_memory_mib(),
+            deadline_ms: default_deadline_ms(),
+            output_mib: default_output_mib(),
+            capabilities: Vec::new(),
+        }
+    }
+}
+
 /// A parsed and checked `plugin.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// The `[plugin]` table.
     pub plugin: PluginSection,
+    /// The `[sandbox]` table (wasm plugins only).
+    #[serde(default)]
+    pub sandbox: Option<SandboxSpec>,
     /// The `[[operator]]` tables.
     #[serde(rename = "operator", default)]
     pub operators: Vec<OperatorSpec>,
@@ -258,6 +301,39 @@ impl Manifest {
         }
         if !p.sha256.is_empty() && (p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit())) {
             return Err(err("plugin.sha256", "sha256", "expected 64 hexadecimal digits".to_string()));
+        }
+        if let Some(s) = &self.sandbox {
+            if p.kind != Kind::Wasm {
+                return Err(err(
+                    "sandbox",
+                    "[sandbox]",
+                    "`[sandbox]` applies to `kind = \"wasm\"` plugins only".to_string(),
+                ));
+            }
+            for (key, v) in [("memory_mib", s.memory_mib), ("deadline_ms", s.deadline_ms), ("output_mib", s.output_mib)]
+            {
+                if v == 0 {
+                    return Err(err(&format!("sandbox.{key}"), key, "expected a positive number".to_string()));
+                }
+            }
+            if s.memory_mib > 4096 {
+                return Err(err(
+                    "sandbox.memory_mib",
+                    "memory_mib",
+                    format!("a wasm32 memory holds at most 4096 MiB, got {}", s.memory_mib),
+                ));
+            }
+            for c in &s.capabilities {
+                if !crate::wasm::KNOWN_CAPABILITIES.contains(&c.as_str()) {
+                    let known =
+                        crate::wasm::KNOWN_CAPABILITIES.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                    return Err(err(
+                        "sandbox.capabilities",
+                        "capabilities",
+                        format!("unknown capability `{c}` (known: {known})"),
+                    ));
+                }
+            }
         }
         if self.operators.is_empty() {
             return Err(err("operator", "[plugin]", "the plugin declares no `[[operator]]`".to_string()));

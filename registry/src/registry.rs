@@ -23,8 +23,16 @@ use crate::error::{RegistryError, RejectReason};
 use crate::instance::OperatorInstance;
 use crate::manifest::{Kind, Manifest, OperatorSpec};
 use crate::native::{self, NativeModule};
+use crate::wasm::{self, Limits, WasmModule, WasmPolicy};
 
-/// One loaded version of a plugin. Never unloaded.
+/// What a loaded version runs on.
+pub(crate) enum Artifact {
+    Native(NativeModule),
+    Wasm(Arc<WasmModule>),
+}
+
+/// One loaded version of a plugin. Native versions are never unloaded; a
+/// wasm version is dropped once no slot or instance refers to it.
 pub struct LoadedPlugin {
     /// Its manifest.
     pub manifest: Manifest,
@@ -32,7 +40,7 @@ pub struct LoadedPlugin {
     pub sha256: String,
     /// When it was loaded.
     pub loaded_at: SystemTime,
-    pub(crate) native: NativeModule,
+    pub(crate) artifact: Artifact,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -50,6 +58,30 @@ impl LoadedPlugin {
     /// Plugin version.
     pub fn version(&self) -> &semver::Version {
         &self.manifest.plugin.version
+    }
+
+    /// `native` or `wasm`.
+    pub fn tier(&self) -> &'static str {
+        match self.artifact {
+            Artifact::Native(_) => "native",
+            Artifact::Wasm(_) => "wasm",
+        }
+    }
+
+    /// For a wasm plugin: the limits in force and the capabilities granted.
+    pub fn sandbox_limits(&self) -> Option<&Limits> {
+        match &self.artifact {
+            Artifact::Native(_) => None,
+            Artifact::Wasm(m) => Some(&m.limits),
+        }
+    }
+
+    /// For a wasm plugin: whether its compiled module came from the disk cache.
+    pub fn from_module_cache(&self) -> Option<bool> {
+        match &self.artifact {
+            Artifact::Native(_) => None,
+            Artifact::Wasm(m) => Some(m.from_cache),
+        }
     }
 
     /// The folder the plugin was found in.
@@ -135,6 +167,17 @@ pub enum RegistryEvent {
         /// Name.
         name: String,
     },
+    /// A wasm guest wrote to stdout or stderr (captured, never a terminal).
+    GuestOutput {
+        /// Plugin name.
+        name: String,
+        /// Plugin version.
+        version: String,
+        /// `stdout` or `stderr`.
+        stream: String,
+        /// What it wrote (trailing newline removed; at most 64 KiB per call).
+        text: String,
+    },
 }
 
 type Listener = Box<dyn Fn(&RegistryEvent) + Send + Sync>;
@@ -160,8 +203,9 @@ pub struct Registry {
     private_dir: PathBuf,
     state: RwLock<State>,
     generation: AtomicU64,
-    listeners: RwLock<Vec<Listener>>,
+    listeners: Arc<RwLock<Vec<Listener>>>,
     scan_lock: Mutex<()>,
+    wasm_policy: RwLock<WasmPolicy>,
 }
 
 impl Registry {
@@ -173,9 +217,21 @@ impl Registry {
             private_dir,
             state: RwLock::default(),
             generation: AtomicU64::new(0),
-            listeners: RwLock::default(),
+            listeners: Arc::default(),
             scan_lock: Mutex::new(()),
+            wasm_policy: RwLock::default(),
         }
+    }
+
+    /// Sets what wasm plugins may have at most, what they are granted, and
+    /// where compiled modules are cached. Applies to plugins loaded from now on.
+    pub fn set_wasm_policy(&self, policy: WasmPolicy) {
+        *self.wasm_policy.write().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    /// The wasm policy in force.
+    pub fn wasm_policy(&self) -> WasmPolicy {
+        self.wasm_policy.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The plugin folders, in priority order.
@@ -282,9 +338,6 @@ impl Registry {
     fn consider(&self, m: &Manifest) -> Result<(), RejectReason> {
         let name = &m.plugin.name;
         let current = self.state().plugins.get(name).map(|s| s.current.clone());
-        if m.plugin.kind != Kind::Native {
-            return Err(RejectReason::UnsupportedKind(m.plugin.kind.to_string()));
-        }
         if m.api_major() != API_MAJOR {
             return Err(RejectReason::ApiMismatch {
                 plugin: name.clone(),
@@ -326,16 +379,39 @@ impl Registry {
     }
 
     fn load(&self, m: &Manifest, artifact: &Path, sha256: String) -> Result<Arc<LoadedPlugin>, RejectReason> {
-        let native = native::load(m, artifact, &self.private_dir)?;
-        self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
-        let exported = native.exported_operators();
+        let (artifact, exported) = match m.plugin.kind {
+            Kind::Native => {
+                let native = native::load(m, artifact, &self.private_dir)?;
+                self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
+                let exported = native.exported_operators();
+                (Artifact::Native(native), exported)
+            }
+            Kind::Wasm => {
+                let listeners = self.listeners.clone();
+                let (name, version) = (m.plugin.name.clone(), m.plugin.version.to_string());
+                let sink: wasm::OutputSink = Arc::new(move |stream: &str, text: &str| {
+                    let event = RegistryEvent::GuestOutput {
+                        name: name.clone(),
+                        version: version.clone(),
+                        stream: stream.to_string(),
+                        text: text.to_string(),
+                    };
+                    for l in listeners.read().unwrap_or_else(|e| e.into_inner()).iter() {
+                        l(&event);
+                    }
+                });
+                let module = wasm::load(m, artifact, &sha256, &self.wasm_policy(), sink)?;
+                let exported = module.exported_operators();
+                (Artifact::Wasm(Arc::new(module)), exported)
+            }
+        };
         if let Some(missing) = m.operators.iter().find(|o| !exported.contains(&o.name)) {
             return Err(RejectReason::OperatorMissing {
                 operator: missing.name.clone(),
                 exported: exported.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
             });
         }
-        Ok(Arc::new(LoadedPlugin { manifest: m.clone(), sha256, loaded_at: SystemTime::now(), native }))
+        Ok(Arc::new(LoadedPlugin { manifest: m.clone(), sha256, loaded_at: SystemTime::now(), artifact }))
     }
 
     fn install(&self, new: Arc<LoadedPlugin>, previous: Option<Arc<LoadedPlugin>>) {
@@ -346,6 +422,13 @@ impl Registry {
                 Some(slot) => {
                     let old = std::mem::replace(&mut slot.current, new.clone());
                     slot.history.push(old);
+                    // Native libraries stay mapped anyway; wasm versions can
+                    // really be dropped, so keep only the one a failed first
+                    // call would fall back to.
+                    if matches!(new.artifact, Artifact::Wasm(_)) {
+                        let keep_from = slot.history.len().saturating_sub(1);
+                        slot.history.drain(..keep_from);
+                    }
                 }
                 None => {
                     state.plugins.insert(name.clone(), Slot { current: new.clone(), history: Vec::new() });

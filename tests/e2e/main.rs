@@ -8,4 +8,5 @@ mod parallel;
 mod pipeline_errors;
 mod rejects;
 mod serve;
+mod wasm;
 mod watch;

@@ -51,6 +51,7 @@ pub(super) fn plugins(cmd: PluginsCommand, extra: &[PathBuf], events: &Path) -> 
                     "plugins": plugins.iter().map(|p| json!({
                         "name": p.name(), "version": p.version().to_string(), "tier": p.manifest.plugin.kind.to_string(),
                         "folder": p.folder(), "sha256": p.sha256,
+                        "sandbox": p.sandbox_limits(),
                         "operators": p.manifest.operators.iter().map(|o| json!({
                             "name": o.name, "pattern": o.pattern.name(), "summary": o.summary,
                             "params": o.params.keys().collect::<Vec<_>>(),
@@ -70,6 +71,17 @@ pub(super) fn plugins(cmd: PluginsCommand, extra: &[PathBuf], events: &Path) -> 
                 println!("{} {} ({}) — {}", p.name(), p.version(), p.manifest.plugin.kind, p.folder().display());
                 if !p.manifest.plugin.description.is_empty() {
                     println!("  {}", p.manifest.plugin.description);
+                }
+                if let Some(l) = p.sandbox_limits() {
+                    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+                    println!(
+                        "  sandbox: memory {} MiB, deadline {} ms per call, output {} MiB per call; capabilities granted: {} (asked: {})",
+                        l.memory_mib,
+                        l.deadline_ms,
+                        l.output_mib,
+                        list(&l.granted),
+                        list(&l.requested)
+                    );
                 }
                 for o in &p.manifest.operators {
                     let params: Vec<&str> = o.params.keys().map(String::as_str).collect();

@@ -1,0 +1,258 @@
+//! The wasm sandbox tier: a C guest in a pipeline, containment (trap,
+//! deadline, memory cap, out-of-bounds pointer, output larger than memory),
+//! and the same Rust plugin built native and wasm giving identical results.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use plexus_e2e::{plexus_bin, release_dir, repo, show, Sandbox};
+use serde_json::Value;
+
+/// Builds the C guests with clang + wasi-libc once; fails loudly without them.
+pub(crate) fn c_guests() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let out = release_dir().join("wasm-c");
+            let status = Command::new(repo().join("tests/plugins/wasm-c/build.sh")).arg(&out).output().expect("run build.sh");
+            assert!(
+                status.status.success(),
+                "building the C wasm guests failed; they need `apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32`:\n{}",
+                show(&status)
+            );
+            out
+        })
+        .clone()
+}
+
+/// `rustup target add wasm32-wasip1` and `cargo build` a plugin crate for it.
+fn rust_guest(package: &str, artifact: &str) -> PathBuf {
+    let add = Command::new("rustup").args(["target", "add", "wasm32-wasip1"]).output();
+    match add {
+        Ok(o) if o.status.success() => {}
+        other => panic!(
+            "THE RUST WASM GUEST TEST CANNOT RUN: `rustup target add wasm32-wasip1` failed ({other:?}); the C-guest tests still run"
+        ),
+    }
+    let target_dir = release_dir().parent().expect("target dir").to_path_buf();
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(repo())
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args(["build", "--release", "--target", "wasm32-wasip1", "-p", package])
+        .output()
+        .expect("spawn cargo");
+    assert!(out.status.success(), "building `{package}` for wasm32-wasip1 failed:\n{}", show(&out));
+    target_dir.join("wasm32-wasip1/release").join(artifact)
+}
+
+fn pack(sb: &Sandbox, manifest: &Path, artifact: &Path, dest: &Path) {
+    let out = Command::new(plexus_bin())
+        .args(["plugins", "pack"])
+        .arg(manifest)
+        .arg("--artifact")
+        .arg(artifact)
+        .arg("--out")
+        .arg(dest)
+        .current_dir(sb.path())
+        .output()
+        .expect("spawn plexus");
+    assert!(out.status.success(), "pack failed: {}", show(&out));
+}
+
+fn pack_c(sb: &Sandbox, name: &str) {
+    let manifest = repo().join("tests/plugins/wasm-c").join(format!("{name}.toml"));
+    pack(sb, &manifest, &c_guests().join(format!("{name}.wasm")), &sb.plugins().join(name));
+}
+
+#[test]
+fn c_guest_runs_in_a_pipeline_and_its_stdout_reaches_the_event_log() {
+    let sb = Sandbox::new();
+    pack_c(&sb, "example");
+    sb.write(
+        "p.toml",
+        r#"
+[pipeline]
+name = "c"
+
+[[stage]]
+id = "src"
+use = "generator.stream"
+params = { count = 4, content = "counter", shape = [3, 5] }
+
+[[stage]]
+id = "scale"
+use = "cexample.scale"
+params = { factor = 2.5 }
+
+[[stage]]
+id = "sum"
+use = "cexample.sum"
+
+[[output]]
+from = "sum"
+path = "out.npy"
+"#,
+    );
+    let out = sb.run(&["run", "--json", "p.toml"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // counter frames 0..4 of 15 elements each, times 2.5.
+    let want_sum: f64 = (0..4).map(|i| 15.0 * i as f64 * 2.5).sum();
+    assert_eq!(report["results"]["sum"]["sum"].as_f64(), Some(want_sum), "{report}");
+    let got = plexus_io::read(&sb.path().join("out.npy")).unwrap();
+    assert_eq!(got.shape(), &[4, 3, 5]);
+    assert_eq!(got.to_f64_vec()[15], 2.5);
+    let said = sb.events_of("plugin.output");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0]["plugin"], "cexample");
+    assert_eq!(said[0]["stream"], "stdout");
+    assert_eq!(said[0]["text"], "cexample.scale: hello from C, factor 2.5");
+
+    let list = sb.run(&["plugins", "list", "--json"]);
+    let doc: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let c = doc["plugins"].as_array().unwrap().iter().find(|p| p["name"] == "cexample").unwrap().clone();
+    assert_eq!(c["tier"], "wasm");
+    assert_eq!(c["sandbox"]["memory_mib"], 256);
+    assert_eq!(c["sandbox"]["deadline_ms"], 2000);
+    assert_eq!(c["sandbox"]["granted"], serde_json::json!([]));
+    let text = sb.run(&["plugins", "list"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("sandbox: memory 256 MiB, deadline 2000 ms per call"),
+        "{}",
+        show(&text)
+    );
+}
+
+/// Runs 5 frames through `cfaulty.fault` misbehaving on frame 2; returns the
+/// one frame error. The other four frames must come through, in order.
+fn contained(mode: &str) -> String {
+    let sb = Sandbox::new();
+    pack_c(&sb, "faulty");
+    sb.write(
+        "p.toml",
+        &format!(
+            r#"
+[pipeline]
+name = "contain"
+
+[[stage]]
+id = "src"
+use = "generator.stream"
+params = {{ count = 5, content = "counter" }}
+
+[[stage]]
+id = "bad"
+use = "cfaulty.fault"
+params = {{ mode = "{mode}", at = 2 }}
+
+[[output]]
+from = "bad"
+path = "kept.npy"
+"#
+        ),
+    );
+    let out = sb.run(&["run", "--json", "p.toml"]);
+    assert_eq!(out.status.code(), Some(2), "one frame failed, the rest went on: {}", show(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["stages"][1]["frames_in"], 5);
+    assert_eq!(report["stages"][1]["errors"], 1);
+    let kept = plexus_io::read(&sb.path().join("kept.npy")).unwrap().to_f64_vec();
+    assert_eq!(kept, vec![0.0, 1.0, 3.0, 4.0], "every frame but the faulty one, in order, after the replacement");
+    let errors = sb.events_of("frame.error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["seq"], 2);
+    errors[0]["error"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_trap_ends_that_call_only() {
+    let e = contained("trap");
+    assert!(e.starts_with("wasm guest `cfaulty.fault` trapped: "), "{e}");
+    assert!(e.contains("unreachable"), "{e}");
+    assert!(e.ends_with("; the instance was replaced"), "{e}");
+}
+
+#[test]
+fn an_infinite_loop_meets_the_deadline() {
+    let e = contained("loop");
+    assert_eq!(
+        e,
+        "wasm guest `cfaulty.fault` exceeded its deadline of 300 ms per call and was interrupted; the instance was replaced"
+    );
+}
+
+#[test]
+fn a_memory_bomb_meets_the_memory_cap() {
+    let e = contained("bomb");
+    assert!(e.starts_with("wasm guest `cfaulty.fault` hit the sandbox's memory cap of 64 MiB (it asked for "), "{e}");
+}
+
+#[test]
+fn a_guest_pointer_out_of_bounds_is_refused() {
+    let e = contained("oob");
+    assert!(
+        e.starts_with(
+            "wasm guest `cfaulty.fault` guest pointer out of bounds: input_read destination at [4294967040, 4294971136) lies outside the guest's "
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_output_larger_than_guest_memory_is_refused() {
+    let e = contained("huge");
+    assert!(e.starts_with("wasm guest `cfaulty.fault` output array `x` claims 4294967288 bytes"), "{e}");
+    assert!(e.contains("more than the guest's whole"), "{e}");
+}
+
+/// The same trend crate, built native (the built-in) and for wasm32-wasip1,
+/// gives bit-identical results and forwarded frames.
+#[test]
+fn native_and_wasm_builds_of_trend_agree_bit_for_bit() {
+    let wasm = rust_guest("plexus-trend", "plexus_trend.wasm");
+    let sb = Sandbox::new();
+    let manifest = std::fs::read_to_string(repo().join("plugins/trend/plugin.toml")).unwrap();
+    let manifest = manifest
+        .replace("kind = \"native\"", "kind = \"wasm\"")
+        .replace("artifact = \"libplexus_trend.so\"", "artifact = \"plexus_trend.wasm\"");
+    let m = sb.write("wasm-trend/plugin.toml", &manifest);
+    pack(&sb, &m, &wasm, &sb.path().join("wasm-plugins/trend"));
+    let pipeline = r#"
+[pipeline]
+name = "tiers"
+
+[[stage]]
+id = "src"
+use = "generator.gaussian"
+params = { frames = 6, shape = [64, 48], seed = 7, mean = 10.0, sigma = 3.0 }
+
+[[stage]]
+id = "stats"
+use = "trend.running_stats"
+
+[[stage]]
+id = "series"
+use = "trend.time_series"
+
+[[output]]
+from = "series"
+path = "out.npy"
+"#;
+    sb.write("p.toml", pipeline);
+    let native = sb.run(&["run", "--json", "p.toml"]);
+    assert!(native.status.success(), "{}", show(&native));
+    let native_out = std::fs::read(sb.path().join("out.npy")).unwrap();
+    let wasm_run = sb.run(&["run", "--json", "--plugins", "wasm-plugins", "p.toml"]);
+    assert!(wasm_run.status.success(), "{}", show(&wasm_run));
+    let wasm_out = std::fs::read(sb.path().join("out.npy")).unwrap();
+    let a: Value = serde_json::from_slice(&native.stdout).unwrap();
+    let b: Value = serde_json::from_slice(&wasm_run.stdout).unwrap();
+    assert!(a["results"]["stats"]["mean"].is_number(), "{a}");
+    assert_eq!(a["results"], b["results"], "results differ between tiers");
+    assert_eq!(native_out, wasm_out, "forwarded frames differ between tiers");
+    let list = sb.run(&["plugins", "list", "--json", "--plugins", "wasm-plugins"]);
+    let doc: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let t = doc["plugins"].as_array().unwrap().iter().find(|p| p["name"] == "trend").unwrap().clone();
+    assert_eq!(t["tier"], "wasm", "the wasm build was the one used: {doc}");
+}
