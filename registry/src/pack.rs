@@ -20,13 +20,16 @@ pub fn pack(manifest_path: &Path, artifact: &Path, out_dir: &Path) -> Result<Pat
     std::fs::create_dir_all(out_dir).map_err(|e| io("create", out_dir, e))?;
 
     let dest = out_dir.join(&manifest.plugin.artifact);
-    let tmp = out_dir.join(format!(".{}.partial", manifest.plugin.artifact));
+    // Unique temporary names: two packers of the same plugin (two builds at
+    // once) must not rename each other's half-written files.
+    let tag = std::process::id();
+    let tmp = out_dir.join(format!(".{}.{tag}.partial", manifest.plugin.artifact));
     std::fs::copy(artifact, &tmp).map_err(|e| io("write", &tmp, e))?;
     std::fs::rename(&tmp, &dest).map_err(|e| io("write", &dest, e))?;
 
     let text = set_sha(&text, &sha);
     let dest_manifest = out_dir.join("plugin.toml");
-    let tmp = out_dir.join(".plugin.toml.partial");
+    let tmp = out_dir.join(format!(".plugin.toml.{tag}.partial"));
     std::fs::write(&tmp, text).map_err(|e| io("write", &tmp, e))?;
     std::fs::rename(&tmp, &dest_manifest).map_err(|e| io("write", &dest_manifest, e))?;
     Ok(dest_manifest)
