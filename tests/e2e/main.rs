@@ -9,4 +9,5 @@ mod pipeline_errors;
 mod rejects;
 mod serve;
 mod wasm;
+mod wasm_reload;
 mod watch;
