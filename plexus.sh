@@ -34,7 +34,7 @@ BIN="$CARGO_TARGET_DIR/release/plexus"
 # installed here when we are root on Debian, else built without, loudly.
 FEATURES=()
 if [ "${PLEXUS_NO_HDF5:-}" != 1 ] && scripts/ensure-deps.sh >&2; then
-    FEATURES=(--features plexus-host/hdf5)
+    FEATURES=(--features plexus-host/hdf5,plexus-e2e/hdf5)
 else
     echo "warning: building WITHOUT HDF5 support: .h5 files will be refused and the HDF5 tests skipped." >&2
     echo "warning: install it with: sudo sh -c 'apt-get update && apt-get install -y libhdf5-dev pkg-config'" >&2

@@ -102,7 +102,8 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
             // Check against a stand-in input that exists; the real one is
             // each dataset.
             let mut probe = spec.clone();
-            probe.input = Some(InputSpec { path: std::path::absolute(&path).unwrap_or(path.clone()), chunk: None });
+            probe.input =
+                Some(InputSpec { path: std::path::absolute(&path).unwrap_or(path.clone()), chunk: None, select: None });
             compile(&probe, &path, &host.registry).map(|_| spec).map_err(|e| e.to_string())
         });
         match checked {
@@ -202,8 +203,8 @@ fn run_one(
     host: &Host,
 ) -> Result<u64, String> {
     let mut spec = spec.clone();
-    let chunk = spec.input.as_ref().and_then(|i| i.chunk);
-    spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk });
+    let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();
+    spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select });
     let out_dir = args.output.join(stem).join(&spec.pipeline.name);
     for o in &mut spec.outputs {
         let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));

@@ -4,6 +4,8 @@ mod batch;
 mod demo;
 mod faults;
 mod hot_reload;
+#[cfg(feature = "hdf5")]
+mod image_set;
 mod parallel;
 mod pipeline_errors;
 mod rejects;

@@ -45,7 +45,7 @@ pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> anyhow::R
         let abs = std::path::absolute(i).with_context(|| format!("`{}`", i.display()))?;
         match &mut spec.input {
             Some(inp) => inp.path = abs,
-            None => spec.input = Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None }),
+            None => spec.input = Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None, select: None }),
         }
     }
     Ok(spec)

@@ -101,7 +101,17 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
     if spec.stages.is_empty() {
         err(None, "stage", "the pipeline has no `[[stage]]`".into());
     }
-    let input = spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk });
+    let select =
+        spec.input.as_ref().and_then(|i| i.select.as_deref()).and_then(
+            |s| match crate::runtime::input::Selection::parse(s) {
+                Ok(sel) => Some(sel),
+                Err(m) => {
+                    err(None, "input.select", m);
+                    None
+                }
+            },
+        );
+    let input = spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk, select });
     if let Some(i) = &input {
         if !i.path.exists() {
             err(None, "input.path", format!("file `{}` does not exist", i.path.display()));

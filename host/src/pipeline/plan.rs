@@ -40,6 +40,8 @@ pub struct InputPlan {
     pub path: PathBuf,
     /// Slices per chunk, if fixed by the file.
     pub chunk: Option<usize>,
+    /// Which images of an HDF5 image set.
+    pub select: Option<crate::runtime::input::Selection>,
 }
 
 /// One stage.

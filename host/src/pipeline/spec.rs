@@ -80,6 +80,8 @@ pub struct InputSpec {
     /// Slices per chunk along the chunked axis; chosen from the memory budget
     /// when absent.
     pub chunk: Option<usize>,
+    /// For an HDF5 image set: `all`, `odd`, `even`, `first:N` or `rest:N`.
+    pub select: Option<String>,
 }
 
 /// `[[stage]]`.
@@ -212,6 +214,6 @@ params = { ddof = 1 }
     #[test]
     fn unknown_key_has_line() {
         let e = PipelineSpec::parse(Path::new("p.toml"), &TEXT.replace("chunk = 8", "chunks = 8")).unwrap_err();
-        assert_eq!(e.to_string(), "`p.toml`, line 7: unknown field `chunks`, expected `path` or `chunk`");
+        assert_eq!(e.to_string(), "`p.toml`, line 7: unknown field `chunks`, expected one of `path`, `chunk`, `select`");
     }
 }

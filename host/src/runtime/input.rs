@@ -77,48 +77,120 @@ pub fn feed(
     sent
 }
 
-/// Sends each image of a folder as one frame (in natural file order), so a
-/// batch runs like a stream of `extent = images` frames. A file that cannot
-/// be read is reported on the control bus and counted; the others go on.
-/// Returns (frames sent, unreadable files).
-pub fn feed_batch(
-    batch: &plexus_io::Batch,
+/// One image of a batch or set: its name, and the image with metadata or
+/// why it could not be read.
+pub type Item = (String, Result<(Array, serde_json::Map<String, serde_json::Value>), String>);
+
+/// Sends each image as one frame (`ChunkKey` offset = position, extent =
+/// `count`), so a batch or image set runs like a stream. An image that cannot
+/// be read is reported on the control bus (`input.error`) and counted; the
+/// others go on. Returns (frames sent, unreadable images).
+pub fn feed_images(
+    items: impl Iterator<Item = Item>,
+    count: usize,
     dataset: &str,
     budget: &Arc<MemoryBudget>,
     outlet: &Outlet,
     bus: &crate::events::ControlBus,
     stop: &AtomicBool,
 ) -> (u64, u64) {
-    let extent = batch.len() as u64;
     let (mut sent, mut failed) = (0u64, 0u64);
-    for (i, (path, image)) in batch.iter().enumerate() {
+    for (i, (name, item)) in items.enumerate() {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let image = match image {
-            Ok(a) => a,
+        let (image, meta) = match item {
+            Ok(x) => x,
             Err(e) => {
                 failed += 1;
-                tracing::warn!("skipping an image of the batch: {e}");
+                tracing::warn!("skipping image `{name}`: {e}");
                 bus.emit(
                     crate::events::Event::new("input.error")
                         .with("dataset", dataset.to_string())
-                        .with("file", path.display().to_string())
-                        .with("error", e.to_string()),
+                        .with("file", name)
+                        .with("error", e),
                 );
                 continue;
             }
         };
         let permit = budget.acquire(image.as_bytes().len());
-        let key = ChunkKey { axis: 0, offset: i as u64, length: 1, extent };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let frame = Frame::new(dataset, key).with_array("image", image).with_meta("file", name);
+        let key = ChunkKey { axis: 0, offset: i as u64, length: 1, extent: count as u64 };
+        let mut frame = Frame::new(dataset, key).with_array("image", image).with_meta("file", name);
+        for (k, v) in meta {
+            frame.meta_mut().insert(k, v);
+        }
         if outlet.send(Envelope { seq: sent, frame: Arc::new(frame), permit: Some(permit) }).is_err() {
             break;
         }
         sent += 1;
     }
     (sent, failed)
+}
+
+/// The images of a folder, in natural file order.
+pub fn batch_items(batch: &plexus_io::Batch) -> impl Iterator<Item = Item> + '_ {
+    batch.iter().map(|(path, r)| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        (name, r.map(|a| (a, serde_json::Map::new())).map_err(|e| e.to_string()))
+    })
+}
+
+/// Which images of an HDF5 image set a pipeline reads: `all`, `odd`,
+/// `even`, `first:N` or `rest:N` (the split at N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Every image.
+    All,
+    /// Odd indices.
+    Odd,
+    /// Even indices.
+    Even,
+    /// The first N.
+    First(usize),
+    /// All but the first N.
+    Rest(usize),
+}
+
+impl Selection {
+    /// Parses the `[input] select` value; the error says what is expected.
+    pub fn parse(s: &str) -> Result<Selection, String> {
+        let n = |v: &str| v.trim().parse::<usize>().map_err(|_| format!("expected a count after `:`, got `{s}`"));
+        match s.trim() {
+            "all" => Ok(Selection::All),
+            "odd" => Ok(Selection::Odd),
+            "even" => Ok(Selection::Even),
+            other => match other.split_once(':') {
+                Some(("first", v)) => Ok(Selection::First(n(v)?)),
+                Some(("rest", v)) => Ok(Selection::Rest(n(v)?)),
+                _ => Err(format!("expected all, odd, even, first:N or rest:N, got `{s}`")),
+            },
+        }
+    }
+}
+
+/// The selected images of an HDF5 image set (datasets "0", "1", …), with
+/// their attributes as frame metadata.
+#[cfg(feature = "hdf5")]
+pub fn image_set_items(set: &plexus_io::ImageSet, selection: Selection) -> (Vec<usize>, Vec<Item>) {
+    let view = match selection {
+        Selection::All => set.all(),
+        Selection::Odd => set.odd_even().0,
+        Selection::Even => set.odd_even().1,
+        Selection::First(n) => set.split_at(n).0,
+        Selection::Rest(n) => set.split_at(n).1,
+    };
+    let indices = view.indices().to_vec();
+    let items = indices
+        .iter()
+        .map(|&i| {
+            let r = set.get(i).map_err(|e| e.to_string()).map(|(a, mut attrs)| {
+                attrs.insert("set_index".into(), i.into());
+                (a, attrs)
+            });
+            (i.to_string(), r)
+        })
+        .collect();
+    (indices, items)
 }
 
 #[cfg(test)]
@@ -139,6 +211,15 @@ mod tests {
         assert_eq!(s.shape(), &[2, 2]);
         assert_eq!(s.as_slice::<u16>().unwrap(), &[2, 3, 4, 5]);
         assert_eq!(s.axes(), "z x");
+    }
+
+    #[test]
+    fn selections() {
+        assert_eq!(Selection::parse("first:3"), Ok(Selection::First(3)));
+        assert_eq!(Selection::parse("rest:10"), Ok(Selection::Rest(10)));
+        assert_eq!(Selection::parse("odd"), Ok(Selection::Odd));
+        assert_eq!(Selection::parse("half").unwrap_err(), "expected all, odd, even, first:N or rest:N, got `half`");
+        assert_eq!(Selection::parse("first:x").unwrap_err(), "expected a count after `:`, got `first:x`");
     }
 
     #[test]

@@ -144,8 +144,14 @@ pub fn run(
         }
         _ => None,
     };
+    let images: Option<(usize, Vec<input::Item>)> = match &plan.input {
+        Some(i) if i.select.is_some() => Some(image_set(&i.path, i.select.unwrap_or(input::Selection::All))?),
+        _ => None,
+    };
     let input = match &plan.input {
-        Some(i) if batch.is_none() => Some(plexus_io::read(&i.path).map_err(|e| RunError::Input(e.to_string()))?),
+        Some(i) if batch.is_none() && images.is_none() => {
+            Some(plexus_io::read(&i.path).map_err(|e| RunError::Input(e.to_string()))?)
+        }
         _ => None,
     };
     let dataset = options.dataset.clone().unwrap_or_else(|| match &plan.input {
@@ -272,7 +278,8 @@ pub fn run(
             let chunk = chunk_size(plan, a, options);
             input::chunk_plan(a.shape(), a.axes(), chunk).len() as u64
         })
-        .or(batch.as_ref().map(|b| b.len() as u64));
+        .or(batch.as_ref().map(|b| b.len() as u64))
+        .or(images.as_ref().map(|(n, _)| *n as u64));
     let progress = options.progress.then(|| progress_bar(plan, &stats, total_chunks));
 
     let mut chunks = 0;
@@ -282,8 +289,18 @@ pub fn run(
         let chunk = chunk_size(plan, a, options);
         chunks = input::feed(a, "image", &dataset, chunk, &budget, &Outlet::new(input_outlet), &options.stop);
     } else if let Some(b) = &batch {
+        (chunks, input_errors) = input::feed_images(
+            input::batch_items(b),
+            b.len(),
+            &dataset,
+            &budget,
+            &Outlet::new(input_outlet),
+            bus,
+            &options.stop,
+        );
+    } else if let Some((n, items)) = images {
         (chunks, input_errors) =
-            input::feed_batch(b, &dataset, &budget, &Outlet::new(input_outlet), bus, &options.stop);
+            input::feed_images(items.into_iter(), n, &dataset, &budget, &Outlet::new(input_outlet), bus, &options.stop);
     } else {
         drop(input_outlet);
     }
@@ -388,6 +405,22 @@ pub fn run(
             .with("errors", report.errors()),
     );
     Ok(report)
+}
+
+/// The selected images of the HDF5 image set at `path`.
+#[cfg(feature = "hdf5")]
+fn image_set(path: &std::path::Path, selection: input::Selection) -> Result<(usize, Vec<input::Item>), RunError> {
+    let set = plexus_io::ImageSet::open(path).map_err(|e| RunError::Input(e.to_string()))?;
+    let (indices, items) = input::image_set_items(&set, selection);
+    Ok((indices.len(), items))
+}
+
+#[cfg(not(feature = "hdf5"))]
+fn image_set(path: &std::path::Path, _selection: input::Selection) -> Result<(usize, Vec<input::Item>), RunError> {
+    Err(RunError::Input(format!(
+        "`{}`: `select` reads HDF5 image sets, and this plexus was built without its `hdf5` feature",
+        path.display()
+    )))
 }
 
 fn chunk_size(plan: &Plan, a: &plexus_plugin_api::Array, options: &RunOptions) -> usize {
