@@ -197,7 +197,9 @@ impl Array {
         buf: FfiBuffer,
     ) -> Result<Array, ArrayError> {
         check_len(&shape, buf.len_bytes() / dtype.size().max(1))?;
-        if buf.len_bytes() % dtype.size() != 0 || (buf.as_bytes().as_ptr() as usize) % dtype.size() != 0 {
+        if !buf.len_bytes().is_multiple_of(dtype.size())
+            || !(buf.as_bytes().as_ptr() as usize).is_multiple_of(dtype.size())
+        {
             return Err(ArrayError::Misaligned { dtype });
         }
         check_axes(&shape, &axes)?;

@@ -102,8 +102,8 @@ pub fn print_report(r: &RunReport) {
     println!("pipeline `{}` on `{}`: {} chunk(s) in {:.3} s", r.pipeline, r.dataset, r.chunks, r.wall.as_secs_f64());
     println!();
     println!(
-        "{:<14} {:<28} {:>9} {:>9} {:>8} {:>7} {:>10}  {}",
-        "stage", "use", "in", "out", "calls", "errors", "time (s)", "version"
+        "{:<14} {:<28} {:>9} {:>9} {:>8} {:>7} {:>10}  version",
+        "stage", "use", "in", "out", "calls", "errors", "time (s)"
     );
     for s in &r.stages {
         let versions: Vec<&str> = s.versions.iter().map(|(v, _)| v.as_str()).collect();

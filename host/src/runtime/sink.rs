@@ -62,12 +62,13 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         written.frames += 1;
         // Hold the first frame back: a single frame is written as it is.
         let Some(first) = pending.take() else {
-            if writer.is_none() {
-                pending = Some((a, env.frame.key().length));
-            } else if let Err(e) =
-                append(writer.as_mut().expect("checked"), &as_chunk(a, env.frame.key().length), &mut stacked_shape)
-            {
-                fail(&mut written, e);
+            match writer.as_mut() {
+                None => pending = Some((a, env.frame.key().length)),
+                Some(w) => {
+                    if let Err(e) = append(w, &as_chunk(a, env.frame.key().length), &mut stacked_shape) {
+                        fail(&mut written, e);
+                    }
+                }
             }
             continue;
         };
