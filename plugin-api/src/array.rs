@@ -93,6 +93,19 @@ fn into_storage<T: Element>(v: Vec<T>) -> Storage {
     }
 }
 
+/// Labels that make the last axis a channel axis (`docs/CONVENTIONS.md`).
+pub const CHANNEL_LABELS: [&str; 3] = ["band", "c", "channel"];
+
+/// Number of interleaved channels of an array with `shape` and `axes`: the
+/// extent of the last axis when it is labelled as a channel axis, else 1.
+/// Element `i` of the row-major data belongs to channel `i % channels`.
+pub fn channel_count(shape: &[usize], axes: &str) -> usize {
+    match (axes.split_whitespace().last(), shape.last()) {
+        (Some(label), Some(&n)) if CHANNEL_LABELS.contains(&label) => n.max(1),
+        _ => 1,
+    }
+}
+
 /// Default axis labels for a shape of `ndim` dimensions.
 pub fn default_axes(ndim: usize) -> String {
     match ndim {
@@ -421,6 +434,15 @@ mod tests {
         let a = Array::zeros::<u8>(vec![4, 4]);
         assert_eq!(a.clone().with_axes("row  col").unwrap().axes(), "row col");
         assert_eq!(a.with_axes("z y x").unwrap_err().to_string(), "axis labels `z y x` name 3 axes, the array has 2");
+    }
+
+    #[test]
+    fn only_a_labelled_last_axis_holds_channels() {
+        assert_eq!(channel_count(&[4, 5, 3], "y x band"), 3);
+        assert_eq!(channel_count(&[4, 5, 3], "y x c"), 3);
+        assert_eq!(channel_count(&[4, 5, 3], "z y x"), 1);
+        assert_eq!(channel_count(&[4, 3], "y channel"), 3);
+        assert_eq!(channel_count(&[], ""), 1);
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub mod guest;
 mod operator;
 pub mod wasm;
 
-pub use array::{default_axes, Array, ArrayView};
+pub use array::{channel_count, default_axes, Array, ArrayView, CHANNEL_LABELS};
 pub use dtype::{DType, Element};
 pub use error::{ArrayError, PluginError};
 /// The plugin API major this crate serves. A plugin built against another

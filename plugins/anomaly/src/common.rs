@@ -29,7 +29,7 @@
 use plexus_plugin_api::{Array, ArrayView, ChunkKey, DType, Emitter, Frame, FrameView, Params, PluginError};
 use serde_json::{json, Map, Value};
 
-use crate::channels::channel_count;
+use plexus_plugin_api::channel_count;
 
 /// What a detector emits per frame (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,6 @@
 //! [`median::median_filter`], [`local::local_outliers`]) are plain functions
 //! on slices.
 
-pub mod channels;
 pub mod common;
 pub mod local;
 pub mod median;

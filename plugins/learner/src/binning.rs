@@ -9,10 +9,7 @@
 //! - A value's bin is found from the edges themselves, so counts are exactly
 //!   those the published edges imply.
 
-use plexus_plugin_api::{ArrayView, DType, PluginError};
-
-/// Labels that make the last axis a channel axis (`docs/CONVENTIONS.md`).
-pub const CHANNEL_LABELS: [&str; 3] = ["band", "c", "channel"];
+use plexus_plugin_api::{ArrayView, DType, PluginError, CHANNEL_LABELS};
 
 /// Whether the last axis of `axes` is a channel axis.
 pub fn has_channel_axis(axes: &str) -> bool {

@@ -45,8 +45,8 @@
 use plexus_plugin_api::{DType, Emitter, FrameView, Operator, Params, PluginError};
 use serde_json::{json, Value};
 
-use crate::channels::channel_count;
 use crate::kernels;
+use plexus_plugin_api::channel_count;
 
 /// Equal-width bins with numpy's edge rule.
 #[derive(Debug, Clone, PartialEq)]

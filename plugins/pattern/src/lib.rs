@@ -13,7 +13,6 @@
 //! a hot reload with `snapshot`/`restore`. The counting kernels are plain
 //! functions on slices in [`kernels`] and [`histogram`].
 
-pub mod channels;
 pub mod histogram;
 pub mod kernels;
 pub mod value_counts;

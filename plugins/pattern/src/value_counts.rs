@@ -33,8 +33,8 @@ use std::collections::BTreeMap;
 use plexus_plugin_api::{ArrayView, DType, Emitter, FrameView, Operator, Params, PluginError};
 use serde_json::{json, Value};
 
-use crate::channels::channel_count;
 use crate::kernels;
+use plexus_plugin_api::channel_count;
 
 /// Exact value → count tables, one per channel.
 #[derive(Debug, Clone, PartialEq)]

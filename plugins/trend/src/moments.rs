@@ -56,9 +56,6 @@ use serde_json::{json, Value};
 /// Elements reduced directly, in two passes, before pairwise merging.
 pub const BLOCK: usize = 256;
 
-/// Axis labels that mark the last axis as channels (`docs/CONVENTIONS.md`).
-pub const CHANNEL_LABELS: [&str; 3] = ["band", "c", "channel"];
-
 /// Moments of a set of values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Moments {
@@ -185,10 +182,7 @@ fn pairwise<T: Element>(data: &[T], start: usize, stride: usize, count: usize, s
 /// How many channels an array has: its last extent when the last axis is
 /// labelled `band`, `c` or `channel`, else 1.
 pub fn channels(view: &ArrayView<'_>) -> usize {
-    match (view.axes().split_whitespace().last(), view.shape().last()) {
-        (Some(label), Some(&n)) if CHANNEL_LABELS.contains(&label) => n,
-        _ => 1,
-    }
+    plexus_plugin_api::channel_count(view.shape(), view.axes())
 }
 
 /// Moments of each of `channels` interleaved channels of the elements

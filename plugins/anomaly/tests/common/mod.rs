@@ -1,111 +1,23 @@
-//! Test helpers: a minimal `.npy` reader (little-endian, C order; the
-//! fixtures are written by `tests/fixtures/make_fixtures.py`) and frame
-//! builders for chunked streams.
+//! Test helpers: the shared `plexus-testkit`, with fixture paths bound to
+//! this crate.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 
-use plexus_plugin_api::{Array, ChunkKey, DType, Frame};
-
-/// A decoded `.npy` file.
-pub struct Npy {
-    /// numpy's type string, e.g. `<u2`.
-    pub descr: String,
-    /// Shape, C order.
-    pub shape: Vec<usize>,
-    /// Raw little-endian element bytes.
-    pub data: Vec<u8>,
-}
-
-impl Npy {
-    /// The elements as a plexus array (for the types an array can hold).
-    pub fn array(&self) -> Array {
-        let dtype = match self.descr.as_str() {
-            "|u1" | "<u1" => DType::U8,
-            "<u2" => DType::U16,
-            "<i2" => DType::I16,
-            "<u4" => DType::U32,
-            "<i4" => DType::I32,
-            "<f4" => DType::F32,
-            "<f8" => DType::F64,
-            other => panic!("no array type for npy `{other}`"),
-        };
-        Array::from_bytes(dtype, self.shape.clone(), &self.data).expect("consistent npy")
-    }
-
-    /// i8-byte integers (`<i8`) as i64.
-    pub fn i64s(&self) -> Vec<i64> {
-        assert_eq!(self.descr, "<i8", "expected int64 elements");
-        self.data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect()
-    }
-
-    /// Float elements (`<f8`, or `<f4` widened exactly) as f64.
-    pub fn f64s(&self) -> Vec<f64> {
-        match self.descr.as_str() {
-            "<f8" => self.data.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect(),
-            "<f4" => self.data.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap()) as f64).collect(),
-            other => panic!("expected float elements, got `{other}`"),
-        }
-    }
-}
+pub use plexus_testkit::{chunks, close, f64s, parse, u64s, Npy};
 
 /// Path of fixture `name` (without `.npy`).
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.npy"))
+    plexus_testkit::fixture_path(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 /// Reads fixture `name` (without `.npy`).
 pub fn load(name: &str) -> Npy {
-    let path = fixture_path(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    plexus_testkit::load_from(env!("CARGO_MANIFEST_DIR"), name)
 }
 
-/// Parses `.npy` bytes (format versions 1 to 3).
-pub fn parse(bytes: &[u8]) -> Result<Npy, String> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err("not an npy file".into());
-    }
-    let (header_len, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 => (u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, 12),
-        v => return Err(format!("npy version {v} not supported")),
-    };
-    let header = std::str::from_utf8(&bytes[start..start + header_len]).map_err(|e| e.to_string())?;
-    let field = |key: &str| -> Result<&str, String> {
-        let at = header.find(&format!("'{key}':")).ok_or(format!("no `{key}` in header"))?;
-        Ok(header[at + key.len() + 3..].trim_start())
-    };
-    let descr = field("descr")?;
-    let descr = descr[1..].split('\'').next().unwrap_or("").to_string();
-    if field("fortran_order")?.starts_with("True") {
-        return Err("Fortran order not supported".into());
-    }
-    let shape_text = field("shape")?;
-    let inner = &shape_text[1..shape_text.find(')').ok_or("bad shape")?];
-    let shape: Vec<usize> =
-        inner.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
-    Ok(Npy { descr, shape, data: bytes[start + header_len..].to_vec() })
-}
-
-/// Cuts `array` into `n` frames along axis 0 (as even as possible), each
-/// with its `ChunkKey` offset, length and the full extent.
-pub fn chunks(array: &Array, n: usize) -> Vec<Frame> {
-    let extent = array.shape()[0];
-    let row: usize = array.shape()[1..].iter().product::<usize>() * array.dtype().size();
-    let bytes = array.as_bytes();
-    (0..n)
-        .map(|i| {
-            let (a, b) = (extent * i / n, extent * (i + 1) / n);
-            let mut shape = array.shape().to_vec();
-            shape[0] = b - a;
-            let chunk = Array::from_bytes(array.dtype(), shape, &bytes[a * row..b * row])
-                .unwrap()
-                .with_axes(array.axes())
-                .unwrap();
-            let key = ChunkKey { axis: 0, offset: a as u64, length: (b - a) as u64, extent: extent as u64 };
-            Frame::new("fixture", key).with_array("image", chunk)
-        })
-        .collect()
+/// The expected values written by `make_fixtures.py`.
+pub fn expected() -> serde_json::Value {
+    plexus_testkit::expected_from(env!("CARGO_MANIFEST_DIR"))
 }
