@@ -2,7 +2,9 @@
 //!
 //! Source operators that make test data: seeded noise (`uniform`,
 //! `gaussian`), a paced live stream (`stream`), the Shepp–Logan phantom
-//! (`shepp_logan`) and a porous medium (`blobs`). Sources take no input:
+//! (`shepp_logan`), a porous medium (`blobs`) and a simulated parallel-beam
+//! scan of a phantom with flat and dark fields, noise, zingers and stripes
+//! (`projections`). Sources take no input:
 //! the host calls `process` with an empty tick until the operator ends the
 //! stream (see [`source`]). Every output is deterministic for its
 //! parameters, whatever the chunking.
@@ -12,6 +14,7 @@
 pub mod blobs;
 pub mod gaussian;
 pub mod params;
+pub mod projections;
 pub mod rng;
 pub mod shepp_logan;
 pub mod source;
@@ -24,4 +27,5 @@ plexus_plugin_api::export_plugin! {
     "stream" => stream::Stream::new,
     "shepp_logan" => shepp_logan::SheppLogan::new,
     "blobs" => blobs::Blobs::new,
+    "projections" => projections::Projections::new,
 }

@@ -159,18 +159,19 @@ pub fn image_2d(size: usize) -> Vec<f32> {
     out
 }
 
-/// An ellipsoid prepared for point tests: rotation rows, centre, semi-axes.
-struct Solid {
-    intensity: f64,
-    rot: [[f64; 3]; 3],
-    centre: [f64; 3],
-    semi: [f64; 3],
+/// An ellipsoid prepared for point tests and chords: rotation rows, centre,
+/// semi-axes.
+pub(crate) struct Solid {
+    pub(crate) intensity: f64,
+    pub(crate) rot: [[f64; 3]; 3],
+    pub(crate) centre: [f64; 3],
+    pub(crate) semi: [f64; 3],
 }
 
 impl Solid {
     /// The Euler rotation of TomoPy's `_rotation_matrix` (z-x-z convention
     /// as written out in Kak & Slaney's 3-D phantom).
-    fn new(e: &Ellipsoid) -> Solid {
+    pub(crate) fn new(e: &Ellipsoid) -> Solid {
         let (sphi, cphi) = e[7].to_radians().sin_cos();
         let (stheta, ctheta) = e[8].to_radians().sin_cos();
         let (spsi, cpsi) = e[9].to_radians().sin_cos();
@@ -190,6 +191,28 @@ impl Solid {
             s += p * p;
         }
         s <= 1.0
+    }
+
+    /// Length of the chord the line `p + t·d` (`|d| = 1`) cuts through the
+    /// ellipsoid. With `q(t) = (R(p + t d) − c) / s = α + t β` componentwise,
+    /// the line is inside where `|β|² t² + 2 (α·β) t + |α|² − 1 ≤ 0`; the
+    /// roots are `Δ = (α·β)² − |β|² (|α|² − 1)` apart by `2√Δ / |β|²`.
+    pub(crate) fn chord(&self, p: [f64; 3], d: [f64; 3]) -> f64 {
+        let (mut aa, mut ab, mut bb) = (0.0, 0.0, 0.0);
+        for i in 0..3 {
+            let r = &self.rot[i];
+            let a = (r[0] * p[0] + r[1] * p[1] + r[2] * p[2] - self.centre[i]) / self.semi[i];
+            let b = (r[0] * d[0] + r[1] * d[1] + r[2] * d[2]) / self.semi[i];
+            aa += a * a;
+            ab += a * b;
+            bb += b * b;
+        }
+        let disc = ab * ab - bb * (aa - 1.0);
+        if disc <= 0.0 || bb == 0.0 {
+            0.0
+        } else {
+            2.0 * disc.sqrt() / bb
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod blobs;
 mod manifest;
 mod noise;
+mod projections;
 mod shepp_logan;
 mod stream;
 
