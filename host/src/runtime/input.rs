@@ -81,8 +81,9 @@ pub fn feed(
 /// why it could not be read.
 pub type Item = (String, Result<(Array, serde_json::Map<String, serde_json::Value>), String>);
 
-/// Sends each image as one frame (`ChunkKey` offset = position, extent =
-/// `count`), so a batch or image set runs like a stream. An image that cannot
+/// Sends each image as one frame of shape `[1, …image shape]` (axis `n`;
+/// `ChunkKey` offset = position, extent = `count`), so a batch or image set
+/// runs like a stack cut one image per chunk. An image that cannot
 /// be read is reported on the control bus (`input.error`) and counted; the
 /// others go on. Returns (frames sent, unreadable images).
 pub fn feed_images(
@@ -110,6 +111,19 @@ pub fn feed_images(
                         .with("file", name)
                         .with("error", e),
                 );
+                continue;
+            }
+        };
+        // Frames carry their chunk axis (docs/CONVENTIONS.md): image `i` of
+        // the set is a chunk of length 1 along a leading image axis `n`.
+        let mut shape = vec![1];
+        shape.extend_from_slice(image.shape());
+        let axes = format!("n {}", image.axes());
+        let image = match image.reshape(shape).and_then(|a| a.with_axes(&axes)) {
+            Ok(a) => a,
+            Err(e) => {
+                failed += 1;
+                bus.emit(crate::events::Event::new("input.error").with("file", name).with("error", e.to_string()));
                 continue;
             }
         };

@@ -18,14 +18,16 @@
 //! At `finish` the last partial batch is committed and results are
 //! published: the set's `count`, `nan_count`, `min`, `max`, `mean`, `std`,
 //! `var` (per channel as in `running_stats`), and `images` (in the set),
-//! `resumed_from` (images taken from the checkpoint), `batches` (committed
-//! in this run), and per-image `image_mean` (a list by image index).
+//! `resumed_from` (the image index the run resumed at), `batches` (committed
+//! in this run), and per-image `image_mean` (a list in image order). Images
+//! must arrive in increasing index order; a gap (an unreadable file of a
+//! batch) is allowed and simply not counted.
 //!
 //! # Resuming
 //!
 //! The checkpoint records the dataset id, the dtype, the first image's shape and the
 //! state after the last full batch (moments stored bit-exactly). A run with
-//! a checkpoint skips images with an index below `images_done`, so the
+//! a checkpoint skips images with an index below its `next_index`, so the
 //! resumed result equals an uninterrupted one bit for bit as long as the set
 //! is delivered in the same order. A checkpoint made for another dataset or
 //! dtype is refused with a message saying which.
@@ -94,6 +96,8 @@ pub struct SetStats {
     committed: Tally,
     pending: Tally,
     resumed_from: u64,
+    /// Index after the last committed image (where a resumed run goes on).
+    committed_next: u64,
     batches: u64,
     /// Images are expected in order from this index on.
     next_index: u64,
@@ -119,6 +123,7 @@ impl SetStats {
             committed: Tally::default(),
             pending: Tally::default(),
             resumed_from: 0,
+            committed_next: 0,
             batches: 0,
             next_index: 0,
             arrivals: 0,
@@ -157,8 +162,10 @@ impl SetStats {
         let dtype = v["dtype"].as_str().unwrap_or_default().to_string();
         self.identity = Some((dataset, shape, dtype));
         self.channels = v["channels"].as_u64().map(|c| c as usize);
-        self.resumed_from = tally.images;
-        self.next_index = tally.images;
+        let next = v["next_index"].as_u64().unwrap_or(tally.images);
+        self.resumed_from = next;
+        self.committed_next = next;
+        self.next_index = next;
         self.committed = tally;
         Ok(())
     }
@@ -174,6 +181,7 @@ impl SetStats {
             "dtype": dtype,
             "channels": self.channels,
             "images_done": self.committed.images,
+            "next_index": self.committed_next,
             "moments": self.committed.moments.iter().map(Moments::to_json).collect::<Vec<_>>(),
             "image_means": self.committed.image_means.iter().map(|m| m.to_bits()).collect::<Vec<_>>(),
         });
@@ -191,6 +199,7 @@ impl SetStats {
         }
         let batch = std::mem::take(&mut self.pending);
         self.committed.absorb(batch);
+        self.committed_next = self.next_index;
         self.batches += 1;
         self.save()
     }
@@ -241,10 +250,12 @@ impl Operator for SetStats {
             if index < self.resumed_from {
                 continue; // already in the checkpoint
             }
-            if index != self.next_index {
+            // Gaps are images missing from the set (an unreadable file of a
+            // batch); going back would count an image twice.
+            if index < self.next_index {
                 return Err(PluginError::input(format!(
-                    "image {index} arrived, image {} was expected: set statistics need the images in order",
-                    self.next_index
+                    "image {index} arrived after image {}: set statistics need the images in order",
+                    self.next_index - 1
                 )));
             }
             let shifts: Option<Vec<f64>> = (!self.committed.moments.is_empty())
@@ -256,7 +267,7 @@ impl Operator for SetStats {
             check_nan(self.nan_policy, name, &m)?;
             let whole = m.iter().fold(Moments { shift: m[0].shift, ..Moments::EMPTY }, |a, b| a.merge(*b));
             self.pending.add(m, whole.value_mean());
-            self.next_index += 1;
+            self.next_index = index + 1;
             if self.pending.images == self.batch {
                 self.commit()?;
             }
