@@ -11,7 +11,6 @@ mod pipeline_errors;
 mod plots;
 mod rejects;
 mod serve;
-mod tomo_scan;
 mod wasm;
 mod wasm_reload;
 mod watch;
