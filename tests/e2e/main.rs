@@ -11,6 +11,7 @@ mod pipeline_errors;
 mod plots;
 mod rejects;
 mod serve;
+mod tomo_scan;
 mod wasm;
 mod wasm_reload;
 mod watch;

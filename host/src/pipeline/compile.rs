@@ -270,6 +270,16 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
                 format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()),
             );
         }
+        // `.h5` outputs are dxchange scans (runtime::sink::scan_sink), which
+        // need the HDF5 library.
+        #[cfg(not(feature = "hdf5"))]
+        if crate::runtime::sink::scan_sink::is_scan_output(&o.path) {
+            err(
+                None,
+                &format!("{key}.path"),
+                format!("`{}`: {}", o.path.display(), crate::runtime::sink::scan_sink::NO_HDF5),
+            );
+        }
     }
 
     let mut plots = Vec::new();

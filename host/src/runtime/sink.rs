@@ -1,5 +1,6 @@
 //! Writing a stage's frames to an output file, in stream order, and the JSON
-//! sidecar with results and provenance beside it.
+//! sidecar with results and provenance beside it. An `.h5`/`.hdf5` output
+//! is a dxchange tomography scan, written by [`scan_sink`].
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,9 @@ use plexus_plugin_api::Array;
 use serde_json::{json, Value};
 
 use crate::bus::Envelope;
+
+#[path = "scan_sink.rs"]
+pub mod scan_sink;
 
 /// What a sink wrote.
 #[derive(Debug, Clone, Default)]
@@ -26,8 +30,13 @@ pub struct Written {
 
 /// Receives frames of one stage and writes array `array` (or each frame's
 /// first) to `path`. A stream of one frame is written as that array; more
-/// frames are stacked along axis 0 (2-D frames become pages).
+/// frames are stacked along axis 0 (2-D frames become pages). An HDF5 path
+/// is written as a dxchange scan of projection chunks
+/// ([`scan_sink::write_scan`]).
 pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> Written {
+    if scan_sink::is_scan_output(path) {
+        return scan_sink::write_scan(rx, path, array);
+    }
     let mut written = Written { path: path.to_path_buf(), ..Written::default() };
     let mut pending: Option<(Array, u64)> = None;
     let mut writer: Option<plexus_io::StackWriter> = None;
