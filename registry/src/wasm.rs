@@ -825,24 +825,29 @@ impl WasmInstance {
             key.extent as i64,
         );
         self.store.data_mut().input = InputPtr(frame);
-        let f = self.funcs.process.clone();
-        let r = self.call(|store| f.call(store, args));
+        // Called through a borrow: cloning a `TypedFunc` copies its
+        // function-type record, which was a third of an empty call.
+        let r = self.call(|store, funcs| funcs.process.call(store, args));
         self.store.data_mut().input = InputPtr(std::ptr::null());
         r.map(|_| self.take_output())
     }
 
     /// Ends the stream.
     pub fn finish(&mut self) -> Result<Emitter, PluginError> {
-        let Some(f) = self.funcs.finish.clone() else { return Ok(Emitter::new()) };
-        self.call(|store| f.call(store, ()))?;
+        if self.funcs.finish.is_none() {
+            return Ok(Emitter::new());
+        }
+        self.call(|store, funcs| funcs.finish.as_ref().expect("checked").call(store, ()))?;
         Ok(self.take_output())
     }
 
     /// The operator's state, if it offers one.
     pub fn snapshot(&mut self) -> Result<Option<Vec<u8>>, PluginError> {
-        let Some(f) = self.funcs.snapshot.clone() else { return Ok(None) };
+        if self.funcs.snapshot.is_none() {
+            return Ok(None);
+        }
         self.store.data_mut().state_out.clear();
-        let status = self.call(|store| f.call(store, ()))?;
+        let status = self.call(|store, funcs| funcs.snapshot.as_ref().expect("checked").call(store, ()))?;
         Ok((status == 1).then(|| std::mem::take(&mut self.store.data_mut().state_out)))
     }
 
@@ -853,7 +858,7 @@ impl WasmInstance {
         };
         self.store.data_mut().state_in = state.to_vec();
         let len = state.len() as i64;
-        let r = self.call(|store| f.call(store, len));
+        let r = self.call(|store, _| f.call(store, len));
         self.store.data_mut().state_in = Vec::new();
         r.map(|_| ())
     }
@@ -870,7 +875,10 @@ impl WasmInstance {
 
     /// Runs one guest call with its deadline; classifies failures, and
     /// replaces the instance after a fault.
-    fn call(&mut self, f: impl FnOnce(&mut Store<GuestState>) -> wasmtime::Result<i32>) -> Result<i32, PluginError> {
+    fn call(
+        &mut self,
+        f: impl FnOnce(&mut Store<GuestState>, &Funcs) -> wasmtime::Result<i32>,
+    ) -> Result<i32, PluginError> {
         {
             let st = self.store.data_mut();
             st.fault = None;
@@ -880,7 +888,7 @@ impl WasmInstance {
             st.output_bytes = 0;
         }
         self.store.set_epoch_deadline(deadline_ticks(self.module.limits.deadline_ms));
-        let r = f(&mut self.store);
+        let r = f(&mut self.store, &self.funcs);
         self.module.flush_output(&mut self.store, &self.operator);
         match r {
             Ok(status) if status >= 0 => Ok(status),
