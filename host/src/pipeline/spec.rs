@@ -214,6 +214,9 @@ params = { ddof = 1 }
     #[test]
     fn unknown_key_has_line() {
         let e = PipelineSpec::parse(Path::new("p.toml"), &TEXT.replace("chunk = 8", "chunks = 8")).unwrap_err();
-        assert_eq!(e.to_string(), "`p.toml`, line 7: unknown field `chunks`, expected one of `path`, `chunk`, `select`");
+        assert_eq!(
+            e.to_string(),
+            "`p.toml`, line 7: unknown field `chunks`, expected one of `path`, `chunk`, `select`"
+        );
     }
 }
