@@ -33,7 +33,7 @@ fn memory_returns_to_its_level_after_1000_wasm_reloads() {
     let frame = Frame::new("d", ChunkKey::stream(0)).with_array("x", Array::from_fn(vec![64, 64], |i| i as f64));
     let mut params = serde_json::Map::new();
     params.insert("factor".into(), 2.0.into());
-    let mut reload = |i: usize| {
+    let reload = |i: usize| {
         let art = if i % 2 == 0 { &wa } else { &wb };
         // The packed folder is replaced as a whole, as a deploy would.
         let _ = std::fs::remove_dir_all(plugins.join("cexample"));
