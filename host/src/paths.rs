@@ -34,8 +34,10 @@ pub fn home() -> PathBuf {
 
 /// What wasm plugins may have at most and what they are granted, from the
 /// environment: `PLEXUS_WASM_MAX_MEMORY_MIB` (default 4096),
-/// `PLEXUS_WASM_MAX_DEADLINE_MS` (default 60000), `PLEXUS_WASM_GRANT`
-/// (comma-separated capabilities, default none) and `PLEXUS_WASM_CACHE`
+/// `PLEXUS_WASM_MAX_DEADLINE_MS` (default 60000), `PLEXUS_WASM_GRANT` (the
+/// host-wide ceiling on what pipelines may grant: comma-separated
+/// capabilities, `none` or empty for nothing; unset: no ceiling — pipelines
+/// may grant whatever a manifest asks for) and `PLEXUS_WASM_CACHE`
 /// (compiled-module cache, default `$PLEXUS_HOME/wasm-cache`).
 pub fn wasm_policy() -> anyhow::Result<plexus_registry::WasmPolicy> {
     let mut p = plexus_registry::WasmPolicy::default();
@@ -48,7 +50,17 @@ pub fn wasm_policy() -> anyhow::Result<plexus_registry::WasmPolicy> {
     p.max_memory_mib = number("PLEXUS_WASM_MAX_MEMORY_MIB", p.max_memory_mib)?;
     p.max_deadline_ms = number("PLEXUS_WASM_MAX_DEADLINE_MS", p.max_deadline_ms)?;
     if let Ok(g) = std::env::var("PLEXUS_WASM_GRANT") {
-        p.grants = g.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let list: Vec<String> =
+            g.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "none").collect();
+        for c in &list {
+            if !plexus_registry::wasm::KNOWN_CAPABILITIES.contains(&c.as_str()) {
+                anyhow::bail!(
+                    "`PLEXUS_WASM_GRANT`: unknown capability `{c}` (known: {})",
+                    plexus_registry::wasm::KNOWN_CAPABILITIES.join(", ")
+                );
+            }
+        }
+        p.ceiling = Some(list);
     }
     p.cache_dir =
         Some(std::env::var_os("PLEXUS_WASM_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("wasm-cache")));

@@ -32,6 +32,7 @@ impl OperatorInstance {
         operator: &str,
         params: &Map<String, Value>,
         threads: usize,
+        grants: &crate::wasm::Grants,
     ) -> Result<OperatorInstance, RegistryError> {
         let made = match &plugin.artifact {
             Artifact::Native(native) => {
@@ -41,7 +42,7 @@ impl OperatorInstance {
                 made.into_result().map(Op::Native).map_err(PluginError::from)
             }
             Artifact::Wasm(module) => {
-                WasmInstance::new(module.clone(), operator, params, threads).map(|w| Op::Wasm(Box::new(w)))
+                WasmInstance::new(module.clone(), operator, params, threads, grants).map(|w| Op::Wasm(Box::new(w)))
             }
         };
         match made {

@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod native;
 mod pack;
 mod registry;
+mod wasi_fs;
 pub mod wasm;
 mod watch;
 
@@ -31,5 +32,6 @@ pub use manifest::{
 };
 pub use pack::pack;
 pub use registry::{sha256_file, LoadedPlugin, Registry, RegistryEvent, Rejected};
-pub use wasm::{Limits, WasmPolicy};
+pub use wasi_fs::ReadGrant;
+pub use wasm::{Grants, Limits, WasmPolicy};
 pub use watch::{watch, Watcher};

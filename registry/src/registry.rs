@@ -105,8 +105,21 @@ impl LoadedPlugin {
         params: &Map<String, Value>,
         threads: usize,
     ) -> Result<OperatorInstance, RegistryError> {
+        self.instantiate_granted(operator, params, threads, &crate::wasm::Grants::default())
+    }
+
+    /// Builds an instance of `operator` with the capabilities a pipeline
+    /// stage grants (wasm plugins; only those the manifest asks for and the
+    /// host's ceiling allows take effect; native plugins ignore them).
+    pub fn instantiate_granted(
+        self: &Arc<Self>,
+        operator: &str,
+        params: &Map<String, Value>,
+        threads: usize,
+        grants: &crate::wasm::Grants,
+    ) -> Result<OperatorInstance, RegistryError> {
         self.operator(operator)?;
-        OperatorInstance::new(self.clone(), operator, params, threads)
+        OperatorInstance::new(self.clone(), operator, params, threads, grants)
     }
 }
 

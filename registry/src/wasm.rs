@@ -31,6 +31,7 @@ use wasmtime::{
 
 use crate::error::RejectReason;
 use crate::manifest::Manifest;
+use crate::wasi_fs::{FsTable, ReadGrant};
 
 /// The wasmtime release this host embeds (part of the module cache key).
 pub const WASMTIME_VERSION: &str = "48.0.8";
@@ -39,7 +40,19 @@ pub const WASMTIME_VERSION: &str = "48.0.8";
 const TICK: Duration = Duration::from_millis(1);
 
 /// Capabilities a manifest may ask for. Everything else is refused.
-pub const KNOWN_CAPABILITIES: &[&str] = &["clock"];
+/// `clock`: `clock_time_get`; `read`: read-only preopened folders.
+pub const KNOWN_CAPABILITIES: &[&str] = &["clock", "read"];
+
+/// What a pipeline grants one stage (`grants = { clock = true, read = [...] }`).
+/// Only capabilities the manifest asks for (and the host's ceiling allows)
+/// take effect; the rest stay denied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// `clock_time_get` answers.
+    pub clock: bool,
+    /// Read-only preopened folders.
+    pub read: Vec<ReadGrant>,
+}
 
 static LIVE_MODULES: AtomicUsize = AtomicUsize::new(0);
 
@@ -78,15 +91,16 @@ pub struct WasmPolicy {
     pub max_memory_mib: u64,
     /// Longest per-call deadline a manifest may obtain, in milliseconds.
     pub max_deadline_ms: u64,
-    /// Capabilities granted to plugins whose manifest asks for them.
-    pub grants: Vec<String>,
+    /// Capabilities pipelines may grant at most (`PLEXUS_WASM_GRANT`);
+    /// `None`: any capability a manifest asks for.
+    pub ceiling: Option<Vec<String>>,
     /// Where compiled modules are cached; `None`: no disk cache.
     pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for WasmPolicy {
     fn default() -> Self {
-        WasmPolicy { max_memory_mib: 4096, max_deadline_ms: 60_000, grants: Vec::new(), cache_dir: None }
+        WasmPolicy { max_memory_mib: 4096, max_deadline_ms: 60_000, ceiling: None, cache_dir: None }
     }
 }
 
@@ -101,7 +115,8 @@ pub struct Limits {
     pub output_mib: u64,
     /// Capabilities the manifest asked for.
     pub requested: Vec<String>,
-    /// Capabilities granted (asked for and allowed by the policy).
+    /// Capabilities a pipeline may grant: asked for and within the host's
+    /// ceiling. Nothing is in force until a pipeline stage grants it.
     pub granted: Vec<String>,
 }
 
@@ -112,7 +127,12 @@ impl Limits {
             memory_mib: s.memory_mib.min(policy.max_memory_mib),
             deadline_ms: s.deadline_ms.min(policy.max_deadline_ms),
             output_mib: s.output_mib,
-            granted: s.capabilities.iter().filter(|c| policy.grants.contains(c)).cloned().collect(),
+            granted: s
+                .capabilities
+                .iter()
+                .filter(|c| policy.ceiling.as_ref().is_none_or(|g| g.contains(c)))
+                .cloned()
+                .collect(),
             requested: s.capabilities,
         }
     }
@@ -193,6 +213,7 @@ struct GuestState {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     clock: bool,
+    fs: FsTable,
     rng: u64,
 }
 
@@ -504,7 +525,20 @@ const WASI_PROVIDED: &[&str] = &[
     "random_get",
     "clock_time_get",
     "sched_yield",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_fdstat_get",
+    "path_open",
+    "fd_read",
+    "fd_seek",
+    "fd_tell",
+    "fd_close",
+    "fd_filestat_get",
+    "path_filestat_get",
 ];
+/// Longest path a guest may pass.
+const PATH_MAX: i32 = 4096;
+const ERRNO_NAMETOOLONG: i32 = 37;
 /// Bytes of stdout/stderr kept per call and stream; the rest is dropped.
 const OUTPUT_KEEP: usize = 64 << 10;
 
@@ -575,6 +609,7 @@ fn define_wasi(linker: &mut Linker<GuestState>, module: &Module) -> Res<()> {
         },
     )?;
     linker.func_wrap(WASI, "sched_yield", || -> i32 { ERRNO_SUCCESS })?;
+    define_wasi_fs(linker)?;
     // Everything else the module imports from WASI: a refusal, never a capability.
     for import in module.imports() {
         if import.module() != WASI || WASI_PROVIDED.contains(&import.name()) {
@@ -595,6 +630,135 @@ fn define_wasi(linker: &mut Linker<GuestState>, module: &Module) -> Res<()> {
             }
         })?;
     }
+    Ok(())
+}
+
+/// Writes `rec` to `dst` and answers success, or answers `errno`.
+fn answer<const N: usize>(c: &mut Caller<'_, GuestState>, r: Result<[u8; N], i32>, dst: i32, what: &str) -> Res<i32> {
+    match r {
+        Ok(rec) => {
+            write_out(c, &rec, dst, N as i32, what)?;
+            Ok(ERRNO_SUCCESS)
+        }
+        Err(errno) => Ok(errno),
+    }
+}
+
+fn guest_path(c: &mut Caller<'_, GuestState>, p: i32, l: i32) -> Res<Result<Vec<u8>, i32>> {
+    if l as u32 > PATH_MAX as u32 {
+        return Ok(Err(ERRNO_NAMETOOLONG));
+    }
+    read_bytes(c, p, l, "path").map(Ok)
+}
+
+/// Read-only preopened folders (`read` capability, `crate::wasi_fs`). With
+/// nothing granted the fd table is empty and every call answers `EBADF`.
+fn define_wasi_fs(linker: &mut Linker<GuestState>) -> Res<()> {
+    linker.func_wrap(WASI, "fd_prestat_get", |mut c: Caller<'_, GuestState>, fd: i32, buf: i32| -> Res<i32> {
+        let r = c.data().fs.prestat(fd);
+        answer(&mut c, r, buf, "fd_prestat_get result")
+    })?;
+    linker.func_wrap(
+        WASI,
+        "fd_prestat_dir_name",
+        |mut c: Caller<'_, GuestState>, fd: i32, p: i32, l: i32| -> Res<i32> {
+            match c.data().fs.prestat_name(fd, l as u32 as usize) {
+                Ok(name) => {
+                    write_out(&mut c, &name, p, l, "fd_prestat_dir_name buffer")?;
+                    Ok(ERRNO_SUCCESS)
+                }
+                Err(errno) => Ok(errno),
+            }
+        },
+    )?;
+    linker.func_wrap(WASI, "fd_fdstat_get", |mut c: Caller<'_, GuestState>, fd: i32, buf: i32| -> Res<i32> {
+        let r = c.data().fs.fdstat(fd);
+        answer(&mut c, r, buf, "fd_fdstat_get result")
+    })?;
+    linker.func_wrap(WASI, "fd_filestat_get", |mut c: Caller<'_, GuestState>, fd: i32, buf: i32| -> Res<i32> {
+        let r = c.data().fs.filestat(fd);
+        answer(&mut c, r, buf, "fd_filestat_get result")
+    })?;
+    linker.func_wrap(
+        WASI,
+        "path_filestat_get",
+        |mut c: Caller<'_, GuestState>, fd: i32, _flags: i32, p: i32, l: i32, buf: i32| -> Res<i32> {
+            let path = match guest_path(&mut c, p, l)? {
+                Ok(path) => path,
+                Err(errno) => return Ok(errno),
+            };
+            let r = c.data().fs.path_filestat(fd, &path);
+            answer(&mut c, r, buf, "path_filestat_get result")
+        },
+    )?;
+    linker.func_wrap(
+        WASI,
+        "path_open",
+        |mut c: Caller<'_, GuestState>,
+         fd: i32,
+         _lookup: i32,
+         p: i32,
+         l: i32,
+         oflags: i32,
+         rights: i64,
+         _inheriting: i64,
+         fdflags: i32,
+         out: i32|
+         -> Res<i32> {
+            let path = match guest_path(&mut c, p, l)? {
+                Ok(path) => path,
+                Err(errno) => return Ok(errno),
+            };
+            match c.data_mut().fs.open(fd, &path, oflags, rights, fdflags) {
+                Ok(new) => {
+                    write_out(&mut c, &(new as u32).to_le_bytes(), out, 4, "path_open result")?;
+                    Ok(ERRNO_SUCCESS)
+                }
+                Err(errno) => Ok(errno),
+            }
+        },
+    )?;
+    linker.func_wrap(
+        WASI,
+        "fd_read",
+        |mut c: Caller<'_, GuestState>, fd: i32, iovs: i32, n: i32, nread: i32| -> Res<i32> {
+            let vecs = read_bytes(&mut c, iovs, n.saturating_mul(8), "fd_read iovecs")?;
+            let mut total = 0usize;
+            for v in vecs.chunks_exact(8) {
+                let p = i32::from_le_bytes(v[0..4].try_into().unwrap());
+                let l = i32::from_le_bytes(v[4..8].try_into().unwrap());
+                let r = range(&mut c, p, l, "fd_read buffer")?;
+                let want = r.len();
+                let (mem, state) = memory(&c).data_and_store_mut(&mut c);
+                match state.fs.read(fd, &mut mem[r]) {
+                    Ok(got) => {
+                        total += got;
+                        if got < want {
+                            break;
+                        }
+                    }
+                    Err(errno) if total == 0 => return Ok(errno),
+                    Err(_) => break,
+                }
+            }
+            write_out(&mut c, &(total as u32).to_le_bytes(), nread, 4, "fd_read result")?;
+            Ok(ERRNO_SUCCESS)
+        },
+    )?;
+    linker.func_wrap(
+        WASI,
+        "fd_seek",
+        |mut c: Caller<'_, GuestState>, fd: i32, offset: i64, whence: i32, out: i32| -> Res<i32> {
+            let r = c.data_mut().fs.seek(fd, offset, whence).map(u64::to_le_bytes);
+            answer(&mut c, r, out, "fd_seek result")
+        },
+    )?;
+    linker.func_wrap(WASI, "fd_tell", |mut c: Caller<'_, GuestState>, fd: i32, out: i32| -> Res<i32> {
+        let r = c.data_mut().fs.seek(fd, 0, 1).map(u64::to_le_bytes);
+        answer(&mut c, r, out, "fd_tell result")
+    })?;
+    linker
+        .func_wrap(WASI, "fd_close", |mut c: Caller<'_, GuestState>, fd: i32| -> i32 { c.data_mut().fs.close(fd) })?;
     Ok(())
 }
 
@@ -622,6 +786,7 @@ fn dummy_state() -> GuestState {
         stdout: Vec::new(),
         stderr: Vec::new(),
         clock: false,
+        fs: FsTable::default(),
         rng: 0x5EED,
     }
 }
@@ -709,7 +874,7 @@ pub fn load(
         from_cache,
     };
     // Probe: API major and declared operators, in a throwaway instance.
-    let (mut store, instance) = wm.instantiate("", "").map_err(load_failed)?;
+    let (mut store, instance) = wm.instantiate("", "", &Grants::default()).map_err(load_failed)?;
     let version: TypedFunc<(), i32> = instance
         .get_typed_func(&mut store, abi::EXPORT_API_VERSION)
         .map_err(|e| load_failed(format!("`{}`: {e}", abi::EXPORT_API_VERSION)))?;
@@ -736,13 +901,22 @@ fn deadline_ticks(ms: u64) -> u64 {
 }
 
 impl WasmModule {
-    fn instantiate(&self, operator: &str, params: &str) -> Result<(Store<GuestState>, wasmtime::Instance), String> {
+    fn instantiate(
+        &self,
+        operator: &str,
+        params: &str,
+        grants: &Grants,
+    ) -> Result<(Store<GuestState>, wasmtime::Instance), String> {
         let mut state = dummy_state();
         state.limiter.cap = self.limits.memory_bytes();
         state.config_name = operator.to_string();
         state.config_params = params.to_string();
         state.output_cap = (self.limits.output_mib as usize).saturating_mul(1 << 20);
-        state.clock = self.limits.granted.iter().any(|c| c == "clock");
+        // In force: granted by the pipeline, asked for by the manifest and
+        // within the host's ceiling (`limits.granted`).
+        let allowed = |c: &str| self.limits.granted.iter().any(|g| g == c);
+        state.clock = grants.clock && allowed("clock");
+        state.fs = FsTable::new(if allowed("read") { &grants.read } else { &[] });
         let mut store = Store::new(engine(), state);
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(deadline_ticks(self.limits.deadline_ms));
@@ -787,6 +961,7 @@ pub struct WasmInstance {
     operator: String,
     params: String,
     threads: usize,
+    grants: Grants,
     store: Store<GuestState>,
     funcs: Funcs,
     /// How many times the instance was replaced after a fault.
@@ -807,10 +982,20 @@ impl WasmInstance {
         operator: &str,
         params: &Map<String, Value>,
         threads: usize,
+        grants: &Grants,
     ) -> Result<WasmInstance, PluginError> {
         let params = Value::Object(params.clone()).to_string();
-        let (store, funcs) = spawn(&module, operator, &params, threads)?;
-        Ok(WasmInstance { module, operator: operator.to_string(), params, threads, store, funcs, replaced: 0 })
+        let (store, funcs) = spawn(&module, operator, &params, threads, grants)?;
+        Ok(WasmInstance {
+            module,
+            operator: operator.to_string(),
+            params,
+            threads,
+            grants: grants.clone(),
+            store,
+            funcs,
+            replaced: 0,
+        })
     }
 
     /// Processes `frame` as entry `seq` of its stream.
@@ -930,7 +1115,7 @@ impl WasmInstance {
     }
 
     fn replace(&mut self) {
-        match spawn(&self.module, &self.operator, &self.params, self.threads) {
+        match spawn(&self.module, &self.operator, &self.params, self.threads, &self.grants) {
             Ok((store, funcs)) => {
                 self.store = store;
                 self.funcs = funcs;
@@ -946,8 +1131,9 @@ fn spawn(
     operator: &str,
     params: &str,
     threads: usize,
+    grants: &Grants,
 ) -> Result<(Store<GuestState>, Funcs), PluginError> {
-    let (mut store, instance) = module.instantiate(operator, params).map_err(PluginError::failed)?;
+    let (mut store, instance) = module.instantiate(operator, params, grants).map_err(PluginError::failed)?;
     let new: TypedFunc<i32, i32> = instance
         .get_typed_func(&mut store, abi::EXPORT_NEW)
         .map_err(|e| PluginError::failed(format!("`plexus_new`: {e}")))?;

@@ -13,5 +13,6 @@ mod rejects;
 mod serve;
 mod tomo_scan;
 mod wasm;
+mod wasm_grants;
 mod wasm_reload;
 mod watch;

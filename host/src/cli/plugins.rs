@@ -75,7 +75,7 @@ pub(super) fn plugins(cmd: PluginsCommand, extra: &[PathBuf], events: &Path) -> 
                 if let Some(l) = p.sandbox_limits() {
                     let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
                     println!(
-                        "  sandbox: memory {} MiB, deadline {} ms per call, output {} MiB per call; capabilities granted: {} (asked: {})",
+                        "  sandbox: memory {} MiB, deadline {} ms per call, output {} MiB per call; capabilities a pipeline may grant: {} (asked: {})",
                         l.memory_mib,
                         l.deadline_ms,
                         l.output_mib,

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use plexus_registry::{validate_params, Pattern, Registry};
+use plexus_registry::{validate_params, Grants, LoadedPlugin, Pattern, ReadGrant, Registry};
 use serde_json::Value;
 
 use super::plan::{InputPlan, OutputPlan, Plan, PlotPlan, Reference, StagePlan};
-use super::spec::PipelineSpec;
+use super::spec::{GrantsSpec, PipelineSpec};
 
 /// One problem, located by stage and key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +219,8 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             }
         };
 
+        let grants = s.grants.as_ref().map(|g| check_grants(g, &plugin, &base_dir, &mut |k, m| err(Some(id), k, m)));
+
         stages.push(StagePlan {
             id: s.id.clone(),
             plugin: plugin_name.to_string(),
@@ -227,6 +229,7 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             params,
             refs,
             inputs,
+            grants: grants.unwrap_or_default(),
             index: i,
         });
     }
@@ -306,6 +309,77 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
         return Err(CompileErrors { file: file.to_path_buf(), errors });
     }
     Ok(Plan { name: spec.pipeline.name.clone(), file: file.to_path_buf(), input, stages, outputs, plots })
+}
+
+/// Checks a stage's `grants` against its plugin: wasm only, each capability
+/// asked for by the manifest and within the host's ceiling, each folder
+/// present. Returns the grants with folders resolved.
+fn check_grants(g: &GrantsSpec, plugin: &LoadedPlugin, base_dir: &Path, err: &mut dyn FnMut(&str, String)) -> Grants {
+    let mut out = Grants::default();
+    let Some(limits) = plugin.sandbox_limits() else {
+        err(
+            "grants",
+            format!(
+                "`{}` is a native plugin: it runs inside the host process with the host's rights, so sandbox grants mean nothing for it; remove `grants` (or use a wasm build of the plugin)",
+                plugin.name()
+            ),
+        );
+        return out;
+    };
+    let asked = |c: &str| limits.requested.iter().any(|r| r == c);
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "nothing".to_string()
+        } else {
+            v.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let allowed = |c: &str, key: &str, err: &mut dyn FnMut(&str, String)| -> bool {
+        if !asked(c) {
+            err(
+                key,
+                format!(
+                    "plugin `{}` does not ask for the `{c}` capability (its manifest's `[sandbox] capabilities` asks for {}); a pipeline can grant only what the manifest asks for",
+                    plugin.name(),
+                    list(&limits.requested)
+                ),
+            );
+            false
+        } else if !limits.granted.iter().any(|r| r == c) {
+            err(
+                key,
+                format!(
+                    "the host does not allow `{c}` to be granted (`PLEXUS_WASM_GRANT` allows {})",
+                    list(&limits.granted)
+                ),
+            );
+            false
+        } else {
+            true
+        }
+    };
+    if g.clock && allowed("clock", "grants.clock", err) {
+        out.clock = true;
+    }
+    if !g.read.is_empty() && allowed("read", "grants.read", err) {
+        for (n, folder) in g.read.iter().enumerate() {
+            let key = format!("grants.read[{n}]");
+            let path = base_dir.join(folder);
+            match path.canonicalize() {
+                Ok(real) if real.is_dir() => {
+                    let guest = folder.trim_end_matches('/');
+                    let guest = guest.strip_prefix("./").unwrap_or(guest);
+                    out.read.push(ReadGrant {
+                        guest: if guest.is_empty() { ".".into() } else { guest.into() },
+                        host: real,
+                    });
+                }
+                Ok(_) => err(&key, format!("`{}` is not a folder", path.display())),
+                Err(_) => err(&key, format!("folder `{}` does not exist", path.display())),
+            }
+        }
+    }
+    out
 }
 
 /// The cut of stage `i`'s output: its own pattern's, or for `frame`

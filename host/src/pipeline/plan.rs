@@ -61,6 +61,8 @@ pub struct StagePlan {
     pub refs: Vec<Reference>,
     /// Upstream stage indices; empty: the pipeline input (or none, for a source).
     pub inputs: Vec<usize>,
+    /// Sandbox capabilities granted (wasm plugins), folders resolved.
+    pub grants: plexus_registry::Grants,
     /// Position in the file.
     pub index: usize,
 }

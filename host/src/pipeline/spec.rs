@@ -98,6 +98,22 @@ pub struct StageSpec {
     pub params: Map<String, Value>,
     /// Upstream stage ids; by default the previous stage (or the input).
     pub inputs: Option<Vec<String>>,
+    /// Sandbox capabilities granted to a wasm plugin's instance.
+    pub grants: Option<GrantsSpec>,
+}
+
+/// `grants = { clock = true, read = ["data/calib"] }` on a `[[stage]]`: what
+/// a wasm plugin's instance may use, among what its manifest asks for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantsSpec {
+    /// `clock_time_get` answers (realtime and monotonic).
+    #[serde(default)]
+    pub clock: bool,
+    /// Folders preopened read-only, relative to the pipeline file's folder;
+    /// the guest opens them by the path as written here.
+    #[serde(default)]
+    pub read: Vec<String>,
 }
 
 /// `[[output]]`.

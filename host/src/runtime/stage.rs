@@ -70,7 +70,9 @@ impl StageContext {
     fn start(&self, params: Map<String, Value>) -> Result<Runner, String> {
         let seen_generation = self.registry.generation();
         let plugin = self.registry.current(&self.stage.plugin).map_err(|e| e.to_string())?;
-        let inst = plugin.instantiate(&self.stage.operator, &params, self.threads).map_err(|e| e.to_string())?;
+        let inst = plugin
+            .instantiate_granted(&self.stage.operator, &params, self.threads, &self.stage.grants)
+            .map_err(|e| e.to_string())?;
         self.stats.record_version(&plugin.version().to_string(), &plugin.sha256);
         *self.stats.params.lock().unwrap_or_else(|e| e.into_inner()) = params.clone();
         Ok(Runner { inst, probation: None, seen_generation, params })
@@ -87,13 +89,14 @@ impl StageContext {
         if Arc::ptr_eq(&current, r.inst.plugin()) {
             return;
         }
-        let mut fresh = match current.instantiate(&self.stage.operator, &r.params, self.threads) {
-            Ok(i) => i,
-            Err(e) => {
-                self.registry.report_first_call_failure(&current, &e.to_string());
-                return;
-            }
-        };
+        let mut fresh =
+            match current.instantiate_granted(&self.stage.operator, &r.params, self.threads, &self.stage.grants) {
+                Ok(i) => i,
+                Err(e) => {
+                    self.registry.report_first_call_failure(&current, &e.to_string());
+                    return;
+                }
+            };
         match r.inst.snapshot() {
             Ok(Some(state)) => {
                 if let Err(e) = fresh.restore(&state) {
