@@ -68,6 +68,10 @@ fn a_granted_folder_is_readable_relative_to_the_pipeline_file() {
     assert_eq!(r["size"], 8, "fseek/ftell to the end: {report}");
     assert_eq!(r["third"], b'r' as i64, "fseek back to byte 2 and fgetc: {report}");
     assert_eq!(r["stat_size"], 8, "stat through path_filestat_get: {report}");
+    let started = sb.events_of("stage.started");
+    let calib = started.iter().find(|e| e["stage"] == "calib").expect("calib started");
+    assert_eq!(calib["grants"], serde_json::json!({ "clock": false, "read": ["data/calib"] }), "{calib}");
+    assert!(started.iter().find(|e| e["stage"] == "src").unwrap().get("grants").is_none());
 
     let list = sb.run(&["plugins", "list", "--json"]);
     let doc: Value = serde_json::from_slice(&list.stdout).unwrap();

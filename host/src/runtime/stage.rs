@@ -66,6 +66,17 @@ impl StageContext {
         Event::new(kind).with("pipeline", self.pipeline.clone()).with("stage", self.stage.id.clone())
     }
 
+    /// `stage.started`, with the sandbox grants when the pipeline gave any.
+    fn started(&self) -> Event {
+        let e = self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator));
+        let g = &self.stage.grants;
+        if !g.clock && g.read.is_empty() {
+            return e;
+        }
+        let read: Vec<String> = g.read.iter().map(|r| r.guest.clone()).collect();
+        e.with("grants", serde_json::json!({ "clock": g.clock, "read": read }))
+    }
+
     /// Builds the first instance; errors end the stage before any frame.
     fn start(&self, params: Map<String, Value>) -> Result<Runner, String> {
         let seen_generation = self.registry.generation();
@@ -250,8 +261,7 @@ impl StageContext {
 
     /// Runs a stage that reads upstream edges, to the end of its input.
     pub fn run_transform(self, inputs: Vec<Receiver<Envelope>>) {
-        self.bus
-            .emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
+        self.bus.emit(self.started());
         let mut buffer = Vec::new();
         let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
         let mut runner = match runner {
@@ -298,11 +308,7 @@ impl StageContext {
     /// at its next frame boundary, so frames in flight finish on the version
     /// they started on.
     pub fn run_parallel(self, input: Receiver<Envelope>, workers: usize) {
-        self.bus.emit(
-            self.event("stage.started")
-                .with("use", format!("{}.{}", self.stage.plugin, self.stage.operator))
-                .with("instances", workers),
-        );
+        self.bus.emit(self.started().with("instances", workers));
         let mut runners = Vec::with_capacity(workers);
         for _ in 0..workers {
             match self.start(self.stage.params.clone()) {
@@ -378,8 +384,7 @@ impl StageContext {
 
     /// Runs a source operator until it ends its stream or the run is stopped.
     pub fn run_source(self) {
-        self.bus
-            .emit(self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator)));
+        self.bus.emit(self.started());
         let mut runner = match self.resolve(&[], &mut Vec::new()).and_then(|p| self.start(p)) {
             Ok(r) => r,
             Err(e) => {
