@@ -11,9 +11,11 @@
 //!   truncating, appending and any write right are refused.
 //! - Without a grant the table is empty: every fd call answers `EBADF`.
 //!
-//! Known gap: the check-then-open is not atomic, so a process on the host
-//! that swaps a component for a symlink between the two could redirect an
-//! open; granted folders should not be writable by untrusted parties.
+//! Resolving and opening are two steps; on Linux the file actually opened is
+//! checked again through `/proc/self/fd`, so a component swapped for a
+//! symlink in between cannot redirect an open outside the folder. Elsewhere
+//! (and for `path_filestat_get`, which opens nothing) that window remains:
+//! grant folders that untrusted parties cannot write.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -236,7 +238,11 @@ impl FsTable {
         } else if oflags & O_DIRECTORY != 0 {
             return Err(ENOTDIR);
         } else {
-            Entry::File { file: File::open(&target).map_err(|e| errno(&e))? }
+            let file = File::open(&target).map_err(|e| errno(&e))?;
+            if !opened_inside(&file, &root) {
+                return Err(ENOTCAPABLE);
+            }
+            Entry::File { file }
         };
         self.insert(entry)
     }
@@ -277,6 +283,22 @@ impl FsTable {
         }
         Ok(real)
     }
+}
+
+/// Whether the file actually opened lies in `root`: closes the window
+/// between resolving a path and opening it (a component swapped for a
+/// symlink in between) for files, on Linux, by asking the kernel which file
+/// the descriptor is.
+fn opened_inside(file: &File, root: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(real) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return real.starts_with(root);
+        }
+    }
+    let _ = (file, root);
+    true
 }
 
 fn filestat(m: &std::fs::Metadata) -> [u8; 64] {
