@@ -9,114 +9,14 @@
 //! - A value's bin is found from the edges themselves, so counts are exactly
 //!   those the published edges imply.
 
-use plexus_plugin_api::{ArrayView, DType, PluginError, CHANNEL_LABELS};
+use plexus_plugin_api::{ArrayView, DType, CHANNEL_LABELS};
 
 /// Whether the last axis of `axes` is a channel axis.
 pub fn has_channel_axis(axes: &str) -> bool {
     axes.split_whitespace().last().is_some_and(|l| CHANNEL_LABELS.contains(&l))
 }
 
-/// Equal-width bins with numpy's edge rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Binning {
-    edges: Vec<f64>,
-}
-
-impl Binning {
-    /// `bins` bins over `[lo, hi]`; `f32_edges` rounds the edges to f32 as
-    /// numpy does for f32 input.
-    pub fn new(bins: usize, lo: f64, hi: f64, f32_edges: bool) -> Result<Binning, PluginError> {
-        if bins == 0 {
-            return Err(PluginError::param("bins", "expected at least 1 bin"));
-        }
-        check_range(lo, hi)?;
-        let step = (hi - lo) / bins as f64;
-        let mut edges: Vec<f64> = (0..=bins).map(|i| i as f64 * step + lo).collect();
-        edges[bins] = hi;
-        if f32_edges {
-            for e in &mut edges {
-                *e = *e as f32 as f64;
-            }
-        }
-        Binning::from_edges(edges).map_err(|_| {
-            PluginError::param(
-                "bins",
-                format!("too many bins for the range [{lo}, {hi}]: {bins} bins would not all have a positive width"),
-            )
-        })
-    }
-
-    /// Bins with the given edges (at least two, finite, strictly increasing).
-    pub fn from_edges(edges: Vec<f64>) -> Result<Binning, String> {
-        if edges.len() < 2 {
-            return Err(format!("expected at least 2 edges, got {}", edges.len()));
-        }
-        if edges.iter().any(|e| !e.is_finite()) {
-            return Err("edges must be finite".into());
-        }
-        if edges.windows(2).any(|w| w[0] >= w[1]) {
-            return Err("edges must be strictly increasing".into());
-        }
-        Ok(Binning { edges })
-    }
-
-    /// Number of bins.
-    pub fn bins(&self) -> usize {
-        self.edges.len() - 1
-    }
-
-    /// The `bins + 1` edges.
-    pub fn edges(&self) -> &[f64] {
-        &self.edges
-    }
-
-    /// Bin centres `(edge[i] + edge[i + 1]) / 2`.
-    pub fn centres(&self) -> Vec<f64> {
-        self.edges.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect()
-    }
-
-    /// The bin of `x`, or `None` when `x` is outside the range or NaN.
-    #[inline]
-    pub fn bin_of(&self, x: f64) -> Option<usize> {
-        let e = &self.edges;
-        let n = e.len() - 1;
-        if !(x >= e[0] && x <= e[n]) {
-            return None;
-        }
-        let guess = ((x - e[0]) / (e[n] - e[0]) * n as f64) as usize;
-        let mut i = guess.min(n - 1);
-        while i > 0 && x < e[i] {
-            i -= 1;
-        }
-        while i < n - 1 && x >= e[i + 1] {
-            i += 1;
-        }
-        Some(i)
-    }
-}
-
-/// Checks a `range` parameter.
-pub fn check_range(lo: f64, hi: f64) -> Result<(), PluginError> {
-    if !(lo.is_finite() && hi.is_finite()) {
-        return Err(PluginError::param("range", format!("expected finite bounds, got [{lo}, {hi}]")));
-    }
-    if lo >= hi {
-        return Err(PluginError::param("range", format!("expected lo < hi, got [{lo}, {hi}]")));
-    }
-    Ok(())
-}
-
-/// The default range of an integer type, `[min, max + 1]`; `None` for floats.
-pub fn dtype_range(dtype: DType) -> Option<(f64, f64)> {
-    match dtype {
-        DType::U8 => Some((0.0, 256.0)),
-        DType::U16 => Some((0.0, 65536.0)),
-        DType::I16 => Some((-32768.0, 32768.0)),
-        DType::U32 => Some((0.0, 4294967296.0)),
-        DType::I32 => Some((-2147483648.0, 2147483648.0)),
-        DType::F32 | DType::F64 => None,
-    }
-}
+pub use plexus_kernels::binning::{check_range, dtype_range, Binning};
 
 /// Bin counts of one stretch of elements, plus those outside the range and NaN.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -208,7 +108,7 @@ mod tests {
 
     #[test]
     fn edges_follow_linspace_and_last_bin_is_closed() {
-        let b = Binning::new(4, 0.0, 1.0, false).unwrap();
+        let b = Binning::new(4, 0.0, 1.0).unwrap();
         assert_eq!(b.edges(), &[0.0, 0.25, 0.5, 0.75, 1.0]);
         assert_eq!(b.bin_of(0.25), Some(1));
         assert_eq!(b.bin_of(1.0), Some(3));
@@ -221,7 +121,7 @@ mod tests {
     fn bad_edges_are_named() {
         assert_eq!(Binning::from_edges(vec![0.0, 1.0, 1.0]).unwrap_err(), "edges must be strictly increasing");
         assert_eq!(
-            Binning::new(4, 1.0, 1.0, false).unwrap_err().to_string(),
+            Binning::new(4, 1.0, 1.0).unwrap_err().to_string(),
             "parameter `range`: expected lo < hi, got [1, 1]"
         );
     }

@@ -106,7 +106,7 @@ pub fn bins_and_range(params: &Params) -> Result<(usize, Option<(f64, f64)>), Pl
             [] => None,
             &[lo, hi] => {
                 check_range(lo, hi)?;
-                Binning::new(bins as usize, lo, hi, false)?;
+                Binning::new(bins as usize, lo, hi)?;
                 Some((lo, hi))
             }
             other => {
@@ -147,7 +147,7 @@ impl FitHistogram {
                 ))
             }
         };
-        Ok((Binning::new(self.bins, lo, hi, dtype == DType::F32)?, (lo, hi)))
+        Ok((Binning::for_dtype(self.bins, lo, hi, dtype)?, (lo, hi)))
     }
 
     fn model_of(&self, c: &ImageCounter) -> HistogramModel {
@@ -193,9 +193,7 @@ impl Operator for FitHistogram {
         let Some(counter) = self.counter.as_mut() else {
             // No frame: zero counts when the bins are known, empty lists otherwise.
             let (counts, edges) = match self.range {
-                Some((lo, hi)) => {
-                    (json!(vec![0u64; self.bins]), json!(Binning::new(self.bins, lo, hi, false)?.edges()))
-                }
+                Some((lo, hi)) => (json!(vec![0u64; self.bins]), json!(Binning::new(self.bins, lo, hi)?.edges())),
                 None => (json!([]), json!([])),
             };
             for (k, v) in [("counts", counts.clone()), ("edges", edges), ("p", counts.clone())] {

@@ -48,100 +48,8 @@ use serde_json::{json, Value};
 use crate::kernels;
 use plexus_plugin_api::channel_count;
 
-/// Equal-width bins with numpy's edge rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Binning {
-    lo: f64,
-    hi: f64,
-    /// Edges as numpy reports them (f64, or f32 values for f32 input).
-    edges: Vec<f64>,
-}
-
-impl Binning {
-    /// `bins` bins over `[lo, hi]` with f64 edges, as numpy uses for every
-    /// input type except f32 (and f16).
-    pub fn new(bins: usize, lo: f64, hi: f64) -> Result<Binning, PluginError> {
-        Binning::build(bins, lo, hi, false)
-    }
-
-    /// The same bins with edges rounded to f32, as numpy uses for f32 input.
-    pub fn new_f32(bins: usize, lo: f64, hi: f64) -> Result<Binning, PluginError> {
-        Binning::build(bins, lo, hi, true)
-    }
-
-    fn build(bins: usize, lo: f64, hi: f64, f32_edges: bool) -> Result<Binning, PluginError> {
-        if bins == 0 {
-            return Err(PluginError::param("bins", "expected at least 1 bin"));
-        }
-        check_range(lo, hi)?;
-        let step = (hi - lo) / bins as f64;
-        let mut edges: Vec<f64> = (0..=bins).map(|i| i as f64 * step + lo).collect();
-        edges[bins] = hi;
-        if f32_edges {
-            for e in &mut edges {
-                *e = *e as f32 as f64;
-            }
-        }
-        if edges.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(PluginError::param(
-                "bins",
-                format!("too many bins for the range [{lo}, {hi}]: {bins} bins would not all have a positive width"),
-            ));
-        }
-        Ok(Binning { lo, hi, edges })
-    }
-
-    /// Number of bins.
-    pub fn bins(&self) -> usize {
-        self.edges.len() - 1
-    }
-
-    /// The `bins + 1` edges.
-    pub fn edges(&self) -> &[f64] {
-        &self.edges
-    }
-
-    /// The bin of `x`, or `None` when `x` is outside the range or NaN.
-    #[inline]
-    pub fn bin_of(&self, x: f64) -> Option<usize> {
-        let e = &self.edges;
-        let n = e.len() - 1;
-        if !(x >= e[0] && x <= e[n]) {
-            return None;
-        }
-        let guess = ((x - self.lo) / (self.hi - self.lo) * n as f64) as usize;
-        let mut i = guess.min(n - 1);
-        while i > 0 && x < e[i] {
-            i -= 1;
-        }
-        while i < n - 1 && x >= e[i + 1] {
-            i += 1;
-        }
-        Some(i)
-    }
-}
-
-fn check_range(lo: f64, hi: f64) -> Result<(), PluginError> {
-    if !(lo.is_finite() && hi.is_finite()) {
-        return Err(PluginError::param("range", format!("expected finite bounds, got [{lo}, {hi}]")));
-    }
-    if lo >= hi {
-        return Err(PluginError::param("range", format!("expected lo < hi, got [{lo}, {hi}]")));
-    }
-    Ok(())
-}
-
-/// The default range of an integer type, `[min, max + 1]`; `None` for floats.
-pub fn dtype_range(dtype: DType) -> Option<(f64, f64)> {
-    match dtype {
-        DType::U8 => Some((0.0, 256.0)),
-        DType::U16 => Some((0.0, 65536.0)),
-        DType::I16 => Some((-32768.0, 32768.0)),
-        DType::U32 => Some((0.0, 4294967296.0)),
-        DType::I32 => Some((-2147483648.0, 2147483648.0)),
-        DType::F32 | DType::F64 => None,
-    }
-}
+use plexus_kernels::binning::check_range;
+pub use plexus_kernels::binning::{dtype_range, Binning};
 
 /// Folds per-value counts (`values` consecutive tables of `table` entries,
 /// one per channel) into bins through `lut` (`lut[v] = bin`, `u32::MAX` for a
@@ -316,8 +224,7 @@ impl Histogram {
                 ))
             }
         };
-        let binning =
-            if dtype == DType::F32 { Binning::new_f32(self.bins, lo, hi)? } else { Binning::new(self.bins, lo, hi)? };
+        let binning = Binning::for_dtype(self.bins, lo, hi, dtype)?;
         let lut = match dtype {
             DType::U8 => Some(lut_u8(&binning)),
             DType::U16 => Some(lut_16(&binning, false)),
