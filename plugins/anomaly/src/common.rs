@@ -295,3 +295,17 @@ mod tests {
         );
     }
 }
+
+/// The mask (1 = anomaly) and findings of the elements whose score exceeds
+/// `k` in absolute value; NaN scores never do.
+pub fn threshold(values: &[f64], scores: &[f64], k: f64) -> (Vec<u8>, Vec<Finding>) {
+    let mut mask = vec![0u8; values.len()];
+    let mut findings = Vec::new();
+    for (i, &s) in scores.iter().enumerate() {
+        if s.abs() > k {
+            mask[i] = 1;
+            findings.push(Finding { index: i, value: values[i], score: s, extra: None });
+        }
+    }
+    (mask, findings)
+}

@@ -30,7 +30,7 @@
 
 use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
 
-use crate::common::{self, EventLog, Finding, OutputMode};
+use crate::common::{self, EventLog, OutputMode};
 
 /// What to do when a channel's MAD is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,14 +132,7 @@ impl Operator for Robust {
         let (name, a) = common::pick(input, &self.array)?;
         let v = common::values(&a);
         let scores = modified_zscores(&v, common::channels(&a), self.zero_mad);
-        let mut mask = vec![0u8; v.len()];
-        let mut findings = Vec::new();
-        for (i, &s) in scores.iter().enumerate() {
-            if s.abs() > self.k {
-                mask[i] = 1;
-                findings.push(Finding { index: i, value: v[i], score: s, extra: None });
-            }
-        }
+        let (mask, findings) = common::threshold(&v, &scores, self.k);
         self.log.publish(out, &findings, a.shape(), input.key());
         common::emit_output(out, self.output, input, name, &a, mask, None)
     }

@@ -23,7 +23,7 @@
 
 use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
 
-use crate::common::{self, EventLog, Finding, OutputMode};
+use crate::common::{self, EventLog, OutputMode};
 
 /// Signed z-scores of interleaved data, per channel (see the module docs).
 pub fn zscores(values: &[f64], channels: usize) -> Vec<f64> {
@@ -73,14 +73,7 @@ impl Operator for ZScore {
         let (name, a) = common::pick(input, &self.array)?;
         let v = common::values(&a);
         let scores = zscores(&v, common::channels(&a));
-        let mut mask = vec![0u8; v.len()];
-        let mut findings = Vec::new();
-        for (i, &s) in scores.iter().enumerate() {
-            if s.abs() > self.k {
-                mask[i] = 1;
-                findings.push(Finding { index: i, value: v[i], score: s, extra: None });
-            }
-        }
+        let (mask, findings) = common::threshold(&v, &scores, self.k);
         self.log.publish(out, &findings, a.shape(), input.key());
         common::emit_output(out, self.output, input, name, &a, mask, None)
     }
