@@ -118,6 +118,16 @@ pub enum IoError {
         /// What was expected and what was found.
         what: String,
     },
+
+    /// A slab asked of a [`ChunkReader`](crate::ChunkReader) lies outside
+    /// the dataset, or the buffer given for it has the wrong size.
+    #[error("`{file}`: {what}")]
+    Slab {
+        /// The dataset's file.
+        file: String,
+        /// The range or size asked for and what the dataset has.
+        what: String,
+    },
 }
 
 /// Formats an optional byte offset as the prefix `at byte N: `.
@@ -162,6 +172,10 @@ impl IoError {
     #[cfg_attr(not(feature = "hdf5"), allow(dead_code))]
     pub(crate) fn dataset(path: &Path, dataset: &str, what: impl Into<String>) -> IoError {
         IoError::Dataset { file: shown(path), dataset: dataset.to_string(), what: what.into() }
+    }
+
+    pub(crate) fn slab(path: &Path, what: impl Into<String>) -> IoError {
+        IoError::Slab { file: shown(path), what: what.into() }
     }
 
     pub(crate) fn batch(path: &Path, what: impl Into<String>) -> IoError {

@@ -9,6 +9,8 @@
 //! - [`write()`] / [`write_tiff`] write a whole array; [`StackWriter`] writes
 //!   one that arrives chunk by chunk along axis 0. Both write
 //!   `<path>.partial` and rename it when complete.
+//! - [`open`] opens a dataset for reading slabs along axis 0 on demand
+//!   ([`ChunkReader`]), so no caller needs the whole file in memory.
 //! - [`inspect`] describes a file from its headers for `plexus inspect`.
 //! - [`Batch`] reads a folder of images in natural order (`img2` before
 //!   `img10`), one file at a time.
@@ -40,6 +42,7 @@ mod hdf5;
 mod inspect;
 mod npy;
 mod png;
+mod source;
 mod stack;
 mod tiff;
 
@@ -57,6 +60,7 @@ pub use hdf5::{
     DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE,
 };
 pub use inspect::{inspect, DatasetInfo, Inspection};
+pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
 pub use tiff::{BigTiff, TiffOptions};
 
