@@ -1,0 +1,1 @@
+//! # plexus-onnx (in progress): ONNX Runtime inference for Plexus operators.
