@@ -9,6 +9,7 @@
 //! | `gaussian` | [`gaussian::gaussian`] | [`gaussian::GaussianParams`] | `scipy.ndimage.gaussian_filter` |
 //! | `median` | [`median::median`] | [`median::MedianParams`] | `scipy.ndimage.median_filter` |
 //! | `tv_chambolle` | [`tv_chambolle::tv_chambolle`] | [`tv_chambolle::TvChambolleParams`] | `skimage.restoration.denoise_tv_chambolle` |
+//! | `nl_means` | [`nl_means::nl_means`] | [`nl_means::NlMeansParams`] | `skimage.restoration.denoise_nl_means` |
 //!
 //! Every kernel is a plain function over a row-major `(z, y, x)` f32 slice
 //! and its [`axes::Shape`] (`docs/CONVENTIONS.md`; a 2-D image is `z = 1`),
@@ -25,6 +26,7 @@ pub mod boundary;
 pub mod error;
 pub mod gaussian;
 pub mod median;
+pub mod nl_means;
 pub mod parallel;
 pub mod tv_chambolle;
 
