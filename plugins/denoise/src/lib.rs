@@ -10,6 +10,7 @@
 //! | `median` | [`median::median`] | [`median::MedianParams`] | `scipy.ndimage.median_filter` |
 //! | `tv_chambolle` | [`tv_chambolle::tv_chambolle`] | [`tv_chambolle::TvChambolleParams`] | `skimage.restoration.denoise_tv_chambolle` |
 //! | `nl_means` | [`nl_means::nl_means`] | [`nl_means::NlMeansParams`] | `skimage.restoration.denoise_nl_means` |
+//! | `bilateral` | [`bilateral::bilateral`] | [`bilateral::BilateralParams`] | `skimage.restoration.denoise_bilateral` (its kernel) |
 //!
 //! Every kernel is a plain function over a row-major `(z, y, x)` f32 slice
 //! and its [`axes::Shape`] (`docs/CONVENTIONS.md`; a 2-D image is `z = 1`),
@@ -22,6 +23,7 @@
 //! plugin contract v2 lands.
 
 pub mod axes;
+pub mod bilateral;
 pub mod boundary;
 pub mod error;
 pub mod gaussian;
