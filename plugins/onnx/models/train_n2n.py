@@ -34,7 +34,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from phantoms import dataset  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WIDTH, DEPTH, PATCH, BATCH, STEPS = 24, 7, 48, 16, 700
+OUT = os.environ.get("N2N_OUT", HERE)  # where the model and scores go
+WIDTH, DEPTH, PATCH, BATCH = 24, 7, 48, 16
+STEPS = int(os.environ.get("N2N_STEPS", 700))
 
 
 class Denoiser(torch.nn.Module):
@@ -98,7 +100,7 @@ def main():
             print(f"step {step} loss {loss.item():.6f} ({time.time() - t0:.0f} s)", flush=True)
     model.eval()
 
-    path = os.path.join(HERE, "n2n_denoise.onnx")
+    path = os.path.join(OUT, "n2n_denoise.onnx")
     torch.onnx.export(
         model,
         (torch.zeros(1, 1, 64, 64),),
@@ -134,7 +136,7 @@ def main():
         "nl_means": dict(zip(["psnr_db", "ssim"], nl[0]), h=nl[1] * sigma, sigma=sigma, patch_size=5, patch_distance=6),
         "training": f"{STEPS} Adam steps, batch {BATCH} of {PATCH}x{PATCH} crops, 160 phantoms (seed 1), torch seed 0",
     }
-    with open(os.path.join(HERE, "n2n_scores.json"), "w") as f:
+    with open(os.path.join(OUT, "n2n_scores.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(json.dumps(report, indent=2))
     print(f"total {time.time() - t0:.0f} s")
