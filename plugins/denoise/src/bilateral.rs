@@ -51,7 +51,7 @@ impl BilateralParams {
             return Err(DenoiseError::param("sigma_spatial", "a positive number", self.sigma_spatial));
         }
         let win = self.win_size.unwrap_or_else(|| 5.max(2 * (3.0 * self.sigma_spatial).ceil() as usize + 1));
-        if win % 2 == 0 {
+        if win.is_multiple_of(2) {
             return Err(DenoiseError::param("win_size", "an odd number", win));
         }
         Ok(win)

@@ -34,7 +34,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             None => Ok(default),
         }
     };
-    let (threads, slab, tile, batch) = (opt("--threads", 1)?, opt("--slab", 8)?, opt("--tile", 512)?, opt("--batch", 4)?);
+    let (threads, slab, tile, batch) =
+        (opt("--threads", 1)?, opt("--slab", 8)?, opt("--tile", 512)?, opt("--batch", 4)?);
     let params = OnnxDenoiseParams { model: PathBuf::from(model), tile: vec![tile], batch, ..Default::default() };
     let mut net = params.load(threads)?;
 

@@ -45,11 +45,11 @@ impl Tiling {
     /// Checks the tiling makes sense: `tile > overlap ≥ 2 · margin` on every
     /// axis the volume is larger than a tile.
     pub fn check(&self, shape: [usize; 3]) -> Result<(), OnnxError> {
-        for ax in 0..3 {
+        for (ax, &n) in shape.iter().enumerate() {
             if self.tile[ax] == 0 {
                 return Err(OnnxError::param("tile", "sizes of at least 1", self.tile));
             }
-            if shape[ax] > self.tile[ax] {
+            if n > self.tile[ax] {
                 if self.overlap[ax] >= self.tile[ax] {
                     return Err(OnnxError::param("overlap", "less than the tile side", self.overlap));
                 }

@@ -133,7 +133,7 @@ impl Geometry {
 /// fits).
 #[inline(always)]
 fn weight_of(dist: f32) -> f32 {
-    const EXP_A: f32 = 1512775.3951951856938;
+    const EXP_A: f32 = 1_512_775.4; // 2²⁰ / ln 2, rounded to f32
     const EXP_BC: i32 = 1072632447;
     // `dist` is never NaN here (it comes out of `f32::max`, which drops a NaN)
     let x = EXP_A * -dist.clamp(0.0, DISTANCE_CUTOFF);

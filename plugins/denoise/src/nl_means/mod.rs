@@ -190,7 +190,7 @@ const DISTANCE_CUTOFF: f32 = 5.0;
 /// doi:10.1162/089976699300016467.
 #[inline]
 pub fn fast_exp(y: f64) -> f64 {
-    const EXP_A: f64 = 1512775.3951951856938;
+    const EXP_A: f64 = 1_512_775.395_195_185_7; // 2²⁰ / ln 2
     const EXP_BC: i32 = 1072632447;
     let hi = (EXP_A * y) as i32 + EXP_BC;
     f64::from_bits((hi as u32 as u64) << 32)
