@@ -53,8 +53,7 @@ pub(crate) fn infer(
         return Err(OnnxError::param("batch", "at least 1", batch));
     }
     let tiles = tiling.tiles(shape)?;
-    let [nz, ny, nx] = shape;
-    let _ = nz;
+    let [_, ny, nx] = shape;
     let size = tiles[0].size;
     let tn = size.iter().product::<usize>();
     let mut stitcher: Option<Stitcher> = None;
