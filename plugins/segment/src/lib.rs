@@ -37,3 +37,4 @@ pub mod threshold;
 
 pub use error::SegmentError;
 pub use shape::{Connectivity, Shape};
+pub mod watershed;
