@@ -9,6 +9,9 @@ pub trait Sample: Copy + Send + Sync + PartialOrd + 'static {
     const INTEGER: bool;
     /// Whether the type is f32 (numpy computes f32 histograms in f32).
     const F32: bool = false;
+    /// scikit-image's `dtype_range` for the type: the integer type's limits,
+    /// `(-1, 1)` for floats.
+    const RANGE: (f64, f64);
     /// The value as f64 (exact for every type here).
     fn to_f64(self) -> f64;
     /// The value as i64 (integer types; floats truncate).
@@ -19,6 +22,7 @@ macro_rules! integer_sample {
     ($($t:ty),*) => {$(
         impl Sample for $t {
             const INTEGER: bool = true;
+            const RANGE: (f64, f64) = (<$t>::MIN as f64, <$t>::MAX as f64);
             #[inline]
             fn to_f64(self) -> f64 { self as f64 }
             #[inline]
@@ -32,6 +36,7 @@ integer_sample!(u8, u16, u32, i16, i32);
 impl Sample for f32 {
     const INTEGER: bool = false;
     const F32: bool = true;
+    const RANGE: (f64, f64) = (-1.0, 1.0);
     #[inline]
     fn to_f64(self) -> f64 {
         self as f64
@@ -44,6 +49,7 @@ impl Sample for f32 {
 
 impl Sample for f64 {
     const INTEGER: bool = false;
+    const RANGE: (f64, f64) = (-1.0, 1.0);
     #[inline]
     fn to_f64(self) -> f64 {
         self

@@ -153,8 +153,18 @@ impl Histogram {
         let (min, max) = range.min_max.ok_or_else(|| param("image", "must hold at least one voxel", "none"))?;
         // numpy widens a zero-width range by 0.5 on both sides.
         let (lo, hi) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
-        let binning = if T::F32 { Binning::new_f32(nbins, lo, hi) } else { Binning::new(nbins, lo, hi) };
-        let binning = binning.map_err(|e| param("nbins", "must give bins of positive width", e))?;
+        let bad_bins = |e: String| param("nbins", "must give bins of positive width", e);
+        let binning = if T::F32 {
+            // numpy's linspace computes f32 edges in f32: step = (hi - lo) / n,
+            // edge = i * step + lo, the last edge exactly hi.
+            let (lo32, hi32) = (lo as f32, hi as f32);
+            let step = (hi32 - lo32) / nbins as f32;
+            let mut edges: Vec<f64> = (0..=nbins).map(|i| (i as f32 * step + lo32) as f64).collect();
+            edges[nbins] = hi32 as f64;
+            Binning::from_edges(edges).map_err(bad_bins)?
+        } else {
+            Binning::new(nbins, lo, hi).map_err(|e| bad_bins(e.to_string()))?
+        };
         Ok(Histogram::Float { counts: vec![0; nbins], binning, f32_centres: T::F32, range: (min, max) })
     }
 
@@ -376,6 +386,9 @@ pub fn multi_otsu(hist: &Histogram, classes: usize) -> Result<Vec<f64>, SegmentE
     Ok(idx.into_iter().map(|i| centres[i]).collect())
 }
 
+/// Above this many bins the n²/2 lookup table is not built.
+const LUT_MAX_BINS: usize = 4096;
+
 /// The threshold indices maximising the between-class variance.
 fn multi_otsu_indices(prob: &[f32], count: usize) -> Vec<usize> {
     let n = prob.len();
@@ -383,7 +396,8 @@ fn multi_otsu_indices(prob: &[f32], count: usize) -> Vec<usize> {
     // layout and arithmetic (including its first-moment start S[0] = p[0]).
     let mut p0 = vec![0f32; n];
     let mut s0 = vec![0f32; n];
-    let mut h = vec![0f32; n * (n + 1) / 2];
+    let table = if n <= LUT_MAX_BINS { n * (n + 1) / 2 } else { n };
+    let mut h = vec![0f32; table];
     p0[0] = prob[0];
     s0[0] = prob[0];
     for i in 1..n {
@@ -393,22 +407,41 @@ fn multi_otsu_indices(prob: &[f32], count: usize) -> Vec<usize> {
             h[i] = s0[i] * s0[i] / p0[i];
         }
     }
-    let mut idx = n;
-    for i in 1..n {
-        for j in i..n {
-            let pij = p0[j] - p0[i - 1];
-            if pij > 0.0 {
-                let sij = s0[j] - s0[i - 1];
-                h[idx] = sij * sij / pij;
-            }
-            idx += 1;
-        }
-    }
-    let at = |i: usize, j: usize| h[(i * (2 * n - i + 1)) / 2 + j - i];
     let mut current = vec![0usize; count];
     let mut best = vec![0usize; count];
     let mut sigma_max = 0f32;
-    search(&at, n, count, 0, 0, &mut current, &mut best, &mut sigma_max);
+    if n <= LUT_MAX_BINS {
+        let mut idx = n;
+        for i in 1..n {
+            for j in i..n {
+                let pij = p0[j] - p0[i - 1];
+                if pij > 0.0 {
+                    let sij = s0[j] - s0[i - 1];
+                    h[idx] = sij * sij / pij;
+                }
+                idx += 1;
+            }
+        }
+        let at = |i: usize, j: usize| h[(i * (2 * n - i + 1)) / 2 + j - i];
+        search(&at, n, count, 0, 0, &mut current, &mut best, &mut sigma_max);
+    } else {
+        // The same values computed on demand (scikit-image's fallback when
+        // the table does not fit in memory), so the result is the same.
+        let at = |i: usize, j: usize| {
+            if i == 0 {
+                h[j]
+            } else {
+                let pij = p0[j] - p0[i - 1];
+                if pij > 0.0 {
+                    let sij = s0[j] - s0[i - 1];
+                    sij * sij / pij
+                } else {
+                    0.0
+                }
+            }
+        };
+        search(&at, n, count, 0, 0, &mut current, &mut best, &mut sigma_max);
+    }
     best
 }
 
