@@ -172,43 +172,73 @@ pub fn surface_area<T: Sample>(
     Ok(sum.finish(params.boundary))
 }
 
+/// One slice as the cubes see it: values (padded by one voxel of
+/// `pad_value` all round when closed) and their above-level bits.
+struct Plane {
+    v: Vec<f32>,
+    above: Vec<u8>,
+}
+
+impl Plane {
+    fn new(len: usize) -> Plane {
+        Plane { v: vec![0.0; len], above: vec![0; len] }
+    }
+
+    /// Fills the plane with volume slice `z` (padding outside the volume).
+    fn fill(&mut self, f: &[f32], shape: Shape, z_first: i64, z: i64, volume_z: i64, p: &SurfaceAreaParams) {
+        let closed = p.boundary == Boundary::Closed;
+        let pad = p.pad_value as f32;
+        let (ny, nx) = (shape.y, shape.x);
+        let off = closed as usize;
+        let px = nx + 2 * off;
+        if z < 0 || z >= volume_z {
+            self.v.fill(pad);
+        } else {
+            if closed {
+                self.v.fill(pad);
+            }
+            let src = &f[(z - z_first) as usize * ny * nx..][..ny * nx];
+            for y in 0..ny {
+                self.v[(y + off) * px + off..][..nx].copy_from_slice(&src[y * nx..(y + 1) * nx]);
+            }
+        }
+        for (b, v) in self.above.iter_mut().zip(&self.v) {
+            *b = (*v as f64 - p.level > 0.0) as u8;
+        }
+    }
+}
+
 /// Area of cube layer `s` (between volume slices `s` and `s + 1`).
 fn layer_area(f: &[f32], shape: Shape, z_first: i64, s: i64, volume_z: i64, p: &SurfaceAreaParams) -> f64 {
     let closed = p.boundary == Boundary::Closed;
-    let (ny, nx) = (shape.y as i64, shape.x as i64);
-    let pad = p.pad_value as f32;
-    let at = |z: i64, y: i64, x: i64| -> f32 {
-        if z < 0 || z >= volume_z || y < 0 || y >= ny || x < 0 || x >= nx {
-            pad
-        } else {
-            f[(((z - z_first) * ny + y) * nx + x) as usize]
-        }
-    };
-    // Cube origins: -1 ..= n-1 when closed (caps), 0 ..= n-2 when open.
-    let (y0, y1, x0, x1) = if closed { (-1, ny - 1, -1, nx - 1) } else { (0, ny - 2, 0, nx - 2) };
+    let off = closed as usize;
+    let (py, px) = (shape.y + 2 * off, shape.x + 2 * off);
+    if py < 2 || px < 2 {
+        return 0.0;
+    }
+    let mut lo = Plane::new(py * px);
+    let mut hi = Plane::new(py * px);
+    lo.fill(f, shape, z_first, s, volume_z, p);
+    hi.fill(f, shape, z_first, s + 1, volume_z, p);
     // Spacing as (x, y, z): vertices are (x, y, z) in the cube code.
     let vs = p.voxel_size_um;
     let spacing = [vs[2], vs[1], vs[0]];
-    let level = p.level;
     let mut area = 0.0;
-    for y in y0..=y1 {
-        for x in x0..=x1 {
-            let raw = [
-                at(s, y, x),
-                at(s, y, x + 1),
-                at(s, y + 1, x + 1),
-                at(s, y + 1, x),
-                at(s + 1, y, x),
-                at(s + 1, y, x + 1),
-                at(s + 1, y + 1, x + 1),
-                at(s + 1, y + 1, x),
-            ];
-            let v = raw.map(|r| r as f64 - level);
-            if !has_surface(case_index(&v)) {
+    for y in 0..py - 1 {
+        let (r0, r1) = (y * px, (y + 1) * px);
+        for x in 0..px - 1 {
+            // scikit-image's corner order: (y, x), (y, x+1), (y+1, x+1), (y+1, x).
+            let at = [r0 + x, r0 + x + 1, r1 + x + 1, r1 + x];
+            let index = at.iter().enumerate().map(|(k, &i)| (lo.above[i] as usize) << k | (hi.above[i] as usize) << (k + 4));
+            let index: usize = index.sum();
+            if !has_surface(index) {
                 continue;
             }
-            // Closed mode shifts coordinates by the padding, as np.pad does;
-            // only differences matter for the area.
+            let v = [lo.v[at[0]], lo.v[at[1]], lo.v[at[2]], lo.v[at[3]], hi.v[at[0]], hi.v[at[1]], hi.v[at[2]], hi.v[at[3]]]
+                .map(|r| r as f64 - p.level);
+            debug_assert_eq!(case_index(&v), index);
+            // Origins in padded coordinates when closed, as np.pad shifts
+            // them; only differences enter the area.
             let cube = Cube { v, origin: [x as f64, y as f64, s as f64] };
             area += cube.area(spacing);
         }

@@ -4,27 +4,17 @@
 //! The unknowns are the percolating pore voxels strictly between the inlet
 //! and outlet slices; each row of the (symmetric positive definite) system
 //! is `deg(i)·c_i − Σ c_j = Σ (Dirichlet neighbours' values)`, `deg` the
-//! number of pore face neighbours. The matrix is never stored: each unknown
-//! keeps its up to six unknown neighbours.
+//! number of percolating pore face neighbours. Vectors live on the voxel
+//! box padded by one inactive voxel (0 off the unknowns), so the operator is
+//! a branch-free 7-point stencil; conjugate gradients are preconditioned by
+//! one aggregation-multigrid V-cycle ([`super::multigrid`]).
 
-use plexus_segment::bands::{for_each_band, map_bands};
+use plexus_segment::bands::for_each_band;
 use plexus_segment::Shape;
 
+use super::multigrid::{dot, Hierarchy, Level};
 use super::{coord, percolating, Kind, Tortuosity, TortuosityParams};
 use crate::error::QuantifyError;
-
-/// No neighbour.
-const NONE: u32 = u32::MAX;
-
-/// The system of one volume.
-struct System {
-    /// Up to 6 unknown neighbours per unknown.
-    nbr: Vec<[u32; 6]>,
-    /// Diagonal: number of pore neighbours.
-    diag: Vec<f64>,
-    /// Right-hand side: sum of Dirichlet neighbour values.
-    b: Vec<f64>,
-}
 
 pub(super) fn tortuosity_fd(mask: &[u8], shape: Shape, p: &TortuosityParams, threads: usize) -> Result<Tortuosity, QuantifyError> {
     let axis = p.axis;
@@ -36,75 +26,79 @@ pub(super) fn tortuosity_fd(mask: &[u8], shape: Shape, p: &TortuosityParams, thr
         return Err(QuantifyError::NoPercolation { axis });
     }
     let n_axis = shape.dims()[axis];
-    // 1 inlet, 0 outlet, 2 unknown, 3 solid.
-    let role = |i: usize| -> u8 {
-        if pore[i] == 0 {
-            3
-        } else {
-            match coord(i, shape, axis) {
-                0 => 1,
-                c if c == n_axis - 1 => 0,
-                _ => 2,
+    // 1 inlet, 0 outlet, 2 unknown, 3 solid (or not percolating).
+    let role: Vec<u8> = (0..shape.len())
+        .map(|i| {
+            if pore[i] == 0 {
+                3
+            } else {
+                match coord(i, shape, axis) {
+                    0 => 1,
+                    c if c == n_axis - 1 => 0,
+                    _ => 2,
+                }
             }
-        }
-    };
-    let mut index = vec![NONE; shape.len()];
-    let mut count = 0u32;
-    for (i, slot) in index.iter_mut().enumerate() {
-        if role(i) == 2 {
-            *slot = count;
-            count += 1;
-        }
-    }
-    let n = count as usize;
-    let (nz, ny, nx) = (shape.z as isize, shape.y as isize, shape.x as isize);
-    let steps: [[isize; 3]; 6] = [[-1, 0, 0], [0, -1, 0], [0, 0, -1], [0, 0, 1], [0, 1, 0], [1, 0, 0]];
-    let neighbour = |i: usize, s: &[isize; 3]| -> Option<usize> {
-        let (z, y, x) = ((i / shape.slice_len()) as isize, (i / shape.x % shape.y) as isize, (i % shape.x) as isize);
-        let (a, b, c) = (z + s[0], y + s[1], x + s[2]);
-        (a >= 0 && a < nz && b >= 0 && b < ny && c >= 0 && c < nx).then(|| ((a * ny + b) * nx + c) as usize)
-    };
-    let mut sys = System { nbr: vec![[NONE; 6]; n], diag: vec![0.0; n], b: vec![0.0; n] };
-    // Inlet rate: throats from inlet voxels to non-inlet pore voxels.
-    let mut inlet_links: Vec<(u32, f64)> = Vec::new();
-    for i in 0..shape.len() {
-        let r = role(i);
-        if r == 1 {
-            for s in &steps {
-                if let Some(j) = neighbour(i, s) {
-                    match role(j) {
-                        2 => inlet_links.push((index[j], 0.0)),
-                        0 => inlet_links.push((NONE, 0.0)),
+        })
+        .collect();
+    let dims = [shape.z + 2, shape.y + 2, shape.x + 2];
+    let (py, px) = (dims[1], dims[2]);
+    let n = dims[0] * py * px;
+    let padded = |z: usize, y: usize, x: usize| ((z + 1) * py + y + 1) * px + x + 1;
+    let mut diag = vec![0.0; n];
+    let mut w = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+    let mut b = vec![0.0; n];
+    let mut inlet_links: Vec<usize> = Vec::new();
+    let mut outlet_links = 0usize;
+    let steps: [[isize; 3]; 6] = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, -1], [0, -1, 0], [-1, 0, 0]];
+    for z in 0..shape.z {
+        for y in 0..shape.y {
+            for x in 0..shape.x {
+                let i = (z * shape.y + y) * shape.x + x;
+                let r = role[i];
+                if r == 3 || r == 0 {
+                    continue;
+                }
+                let pi = padded(z, y, x);
+                for (k, s) in steps.iter().enumerate() {
+                    let (a, bb, c) = (z as isize + s[0], y as isize + s[1], x as isize + s[2]);
+                    if a < 0 || bb < 0 || c < 0 || a >= shape.z as isize || bb >= shape.y as isize || c >= shape.x as isize {
+                        continue;
+                    }
+                    let j = ((a as usize * shape.y) + bb as usize) * shape.x + c as usize;
+                    let rj = role[j];
+                    let pj = padded(a as usize, bb as usize, c as usize);
+                    if r == 1 {
+                        // Inlet rate: throats to non-inlet percolating voxels.
+                        if rj == 2 {
+                            inlet_links.push(pj);
+                        } else if rj == 0 {
+                            outlet_links += 1;
+                        }
+                        continue;
+                    }
+                    match rj {
+                        2 => {
+                            diag[pi] += 1.0;
+                            if k < 3 {
+                                w[k][pi] = 1.0;
+                            }
+                        }
+                        1 => {
+                            diag[pi] += 1.0;
+                            b[pi] += 1.0;
+                        }
+                        0 => diag[pi] += 1.0,
                         _ => {}
                     }
                 }
             }
         }
-        if r != 2 {
-            continue;
-        }
-        let k = index[i] as usize;
-        let mut m = 0;
-        for s in &steps {
-            let Some(j) = neighbour(i, s) else { continue };
-            match role(j) {
-                2 => {
-                    sys.nbr[k][m] = index[j];
-                    m += 1;
-                    sys.diag[k] += 1.0;
-                }
-                1 => {
-                    sys.diag[k] += 1.0;
-                    sys.b[k] += 1.0;
-                }
-                0 => sys.diag[k] += 1.0,
-                _ => {}
-            }
-        }
     }
-    let (c, iterations) = solve(&sys, p.tolerance, p.max_iterations, threads)?;
+    let dinv = diag.iter().map(|&d| if d > 0.0 { 1.0 / d } else { 0.0 }).collect();
+    let mg = Hierarchy::new(Level { dims, diag, w, dinv });
+    let (c, iterations) = pcg(&mg, &b, p.tolerance, p.max_iterations, threads)?;
     // R = Σ (1 − c_j) over inlet throats (c_j = 0 at the outlet).
-    let rate: f64 = inlet_links.iter().map(|&(j, _)| if j == NONE { 1.0 } else { 1.0 - c[j as usize] }).sum();
+    let rate: f64 = inlet_links.iter().map(|&j| 1.0 - c[j]).sum::<f64>() + outlet_links as f64;
     let area = total / n_axis as f64;
     let deff = rate * (n_axis as f64 - 1.0) / area;
     Ok(Tortuosity {
@@ -117,73 +111,50 @@ pub(super) fn tortuosity_fd(mask: &[u8], shape: Shape, p: &TortuosityParams, thr
     })
 }
 
-/// `y = A x`.
-fn apply(sys: &System, x: &[f64], y: &mut [f64], threads: usize) {
-    for_each_band(y, 1, threads, |r, out| {
-        for (k, o) in r.zip(out.iter_mut()) {
-            let mut s = sys.diag[k] * x[k];
-            for &j in &sys.nbr[k] {
-                if j != NONE {
-                    s -= x[j as usize];
-                }
-            }
-            *o = s;
-        }
-    });
-}
-
-fn dot(a: &[f64], b: &[f64], threads: usize) -> f64 {
-    map_bands(a.len(), threads, |r| r.map(|i| a[i] * b[i]).sum::<f64>()).into_iter().sum()
-}
-
-/// Jacobi-preconditioned conjugate gradients from `x = 0`.
-fn solve(sys: &System, tol: f64, max_it: usize, threads: usize) -> Result<(Vec<f64>, usize), QuantifyError> {
-    let n = sys.b.len();
+/// Multigrid-preconditioned conjugate gradients from `x = 0`.
+fn pcg(mg: &Hierarchy, b: &[f64], tol: f64, max_it: usize, threads: usize) -> Result<(Vec<f64>, usize), QuantifyError> {
+    let a = mg.fine();
+    let plane = a.dims[1] * a.dims[2];
+    let n = b.len();
     let mut x = vec![0.0; n];
-    if n == 0 {
-        return Ok((x, 0));
-    }
-    // Below ~64k unknowns a second thread costs more than it saves.
-    let threads = if n < 1 << 16 { 1 } else { threads };
-    let mut r = sys.b.clone();
-    let bnorm = dot(&r, &r, threads).sqrt();
+    let mut r = b.to_vec();
+    let bnorm = dot(&r, &r, plane, threads).sqrt();
     if bnorm == 0.0 {
         return Ok((x, 0));
     }
-    let mut z: Vec<f64> = r.iter().zip(&sys.diag).map(|(r, d)| r / d).collect();
+    let mut z = vec![0.0; n];
+    mg.precondition(&r, &mut z, threads);
     let mut p = z.clone();
-    let mut rz = dot(&r, &z, threads);
+    let mut rz = dot(&r, &z, plane, threads);
     let mut ap = vec![0.0; n];
     for it in 1..=max_it {
-        apply(sys, &p, &mut ap, threads);
-        let alpha = rz / dot(&p, &ap, threads);
-        for_each_band(&mut x, 1, threads, |rg, xs| {
-            for (i, v) in rg.zip(xs.iter_mut()) {
-                *v += alpha * p[i];
+        a.apply(&p, &mut ap, threads);
+        let alpha = rz / dot(&p, &ap, plane, threads);
+        for_each_band(&mut x, plane, threads, |zs, xs| {
+            for (k, v) in xs.iter_mut().enumerate() {
+                *v += alpha * p[zs.start * plane + k];
             }
         });
-        for_each_band(&mut r, 1, threads, |rg, rs| {
-            for (i, v) in rg.zip(rs.iter_mut()) {
-                *v -= alpha * ap[i];
+        for_each_band(&mut r, plane, threads, |zs, rs| {
+            for (k, v) in rs.iter_mut().enumerate() {
+                *v -= alpha * ap[zs.start * plane + k];
             }
         });
-        let rnorm = dot(&r, &r, threads).sqrt();
+        let rnorm = dot(&r, &r, plane, threads).sqrt();
         if rnorm <= tol * bnorm {
             return Ok((x, it));
         }
-        for (zi, (ri, d)) in z.iter_mut().zip(r.iter().zip(&sys.diag)) {
-            *zi = ri / d;
-        }
-        let rz_new = dot(&r, &z, threads);
+        mg.precondition(&r, &mut z, threads);
+        let rz_new = dot(&r, &z, plane, threads);
         let beta = rz_new / rz;
         rz = rz_new;
-        for_each_band(&mut p, 1, threads, |rg, ps| {
-            for (i, v) in rg.zip(ps.iter_mut()) {
-                *v = z[i] + beta * *v;
+        for_each_band(&mut p, plane, threads, |zs, ps| {
+            for (k, v) in ps.iter_mut().enumerate() {
+                *v = z[zs.start * plane + k] + beta * *v;
             }
         });
     }
-    let rnorm = dot(&r, &r, threads).sqrt();
+    let rnorm = dot(&r, &r, plane, threads).sqrt();
     Err(QuantifyError::NotConverged { iterations: max_it, residual: rnorm / bnorm, tolerance: tol })
 }
 

@@ -36,6 +36,7 @@
 
 pub mod diffusive;
 pub mod geometric;
+pub mod multigrid;
 
 use plexus_segment::label::label;
 use plexus_segment::{Connectivity, Shape};
