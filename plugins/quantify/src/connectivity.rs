@@ -59,7 +59,14 @@ pub struct ConnectivitySum {
 impl ConnectivitySum {
     /// Adds a chunk of `shape.z` slices starting at volume slice `z0` (no
     /// halo needed).
-    pub fn add(&mut self, image: &[u8], shape: Shape, z0: usize, c: Connectivity, threads: usize) -> Result<(), QuantifyError> {
+    pub fn add(
+        &mut self,
+        image: &[u8],
+        shape: Shape,
+        z0: usize,
+        c: Connectivity,
+        threads: usize,
+    ) -> Result<(), QuantifyError> {
         shape.check("image", image.len())?;
         let mut present = [false; 256];
         for &v in image {

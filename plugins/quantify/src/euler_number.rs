@@ -29,6 +29,7 @@
 use plexus_segment::{Connectivity, Shape};
 use serde::{Deserialize, Serialize};
 
+use crate::chunk::ChunkPos;
 use crate::error::{param, QuantifyError};
 
 /// Ohser's coefficients for 26-connected foreground (scikit-image
@@ -82,23 +83,12 @@ impl Default for EulerCounts {
 }
 
 impl EulerCounts {
-    /// Adds a chunk: `mask` holds `shape.z` slices from volume slice
-    /// `z_first`; the chunk owns slices from `z_owned` (`z_first + 1` with
-    /// one halo slice below, or 0 at the volume start) to the end of `mask`;
-    /// the volume has `volume_z` slices.
-    pub fn add(
-        &mut self,
-        mask: &[u8],
-        shape: Shape,
-        z_first: usize,
-        z_owned: usize,
-        volume_z: usize,
-    ) -> Result<(), QuantifyError> {
+    /// Adds a chunk: `mask` holds `shape.z` slices placed as `pos` says
+    /// (one halo slice below every chunk but the first).
+    pub fn add(&mut self, mask: &[u8], shape: Shape, pos: ChunkPos) -> Result<(), QuantifyError> {
         shape.check("mask", mask.len())?;
-        let end = z_first + shape.z;
-        if z_owned > 0 && z_owned != z_first + 1 || z_owned == 0 && z_first != 0 || end > volume_z {
-            return Err(QuantifyError::Halo { what: "euler_number", need: 1, z_first, z_owned });
-        }
+        let end = pos.check("euler_number", shape.z)?;
+        let ChunkPos { z_first, z_owned, volume_z } = pos;
         let (ny, nx) = (shape.y, shape.x);
         let slice = shape.slice_len();
         let at = |z: usize| &mask[(z - z_first) * slice..(z - z_first + 1) * slice];
@@ -160,7 +150,7 @@ impl EulerCounts {
 /// The Euler number of a whole volume.
 pub fn euler_number(mask: &[u8], shape: Shape, params: &EulerParams) -> Result<EulerNumber, QuantifyError> {
     let mut c = EulerCounts::default();
-    c.add(mask, shape, 0, 0, shape.z)?;
+    c.add(mask, shape, ChunkPos::whole(shape.z))?;
     c.finish(params.connectivity)
 }
 

@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+pub mod chunk;
 pub mod connectivity;
 pub mod error;
 pub mod euler_number;

@@ -98,7 +98,7 @@ impl MetricsSum {
         shape.check("reference", reference.len())?;
         shape.check("test", test.len())?;
         let w = params.win_size;
-        if w < 3 || w % 2 == 0 {
+        if w < 3 || w.is_multiple_of(2) {
             return Err(param("win_size", "must be odd and at least 3", w));
         }
         let ssim_range = match params.data_range {
@@ -159,16 +159,16 @@ impl MetricsSum {
             let zc = z - z_first;
             let zs = zc - half_z..zc + half_z + 1;
             let sums: Vec<Vec<f64>> = fields.iter().map(|fld| box_sums(fld, shape, zs.clone(), w)).collect();
-            let mut total = 0.0;
-            for i in 0..oy * ox {
+            let ssim_at = |i: usize| {
                 let [ux, uy, uxx, uyy, uxy] = [0, 1, 2, 3, 4].map(|k| sums[k][i] / np);
                 let vx = cov * (uxx - ux * ux);
                 let vy = cov * (uyy - uy * uy);
                 let vxy = cov * (uxy - ux * uy);
                 let (a1, a2) = (2.0 * ux * uy + c1, 2.0 * vxy + c2);
                 let (b1, b2) = (ux * ux + uy * uy + c1, vx + vy + c2);
-                total += (a1 * a2) / (b1 * b2);
-            }
+                (a1 * a2) / (b1 * b2)
+            };
+            let total: f64 = (0..oy * ox).map(ssim_at).sum();
             self.ssim.insert(z, (total, (oy * ox) as u64));
         }
         Ok(())
@@ -186,7 +186,8 @@ impl MetricsSum {
     pub fn finish<T: Sample>(&self, params: &MetricsParams) -> Metrics {
         let (s, n) = self.sq.values().fold((0.0, 0u64), |(a, b), (c, d)| (a + c, b + d));
         let mse = s / n as f64;
-        let psnr_range = params.data_range.unwrap_or(if self.true_min >= 0.0 { T::RANGE.1 } else { T::RANGE.1 - T::RANGE.0 });
+        let psnr_range =
+            params.data_range.unwrap_or(if self.true_min >= 0.0 { T::RANGE.1 } else { T::RANGE.1 - T::RANGE.0 });
         let (ss, sn) = self.ssim.values().fold((0.0, 0u64), |(a, b), (c, d)| (a + c, b + d));
         Metrics {
             psnr_db: 10.0 * (psnr_range * psnr_range / mse).log10(),
@@ -228,7 +229,12 @@ fn box_sums(f: &[f64], shape: Shape, zs: Range<usize>, w: usize) -> Vec<f64> {
 }
 
 /// PSNR and SSIM of a whole image against its reference.
-pub fn metrics<T: Sample>(reference: &[T], test: &[T], shape: Shape, params: &MetricsParams) -> Result<Metrics, QuantifyError> {
+pub fn metrics<T: Sample>(
+    reference: &[T],
+    test: &[T],
+    shape: Shape,
+    params: &MetricsParams,
+) -> Result<Metrics, QuantifyError> {
     let mut m = MetricsSum::default();
     m.add(reference, test, shape, 0, 0..shape.z, shape.z, params)?;
     Ok(m.finish::<T>(params))

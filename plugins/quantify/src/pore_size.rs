@@ -81,7 +81,12 @@ pub struct PoreSize {
 }
 
 /// Local thickness (radius in voxels, 0 on solid) of the pore phase of `mask`.
-pub fn local_thickness(mask: &[u8], shape: Shape, radii: Option<&[u32]>, threads: usize) -> Result<Vec<u32>, QuantifyError> {
+pub fn local_thickness(
+    mask: &[u8],
+    shape: Shape,
+    radii: Option<&[u32]>,
+    threads: usize,
+) -> Result<Vec<u32>, QuantifyError> {
     shape.check("mask", mask.len())?;
     let sq_dt = squared_edt(mask, shape, threads)?;
     let max_sq = mask.iter().zip(&sq_dt).filter(|(m, _)| **m != 0).map(|(_, d)| *d).fold(0f32, f32::max);

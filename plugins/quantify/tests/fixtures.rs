@@ -17,6 +17,7 @@
 mod common;
 
 use common::{expected, load, shape, u8s, z_chunks};
+use plexus_quantify::chunk::ChunkPos;
 use plexus_quantify::connectivity::{connectivity, ConnectivityParams, ConnectivitySum};
 use plexus_quantify::euler_number::{euler_number, EulerCounts, EulerParams};
 use plexus_quantify::metrics::{metrics, MetricsParams, MetricsSum};
@@ -63,7 +64,7 @@ fn euler_numbers_match_scikit_image_and_add_over_chunks() {
                     let first = zs.start.saturating_sub(1);
                     let part = &m[first * s.slice_len()..zs.end * s.slice_len()];
                     let mut c = EulerCounts::default();
-                    c.add(part, s.with_z(zs.end - first), first, zs.start, s.z).unwrap();
+                    c.add(part, s.with_z(zs.end - first), ChunkPos::with_low_halo(zs.start, s.z)).unwrap();
                     sum.merge(&c);
                 }
                 assert_eq!(sum.finish(conn).unwrap().euler_number, whole, "{phase} {c} in {k} chunks");
@@ -101,8 +102,8 @@ fn chunked_area<T: plexus_segment::sample::Sample>(v: &[T], s: Shape, p: &Surfac
     for zs in z_chunks(s.z, k).into_iter().rev() {
         let first = zs.start.saturating_sub(1);
         let mut part = SurfaceAreaSum::default();
-        part.add(&v[first * s.slice_len()..zs.end * s.slice_len()], s.with_z(zs.end - first), first, zs.start, s.z, p, 1)
-            .unwrap();
+        let pos = ChunkPos::with_low_halo(zs.start, s.z);
+        part.add(&v[first * s.slice_len()..zs.end * s.slice_len()], s.with_z(zs.end - first), pos, p, 1).unwrap();
         sum.merge(part);
     }
     sum.finish(p.boundary).area_um2

@@ -2,6 +2,7 @@
 //! independent of how the volume is chunked, closed surfaces larger than
 //! open ones, SSIM at most 1, tortuosity at least 1.
 
+use plexus_quantify::chunk::ChunkPos;
 use plexus_quantify::euler_number::{euler_number, EulerCounts, EulerParams};
 use plexus_quantify::metrics::{metrics, MetricsParams};
 use plexus_quantify::porosity::{porosity, PorosityParams};
@@ -36,9 +37,10 @@ fn euler_counts_add_over_any_cut() {
             let whole = euler_number(&m, s, &EulerParams { connectivity: c }).unwrap();
             let cut = 1 + rng.below(s.z - 1);
             let mut a = EulerCounts::default();
-            a.add(&m[..cut * s.slice_len()], s.with_z(cut), 0, 0, s.z).unwrap();
+            a.add(&m[..cut * s.slice_len()], s.with_z(cut), ChunkPos::with_low_halo(0, s.z)).unwrap();
             let mut b = EulerCounts::default();
-            b.add(&m[(cut - 1) * s.slice_len()..], s.with_z(s.z - cut + 1), cut - 1, cut, s.z).unwrap();
+            let pos = ChunkPos::with_low_halo(cut, s.z);
+            b.add(&m[(cut - 1) * s.slice_len()..], s.with_z(s.z - cut + 1), pos).unwrap();
             a.merge(&b);
             assert_eq!(a.finish(c).unwrap(), whole);
         }

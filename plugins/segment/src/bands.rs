@@ -14,7 +14,7 @@ pub fn ranges(n: usize, parts: usize) -> Vec<Range<usize>> {
 /// Runs `f(range, chunk)` over bands of `out`, cut at multiples of `unit`
 /// elements (`out.len() / unit` units), on up to `threads` threads.
 pub fn for_each_band<T: Send>(out: &mut [T], unit: usize, threads: usize, f: impl Fn(Range<usize>, &mut [T]) + Sync) {
-    let units = if unit == 0 { 0 } else { out.len() / unit };
+    let units = out.len().checked_div(unit).unwrap_or(0);
     let bands = ranges(units, threads);
     if bands.len() <= 1 {
         f(0..units, out);

@@ -172,7 +172,13 @@ pub fn squared_planes<F: EdtFloat>(
 
 /// The z pass over whole columns of squared in-slice distances, in place;
 /// with `sqrt` the result is the distance, else its square.
-pub fn z_pass<F: EdtFloat>(d: &mut [F], shape: Shape, voxel_z_um: f64, sqrt: bool, threads: usize) -> Result<(), SegmentError> {
+pub fn z_pass<F: EdtFloat>(
+    d: &mut [F],
+    shape: Shape,
+    voxel_z_um: f64,
+    sqrt: bool,
+    threads: usize,
+) -> Result<(), SegmentError> {
     shape.check("distances", d.len())?;
     check_voxel_size("voxel_size_um", [voxel_z_um, 1.0, 1.0])?;
     let (nz, ny, nx) = (shape.z, shape.y, shape.x);
@@ -322,10 +328,8 @@ mod tests {
 
     /// Brute force: the nearest background voxel by exhaustive search.
     fn brute(mask: &[u8], s: Shape, vs: [f64; 3]) -> Vec<f64> {
-        let bg: Vec<[usize; 3]> = (0..s.len())
-            .filter(|&i| mask[i] == 0)
-            .map(|i| [i / s.slice_len(), i / s.x % s.y, i % s.x])
-            .collect();
+        let bg: Vec<[usize; 3]> =
+            (0..s.len()).filter(|&i| mask[i] == 0).map(|i| [i / s.slice_len(), i / s.x % s.y, i % s.x]).collect();
         (0..s.len())
             .map(|i| {
                 let p = [i / s.slice_len(), i / s.x % s.y, i % s.x];
@@ -344,7 +348,7 @@ mod tests {
         let mask: Vec<u8> = (0..s.len())
             .map(|_| {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((seed >> 33) % 10 != 0) as u8
+                !(seed >> 33).is_multiple_of(10) as u8
             })
             .collect();
         for vs in [[1.0, 1.0, 1.0], [2.5, 0.7, 1.3]] {

@@ -201,7 +201,7 @@ fn merge_summaries(chunks: &[&ChunkSummary], shape: Shape, c: Connectivity) -> R
             for y in 0..shape.y {
                 for l in &links {
                     let Some(yb) = y.checked_add_signed(l.dy).filter(|&v| v < shape.y) else { continue };
-                    touching(&above.x0, &above.x1, above.row(y), &below.x0, &below.x1, below.row(yb), l.reach, |i, j| {
+                    touching(above, above.row(y), below, below.row(yb), l.reach, |i, j| {
                         union(&mut parent, ba + above_ids[i] - 1, bb + below_ids[j] - 1)
                     });
                 }
@@ -264,7 +264,7 @@ impl Slab {
                     }
                     let Some(yn) = y.checked_add_signed(l.dy).filter(|&v| v < shape.y) else { continue };
                     let rn = (z - l.dz) * shape.y + yn;
-                    touching(&runs.x0, &runs.x1, runs.row(r), &runs.x0, &runs.x1, runs.row(rn), l.reach, |i, j| {
+                    touching(&runs, runs.row(r), &runs, runs.row(rn), l.reach, |i, j| {
                         union(&mut parent, i as u32, j as u32)
                     });
                 }
@@ -363,7 +363,7 @@ mod tests {
         let s = Shape::new(4, 1, 2);
         let l = lab(&[1, 1, 1, 1], s.with_z(2), 6);
         let a = ChunkSummary::of(&l, s.with_z(2), 0).unwrap();
-        let e = merge_chunks(&[a.clone()], s, Connectivity::Six).unwrap_err().to_string();
+        let e = merge_chunks(std::slice::from_ref(&a), s, Connectivity::Six).unwrap_err().to_string();
         assert_eq!(e, "`chunks` do not tile the volume: chunks end at z 2, the volume at 4");
         let mut b = a.clone();
         b.z0 = 1;

@@ -34,7 +34,6 @@ pub mod sample;
 pub mod shape;
 pub mod threshold;
 
-
 pub use error::SegmentError;
 pub use shape::{Connectivity, Shape};
 pub mod watershed;

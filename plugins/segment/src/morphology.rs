@@ -157,7 +157,12 @@ fn rows(structure: Structure, radius: usize, planar: bool) -> Vec<Row> {
 ///
 /// # Returns
 /// A 0/1 mask of `shape`.
-pub fn morphology(mask: &[u8], shape: Shape, params: &MorphologyParams, threads: usize) -> Result<Vec<u8>, SegmentError> {
+pub fn morphology(
+    mask: &[u8],
+    shape: Shape,
+    params: &MorphologyParams,
+    threads: usize,
+) -> Result<Vec<u8>, SegmentError> {
     params.validate()?;
     shape.check("mask", mask.len())?;
     let binary: Vec<u8> = mask.iter().map(|&v| (v != 0) as u8).collect();

@@ -132,15 +132,14 @@ pub fn row_links(c: Connectivity) -> Vec<RowLink> {
 /// run `j` of `b` (indices `rb`) with the given reach; both sorted by `x`.
 #[inline]
 pub fn touching(
-    ax0: &[u32],
-    ax1: &[u32],
+    a: &Runs,
     ra: std::ops::Range<usize>,
-    bx0: &[u32],
-    bx1: &[u32],
+    b: &Runs,
     rb: std::ops::Range<usize>,
     reach: u32,
     mut join: impl FnMut(usize, usize),
 ) {
+    let (ax0, ax1, bx0, bx1) = (&a.x0, &a.x1, &b.x0, &b.x1);
     let mut j = rb.start;
     for i in ra {
         let (a, b) = (ax0[i], ax1[i]);
@@ -169,10 +168,12 @@ mod tests {
     #[test]
     fn touching_respects_reach() {
         // a: [2,4) ; b: [4,6) touches only diagonally.
+        let a = Runs { start: vec![0, 1], x0: vec![2], x1: vec![4] };
+        let b = Runs { start: vec![0, 2], x0: vec![0, 4], x1: vec![1, 6] };
         let mut hits = Vec::new();
-        touching(&[2], &[4], 0..1, &[0, 4], &[1, 6], 0..2, 0, |i, j| hits.push((i, j)));
+        touching(&a, 0..1, &b, 0..2, 0, |i, j| hits.push((i, j)));
         assert!(hits.is_empty());
-        touching(&[2], &[4], 0..1, &[0, 4], &[1, 6], 0..2, 1, |i, j| hits.push((i, j)));
+        touching(&a, 0..1, &b, 0..2, 1, |i, j| hits.push((i, j)));
         assert_eq!(hits, vec![(0, 1)]);
     }
 }

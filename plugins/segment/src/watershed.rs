@@ -101,7 +101,12 @@ pub struct Watershed {
 
 /// Splits the objects of `mask` (nonzero) by the watershed of `-EDT` from
 /// the EDT's local maxima.
-pub fn watershed(mask: &[u8], shape: Shape, params: &WatershedParams, threads: usize) -> Result<Watershed, SegmentError> {
+pub fn watershed(
+    mask: &[u8],
+    shape: Shape,
+    params: &WatershedParams,
+    threads: usize,
+) -> Result<Watershed, SegmentError> {
     shape.check("mask", mask.len())?;
     let dist: Vec<f64> = distance_transform(mask, shape, params.voxel_size_um, threads)?;
     let fg: Vec<u32> = mask.iter().map(|&v| (v != 0) as u32).collect();
@@ -264,16 +269,12 @@ fn box_max_equals(image: &[f64], shape: Shape, foot: [usize; 3]) -> Vec<bool> {
         let (before, after) = (f / 2, f - 1 - f / 2);
         let src = m.clone();
         let s = strides[axis];
-        for i in 0..image.len() {
+        for (i, mi) in m.iter_mut().enumerate() {
             let c = i / s % n;
             let lo = c.saturating_sub(before);
             let hi = (c + after).min(n - 1);
             let base = i - c * s;
-            let mut v = f64::NEG_INFINITY;
-            for t in lo..=hi {
-                v = v.max(src[base + t * s]);
-            }
-            m[i] = v;
+            *mi = (lo..=hi).map(|t| src[base + t * s]).fold(f64::NEG_INFINITY, f64::max);
         }
     }
     image.iter().zip(&m).map(|(a, b)| a == b).collect()
@@ -307,7 +308,7 @@ impl Heap {
         h.push(item);
         let mut child = h.len() - 1;
         while child > 0 {
-            let parent = (child + 1) / 2 - 1;
+            let parent = child.div_ceil(2) - 1;
             if smaller(&h[child], &h[parent]) {
                 h.swap(parent, child);
                 child = parent;

@@ -179,7 +179,8 @@ fn morphology_matches_scipy_and_chunks_with_halos() {
         for op in ["erosion", "dilation", "opening", "closing"] {
             for b in [0u8, 1] {
                 let name = format!("morph_{op}_{st}_b{b}");
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.npy.gz"));
+                let path =
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.npy.gz"));
                 if !path.exists() {
                     continue;
                 }

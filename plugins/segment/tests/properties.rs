@@ -100,7 +100,8 @@ fn morphology_keeps_shape_and_order() {
                 border_value: 0,
             };
             let run = |op| morphology(&m, s, &p(op), 1 + case % 3).unwrap();
-            let (e, d, o, c) = (run(Operation::Erosion), run(Operation::Dilation), run(Operation::Opening), run(Operation::Closing));
+            let (e, d, o, c) =
+                (run(Operation::Erosion), run(Operation::Dilation), run(Operation::Opening), run(Operation::Closing));
             for v in [&e, &d, &o, &c] {
                 assert_eq!(v.len(), s.len());
                 assert!(v.iter().all(|&x| x <= 1));
@@ -163,9 +164,9 @@ fn watershed_labels_stay_in_the_mask() {
         let p = WatershedParams { min_distance: 1 + case % 3, ..Default::default() };
         let w = watershed(&m, s, &p, 2).unwrap();
         assert_eq!(w.labels.labels.len(), s.len());
-        for i in 0..s.len() {
-            assert!(m[i] != 0 || w.labels.labels[i] == 0);
-            assert!(w.labels.labels[i] as usize <= w.labels.count());
+        for (&mi, &li) in m.iter().zip(&w.labels.labels) {
+            assert!(mi != 0 || li == 0);
+            assert!(li as usize <= w.labels.count());
         }
     }
 }

@@ -108,9 +108,21 @@ impl Cube {
             }
             8 => out.add(&t::TILING8, config, 2),
             9 => out.add(&t::TILING9, config, 4),
-            10 => self.case_10_12(case, config, &t::TEST10, [&t::TILING10_1_1_, &t::TILING10_2, &t::TILING10_2_, &t::TILING10_1_1, &t::TILING10_1_2], out),
+            10 => self.case_10_12(
+                case,
+                config,
+                &t::TEST10,
+                [&t::TILING10_1_1_, &t::TILING10_2, &t::TILING10_2_, &t::TILING10_1_1, &t::TILING10_1_2],
+                out,
+            ),
             11 => out.add(&t::TILING11, config, 4),
-            12 => self.case_10_12(case, config, &t::TEST12, [&t::TILING12_1_1_, &t::TILING12_2, &t::TILING12_2_, &t::TILING12_1_1, &t::TILING12_1_2], out),
+            12 => self.case_10_12(
+                case,
+                config,
+                &t::TEST12,
+                [&t::TILING12_1_1_, &t::TILING12_2, &t::TILING12_2_, &t::TILING12_1_1, &t::TILING12_1_2],
+                out,
+            ),
             13 => self.case_13(config, out),
             14 => out.add(&t::TILING14, config, 4),
             _ => {}

@@ -49,6 +49,7 @@ use plexus_segment::shape::check_voxel_size;
 use plexus_segment::Shape;
 use serde::{Deserialize, Serialize};
 
+use crate::chunk::ChunkPos;
 use crate::error::QuantifyError;
 use cube::{case_index, has_surface, Cube};
 
@@ -100,27 +101,20 @@ pub struct SurfaceAreaSum {
 }
 
 impl SurfaceAreaSum {
-    /// Adds the layers of a chunk. `values` holds `shape.z` slices starting
-    /// at volume slice `z_first`; the chunk owns the slices from `z_owned`
-    /// (`z_owned = z_first + 1` when one halo slice is given below, `z_first
-    /// = z_owned = 0` at the volume's start); `volume_z` is the volume's
-    /// number of slices.
+    /// Adds the layers of a chunk: `values` holds `shape.z` slices placed as
+    /// `pos` says (one halo slice below every chunk but the first).
     pub fn add<T: Sample>(
         &mut self,
         values: &[T],
         shape: Shape,
-        z_first: usize,
-        z_owned: usize,
-        volume_z: usize,
+        pos: ChunkPos,
         params: &SurfaceAreaParams,
         threads: usize,
     ) -> Result<(), QuantifyError> {
         shape.check("values", values.len())?;
         check_voxel_size("voxel_size_um", params.voxel_size_um)?;
-        let end = z_first + shape.z;
-        if z_owned > 0 && z_owned != z_first + 1 || z_owned == 0 && z_first != 0 || end > volume_z {
-            return Err(QuantifyError::Halo { what: "surface_area", need: 1, z_first, z_owned });
-        }
+        let end = pos.check("surface_area", shape.z)?;
+        let ChunkPos { z_first, z_owned, volume_z } = pos;
         let closed = params.boundary == Boundary::Closed;
         // Layer s lies between slices s and s + 1; a chunk owns those whose
         // upper slice it owns, plus the cap above the volume when closed.
@@ -168,7 +162,7 @@ pub fn surface_area<T: Sample>(
     threads: usize,
 ) -> Result<SurfaceArea, QuantifyError> {
     let mut sum = SurfaceAreaSum::default();
-    sum.add(values, shape, 0, 0, shape.z, params, threads)?;
+    sum.add(values, shape, ChunkPos::whole(shape.z), params, threads)?;
     Ok(sum.finish(params.boundary))
 }
 
@@ -229,13 +223,23 @@ fn layer_area(f: &[f32], shape: Shape, z_first: i64, s: i64, volume_z: i64, p: &
         for x in 0..px - 1 {
             // scikit-image's corner order: (y, x), (y, x+1), (y+1, x+1), (y+1, x).
             let at = [r0 + x, r0 + x + 1, r1 + x + 1, r1 + x];
-            let index = at.iter().enumerate().map(|(k, &i)| (lo.above[i] as usize) << k | (hi.above[i] as usize) << (k + 4));
+            let index =
+                at.iter().enumerate().map(|(k, &i)| (lo.above[i] as usize) << k | (hi.above[i] as usize) << (k + 4));
             let index: usize = index.sum();
             if !has_surface(index) {
                 continue;
             }
-            let v = [lo.v[at[0]], lo.v[at[1]], lo.v[at[2]], lo.v[at[3]], hi.v[at[0]], hi.v[at[1]], hi.v[at[2]], hi.v[at[3]]]
-                .map(|r| r as f64 - p.level);
+            let v = [
+                lo.v[at[0]],
+                lo.v[at[1]],
+                lo.v[at[2]],
+                lo.v[at[3]],
+                hi.v[at[0]],
+                hi.v[at[1]],
+                hi.v[at[2]],
+                hi.v[at[3]],
+            ]
+            .map(|r| r as f64 - p.level);
             debug_assert_eq!(case_index(&v), index);
             // Origins in padded coordinates when closed, as np.pad shifts
             // them; only differences enter the area.

@@ -16,7 +16,12 @@ use super::multigrid::{dot, Hierarchy, Level};
 use super::{coord, percolating, Kind, Tortuosity, TortuosityParams};
 use crate::error::QuantifyError;
 
-pub(super) fn tortuosity_fd(mask: &[u8], shape: Shape, p: &TortuosityParams, threads: usize) -> Result<Tortuosity, QuantifyError> {
+pub(super) fn tortuosity_fd(
+    mask: &[u8],
+    shape: Shape,
+    p: &TortuosityParams,
+    threads: usize,
+) -> Result<Tortuosity, QuantifyError> {
     let axis = p.axis;
     let total = shape.len() as f64;
     let eps0 = mask.iter().filter(|&&v| v != 0).count() as f64 / total;
@@ -61,7 +66,13 @@ pub(super) fn tortuosity_fd(mask: &[u8], shape: Shape, p: &TortuosityParams, thr
                 let pi = padded(z, y, x);
                 for (k, s) in steps.iter().enumerate() {
                     let (a, bb, c) = (z as isize + s[0], y as isize + s[1], x as isize + s[2]);
-                    if a < 0 || bb < 0 || c < 0 || a >= shape.z as isize || bb >= shape.y as isize || c >= shape.x as isize {
+                    if a < 0
+                        || bb < 0
+                        || c < 0
+                        || a >= shape.z as isize
+                        || bb >= shape.y as isize
+                        || c >= shape.x as isize
+                    {
                         continue;
                     }
                     let j = ((a as usize * shape.y) + bb as usize) * shape.x + c as usize;

@@ -10,7 +10,11 @@ use plexus_segment::{Connectivity, Shape};
 use super::{coord, Kind, Tortuosity, TortuosityParams};
 use crate::error::QuantifyError;
 
-pub(super) fn tortuosity_geometric(mask: &[u8], shape: Shape, p: &TortuosityParams) -> Result<Tortuosity, QuantifyError> {
+pub(super) fn tortuosity_geometric(
+    mask: &[u8],
+    shape: Shape,
+    p: &TortuosityParams,
+) -> Result<Tortuosity, QuantifyError> {
     check_voxel_size("voxel_size_um", p.voxel_size_um)?;
     let axis = p.axis;
     let n_axis = shape.dims()[axis];
@@ -56,7 +60,8 @@ pub fn geodesic_from_inlet(mask: &[u8], shape: Shape, axis: usize, vs: [f64; 3])
         .offsets()
         .into_iter()
         .map(|o| {
-            let l = ((o[0] as f64 * vs[0]).powi(2) + (o[1] as f64 * vs[1]).powi(2) + (o[2] as f64 * vs[2]).powi(2)).sqrt();
+            let l =
+                ((o[0] as f64 * vs[0]).powi(2) + (o[1] as f64 * vs[1]).powi(2) + (o[2] as f64 * vs[2]).powi(2)).sqrt();
             (o, l)
         })
         .collect();
@@ -99,9 +104,8 @@ mod tests {
         assert!((open.tortuosity - 1.0).abs() < 1e-12);
         // A wall at z = 4 with one hole at a corner: every path detours.
         let mut m = vec![1u8; s.len()];
-        for i in 4 * 25..5 * 25 {
-            m[i] = (i == 4 * 25) as u8;
-        }
+        m[4 * 25..5 * 25].fill(0);
+        m[4 * 25] = 1;
         let t = tortuosity(&m, s, &p, 1).unwrap();
         assert!(t.tortuosity > 1.1, "{}", t.tortuosity);
     }

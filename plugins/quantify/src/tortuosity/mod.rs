@@ -101,7 +101,12 @@ pub struct Tortuosity {
 }
 
 /// Tortuosity of the pore phase (nonzero) of `mask` along `params.axis`.
-pub fn tortuosity(mask: &[u8], shape: Shape, params: &TortuosityParams, threads: usize) -> Result<Tortuosity, QuantifyError> {
+pub fn tortuosity(
+    mask: &[u8],
+    shape: Shape,
+    params: &TortuosityParams,
+    threads: usize,
+) -> Result<Tortuosity, QuantifyError> {
     shape.check("mask", mask.len())?;
     if params.axis > 2 {
         return Err(param("axis", "must be 0 (z), 1 (y) or 2 (x)", params.axis));
