@@ -104,8 +104,11 @@ impl EdtFloat for f64 {
     }
 }
 
-/// Columns gathered per block in the y and z passes.
+/// Columns gathered per block in the y pass (the slice is in cache).
 const BLOCK: usize = 16;
+/// Columns gathered per block in the z pass: long runs of each row, since
+/// rows of one column lie a whole slice apart (one TLB miss per row read).
+const Z_BLOCK: usize = 128;
 
 /// The Euclidean distance transform of `mask` (foreground nonzero).
 ///
@@ -143,11 +146,12 @@ pub fn squared_planes<F: EdtFloat>(
     for_each_band(&mut out, slice, threads, |zs, band| {
         let mut scratch = Scratch::new(ny);
         let mut col = vec![F::ZERO; ny * BLOCK];
+        let mut dist = vec![0u32; nx];
         for (k, z) in zs.enumerate() {
             let plane = &mut band[k * slice..(k + 1) * slice];
             let src = &mask[z * slice..(z + 1) * slice];
             for (o, m) in plane.chunks_exact_mut(nx).zip(src.chunks_exact(nx)) {
-                x_pass(m, wx, o);
+                x_pass(m, wx, o, &mut dist);
             }
             for x0 in (0..nx).step_by(BLOCK) {
                 let b = BLOCK.min(nx - x0);
@@ -196,10 +200,10 @@ pub fn z_pass<F: EdtFloat>(
     let work = |ys: std::ops::Range<usize>, rows: &mut Vec<&mut [F]>| {
         let h = ys.len();
         let mut scratch = Scratch::new(nz);
-        let mut col = vec![F::ZERO; nz * BLOCK];
+        let mut col = vec![F::ZERO; nz * Z_BLOCK];
         for yl in 0..h {
-            for x0 in (0..nx).step_by(BLOCK) {
-                let b = BLOCK.min(nx - x0);
+            for x0 in (0..nx).step_by(Z_BLOCK) {
+                let b = Z_BLOCK.min(nx - x0);
                 for z in 0..nz {
                     let row = &rows[z * h + yl];
                     for j in 0..b {
@@ -232,13 +236,14 @@ pub fn z_pass<F: EdtFloat>(
     Ok(())
 }
 
-/// Squared distance along x to the nearest zero of the row (∞ if none).
-fn x_pass<F: EdtFloat>(m: &[u8], wx: F, out: &mut [F]) {
+/// Squared distance along x to the nearest zero of the row (∞ if none);
+/// `dist` is scratch of the row's length.
+fn x_pass<F: EdtFloat>(m: &[u8], wx: F, out: &mut [F], dist: &mut [u32]) {
     let n = m.len();
     // Distances in voxels as integers first: exact.
     let far = u32::MAX;
     let mut last: u32 = far;
-    let mut dist = vec![far; n];
+    dist.fill(far);
     for x in 0..n {
         if m[x] == 0 {
             last = x as u32;
@@ -255,7 +260,7 @@ fn x_pass<F: EdtFloat>(m: &[u8], wx: F, out: &mut [F]) {
             dist[x] = dist[x].min(last - x as u32);
         }
     }
-    for (o, &d) in out.iter_mut().zip(&dist) {
+    for (o, &d) in out.iter_mut().zip(dist.iter()) {
         *o = if d == far {
             F::INF
         } else {
