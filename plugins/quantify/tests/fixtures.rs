@@ -22,7 +22,7 @@ use plexus_quantify::connectivity::{connectivity, ConnectivityParams, Connectivi
 use plexus_quantify::euler_number::{euler_number, EulerCounts, EulerParams};
 use plexus_quantify::metrics::{metrics, MetricsParams, MetricsSum};
 use plexus_quantify::pore_size::{pore_size, PoreSizeParams};
-use plexus_quantify::porosity::{porosity, PorosityParams};
+use plexus_quantify::porosity::{porosity, PorosityCount, PorosityParams};
 use plexus_quantify::surface_area::{surface_area, Boundary, SurfaceAreaParams, SurfaceAreaSum};
 use plexus_quantify::tortuosity::{tortuosity, Kind, TortuosityParams};
 use plexus_segment::{Connectivity, Shape};
@@ -44,9 +44,20 @@ fn phases(vol: &[u8]) -> [(&'static str, Vec<u8>); 2] {
 }
 
 #[test]
-fn porosity_matches_porespy() {
+fn porosity_matches_porespy_and_adds_over_chunks() {
     let vol = u8s(&load("blobs48"));
-    assert_eq!(porosity(&vol, &PorosityParams::default()).porosity, exp_f("porosity"));
+    let p = PorosityParams::default();
+    let whole = porosity(&vol, &p);
+    assert_eq!(whole.porosity, exp_f("porosity"));
+    for k in [1, 3, 7] {
+        let mut sum = PorosityCount::default();
+        for zs in z_chunks(48, k) {
+            let mut c = PorosityCount::default();
+            c.add(&vol[zs.start * 48 * 48..zs.end * 48 * 48], &p);
+            sum.merge(&c);
+        }
+        assert_eq!(sum.finish(), whole, "{k} chunks");
+    }
 }
 
 #[test]

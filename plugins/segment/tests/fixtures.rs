@@ -16,7 +16,7 @@ use common::{expected, load, shape, u16s, u32s, u8s, z_chunks};
 use plexus_segment::distance_transform::{distance_transform, squared_planes, z_pass};
 use plexus_segment::label::{label, merge_chunks, relabel, ChunkSummary};
 use plexus_segment::morphology::{halo, morphology, morphology_chunk, MorphologyParams, Operation, Structure};
-use plexus_segment::remove_small_objects::{remove_small_objects, RemoveSmallParams};
+use plexus_segment::remove_small_objects::{apply_keep, keep_table, remove_small_objects, RemoveSmallParams};
 use plexus_segment::threshold::{apply, multi_otsu, otsu, Histogram};
 use plexus_segment::watershed::{watershed, WatershedParams};
 use plexus_segment::{Connectivity, Shape};
@@ -150,6 +150,40 @@ fn remove_small_objects_matches_scikit_image() {
         let p = RemoveSmallParams { max_size: 20, connectivity: conn(c) };
         let (got, _) = remove_small_objects(&u8s(&vol), s, &p, 2).unwrap();
         assert!(got == u8s(&load(&format!("small{c}"))), "connectivity {c}");
+    }
+}
+
+#[test]
+fn remove_small_objects_over_chunks_equals_the_whole() {
+    let vol = u8s(&load("blobs48"));
+    let s = Shape::new(48, 48, 48);
+    let slice = s.slice_len();
+    for c in [6, 26] {
+        let p = RemoveSmallParams { max_size: 20, connectivity: conn(c) };
+        let (whole, _) = remove_small_objects(&vol, s, &p, 1).unwrap();
+        for n in [1, 3, 7] {
+            // Pass 1: label and summarise each chunk; merge; pass 2: relabel and keep.
+            let ranges = z_chunks(s.z, n);
+            let labelled: Vec<_> = ranges
+                .iter()
+                .map(|zs| label(&vol[zs.start * slice..zs.end * slice], s.with_z(zs.len()), conn(c), 1).unwrap())
+                .collect();
+            let summaries: Vec<_> = ranges
+                .iter()
+                .zip(&labelled)
+                .map(|(zs, l)| ChunkSummary::of(l, s.with_z(zs.len()), zs.start).unwrap())
+                .collect();
+            let merged = merge_chunks(&summaries, s, conn(c)).unwrap();
+            let keep = keep_table(&merged.sizes, p.max_size);
+            let mut out = Vec::new();
+            for (k, mut l) in labelled.into_iter().enumerate() {
+                relabel(&mut l.labels, &merged.luts[k]);
+                let mut part = vec![0u8; l.labels.len()];
+                apply_keep(&l.labels, &keep, &mut part);
+                out.extend(part);
+            }
+            assert!(out == whole, "connectivity {c}, {n} chunks");
+        }
     }
 }
 
