@@ -48,7 +48,7 @@ impl Cube {
             return 0.0;
         }
         let config = t::CASES.get2(index, 1) as usize;
-        let mut acc = Triangles { cube: self, spacing, area: 0.0, centre: None };
+        let mut acc = Triangles { cube: self, spacing, area: 0.0, cache: [None; 13] };
         self.big_switch(case, config, &mut acc);
         acc.area
     }
@@ -269,7 +269,9 @@ struct Triangles<'a> {
     cube: &'a Cube,
     spacing: [f64; 3],
     area: f64,
-    centre: Option<[f32; 3]>,
+    /// Vertices 0–12 once computed (scaled to µm), reused by the triangles
+    /// that share them.
+    cache: [Option<[f64; 3]>; 13],
 }
 
 impl Triangles<'_> {
@@ -289,8 +291,13 @@ impl Triangles<'_> {
 
     fn triangle(&mut self, tri: [i32; 3]) {
         let p = tri.map(|vi| {
+            if let Some(q) = self.cache[vi as usize] {
+                return q;
+            }
             let q = self.vertex(vi);
-            [q[0] as f64 * self.spacing[0], q[1] as f64 * self.spacing[1], q[2] as f64 * self.spacing[2]]
+            let q = [q[0] as f64 * self.spacing[0], q[1] as f64 * self.spacing[1], q[2] as f64 * self.spacing[2]];
+            self.cache[vi as usize] = Some(q);
+            q
         });
         let a = [p[0][0] - p[1][0], p[0][1] - p[1][1], p[0][2] - p[1][2]];
         let b = [p[0][0] - p[2][0], p[0][1] - p[2][1], p[0][2] - p[2][2]];
@@ -303,9 +310,6 @@ impl Triangles<'_> {
         let v = &self.cube.v;
         let o = self.cube.origin;
         if vi == 12 {
-            if let Some(c) = self.centre {
-                return c;
-            }
             let w: [f64; 8] = v.map(|x| 1.0 / (EPS + x.abs()));
             const POS: [[f64; 3]; 8] = [
                 [0.0, 0.0, 0.0],
@@ -324,9 +328,7 @@ impl Triangles<'_> {
                 }
                 ff += w[k];
             }
-            let c = [0, 1, 2].map(|a| (o[a] + f[a] / ff) as f32);
-            self.centre = Some(c);
-            return c;
+            return [0, 1, 2].map(|a| (o[a] + f[a] / ff) as f32);
         }
         let vi = vi as usize;
         let (dx1, dx2) = (t::EDGESRELX.get2(vi, 0), t::EDGESRELX.get2(vi, 1));

@@ -42,6 +42,7 @@ pub mod lewiner_luts;
 pub mod lut;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use plexus_segment::bands::map_bands;
 use plexus_segment::sample::Sample;
@@ -127,11 +128,8 @@ impl SurfaceAreaSum {
         let f: Vec<f32> = values.iter().map(|v| v.to_f64() as f32).collect();
         let n = (hi - lo + 1) as usize;
         let sums = map_bands(n, threads, |r| {
-            r.map(|k| {
-                let s = lo + k as i64;
-                (s, layer_area(&f, shape, z_first as i64, s, volume_z as i64, params))
-            })
-            .collect::<Vec<_>>()
+            let layers = lo + r.start as i64..lo + r.end as i64;
+            band_areas(&f, shape, z_first as i64, layers, volume_z as i64, params)
         });
         for (s, a) in sums.into_iter().flatten() {
             self.layers.insert(s, a);
@@ -167,15 +165,16 @@ pub fn surface_area<T: Sample>(
 }
 
 /// One slice as the cubes see it: values (padded by one voxel of
-/// `pad_value` all round when closed) and their above-level bits.
+/// `pad_value` all round when closed) and, per cube column, the 4-bit code
+/// of its four corners in this slice.
 struct Plane {
     v: Vec<f32>,
-    above: Vec<u8>,
+    code: Vec<u8>,
 }
 
 impl Plane {
     fn new(len: usize) -> Plane {
-        Plane { v: vec![0.0; len], above: vec![0; len] }
+        Plane { v: vec![0.0; len], code: vec![0; len] }
     }
 
     /// Fills the plane with volume slice `z` (padding outside the volume).
@@ -184,7 +183,7 @@ impl Plane {
         let pad = p.pad_value as f32;
         let (ny, nx) = (shape.y, shape.x);
         let off = closed as usize;
-        let px = nx + 2 * off;
+        let (py, px) = (ny + 2 * off, nx + 2 * off);
         if z < 0 || z >= volume_z {
             self.v.fill(pad);
         } else {
@@ -196,24 +195,52 @@ impl Plane {
                 self.v[(y + off) * px + off..][..nx].copy_from_slice(&src[y * nx..(y + 1) * nx]);
             }
         }
-        for (b, v) in self.above.iter_mut().zip(&self.v) {
-            *b = (*v as f64 - p.level > 0.0) as u8;
+        let above = |i: usize| (self.v[i] as f64 - p.level > 0.0) as u8;
+        // scikit-image's corner order: (y, x), (y, x+1), (y+1, x+1), (y+1, x).
+        for y in 0..py - 1 {
+            let (r0, r1) = (y * px, (y + 1) * px);
+            let mut left = above(r0) | above(r1) << 3;
+            for x in 0..px - 1 {
+                let right = above(r0 + x + 1) << 1 | above(r1 + x + 1) << 2;
+                self.code[r0 + x] = left | right;
+                left = (right >> 1 & 1) | (right & 4) << 1;
+            }
         }
     }
 }
 
-/// Area of cube layer `s` (between volume slices `s` and `s + 1`).
-fn layer_area(f: &[f32], shape: Shape, z_first: i64, s: i64, volume_z: i64, p: &SurfaceAreaParams) -> f64 {
-    let closed = p.boundary == Boundary::Closed;
-    let off = closed as usize;
+/// Areas of the consecutive cube layers `layers` (layer `s` lies between
+/// volume slices `s` and `s + 1`), each slice prepared once.
+fn band_areas(
+    f: &[f32],
+    shape: Shape,
+    z_first: i64,
+    layers: Range<i64>,
+    volume_z: i64,
+    p: &SurfaceAreaParams,
+) -> Vec<(i64, f64)> {
+    let off = (p.boundary == Boundary::Closed) as usize;
     let (py, px) = (shape.y + 2 * off, shape.x + 2 * off);
     if py < 2 || px < 2 {
-        return 0.0;
+        return layers.map(|s| (s, 0.0)).collect();
     }
     let mut lo = Plane::new(py * px);
     let mut hi = Plane::new(py * px);
-    lo.fill(f, shape, z_first, s, volume_z, p);
-    hi.fill(f, shape, z_first, s + 1, volume_z, p);
+    let mut out = Vec::with_capacity(layers.clone().count());
+    for s in layers.clone() {
+        if s == layers.start {
+            lo.fill(f, shape, z_first, s, volume_z, p);
+        } else {
+            std::mem::swap(&mut lo, &mut hi);
+        }
+        hi.fill(f, shape, z_first, s + 1, volume_z, p);
+        out.push((s, layer_area(&lo, &hi, py, px, s, p)));
+    }
+    out
+}
+
+/// Area of one cube layer between planes `lo` (slice `s`) and `hi`.
+fn layer_area(lo: &Plane, hi: &Plane, py: usize, px: usize, s: i64, p: &SurfaceAreaParams) -> f64 {
     // Spacing as (x, y, z): vertices are (x, y, z) in the cube code.
     let vs = p.voxel_size_um;
     let spacing = [vs[2], vs[1], vs[0]];
@@ -221,14 +248,11 @@ fn layer_area(f: &[f32], shape: Shape, z_first: i64, s: i64, volume_z: i64, p: &
     for y in 0..py - 1 {
         let (r0, r1) = (y * px, (y + 1) * px);
         for x in 0..px - 1 {
-            // scikit-image's corner order: (y, x), (y, x+1), (y+1, x+1), (y+1, x).
-            let at = [r0 + x, r0 + x + 1, r1 + x + 1, r1 + x];
-            let index =
-                at.iter().enumerate().map(|(k, &i)| (lo.above[i] as usize) << k | (hi.above[i] as usize) << (k + 4));
-            let index: usize = index.sum();
+            let index = (lo.code[r0 + x] | hi.code[r0 + x] << 4) as usize;
             if !has_surface(index) {
                 continue;
             }
+            let at = [r0 + x, r0 + x + 1, r1 + x + 1, r1 + x];
             let v = [
                 lo.v[at[0]],
                 lo.v[at[1]],
