@@ -17,6 +17,10 @@
 //! - [`watershed`]: markers from `peak_local_max` of the distance transform
 //!   and marker-based watershed, as scikit-image.
 //!
+//! Shared pieces: [`shape`] (shape, connectivity, voxel sizes), [`sample`]
+//! (the voxel types), [`runs`] (foreground runs and union-find), [`bands`]
+//! (work split over threads), [`error`].
+//!
 //! Masks are `u8` (0 background, nonzero foreground), labels `u32`.
 //! Conventions: `docs/CONVENTIONS.md`. Plugin registration (operators,
 //! `plugin.toml`) is added with plugin contract v2.
@@ -33,7 +37,7 @@ pub mod runs;
 pub mod sample;
 pub mod shape;
 pub mod threshold;
+pub mod watershed;
 
 pub use error::SegmentError;
 pub use shape::{Connectivity, Shape};
-pub mod watershed;
