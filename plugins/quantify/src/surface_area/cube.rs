@@ -8,7 +8,11 @@
 //! weighting along an edge, the weighted centre for vertex 12) and rounded
 //! to f32 as scikit-image stores them. A vertex on an edge depends only on
 //! the edge's two corners, so computing it per cube (instead of sharing it
-//! between the cubes of that edge) gives the same position.
+//! between the cubes of that edge) gives the same position. Positions are
+//! kept relative to the cube's origin (scikit-image rounds absolute
+//! positions to f32, which loses up to 3e-5 voxel at coordinate 256): a
+//! cube's area then depends on its corner values only, which makes chunked
+//! sums exact and lets two-valued volumes use a table ([`super`]).
 
 use super::lewiner_luts as t;
 use super::lut::Lut;
@@ -22,8 +26,6 @@ const EPS: f64 = f64::EPSILON;
 pub struct Cube {
     /// Corner values minus the level.
     pub v: [f64; 8],
-    /// Cube origin `(x, y, z)` in voxel coordinates.
-    pub origin: [f64; 3],
 }
 
 /// The case index: bit `i` set when corner `i` is above the level.
@@ -308,7 +310,6 @@ impl Triangles<'_> {
     /// Vertex `vi` (0–11 on an edge, 12 the centre) as `(x, y, z)` in f32.
     fn vertex(&mut self, vi: i32) -> [f32; 3] {
         let v = &self.cube.v;
-        let o = self.cube.origin;
         if vi == 12 {
             let w: [f64; 8] = v.map(|x| 1.0 / (EPS + x.abs()));
             const POS: [[f64; 3]; 8] = [
@@ -328,7 +329,7 @@ impl Triangles<'_> {
                 }
                 ff += w[k];
             }
-            return [0, 1, 2].map(|a| (o[a] + f[a] / ff) as f32);
+            return [0, 1, 2].map(|a| (f[a] / ff) as f32);
         }
         let vi = vi as usize;
         let (dx1, dx2) = (t::EDGESRELX.get2(vi, 0), t::EDGESRELX.get2(vi, 1));
@@ -342,6 +343,6 @@ impl Triangles<'_> {
         let t2 = 1.0 / (EPS + v[i2].abs());
         let ff = 0.0 + t1 + t2;
         let f = [(dx1, dx2), (dy1, dy2), (dz1, dz2)].map(|(d1, d2)| 0.0 + d1 as f64 * t1 + d2 as f64 * t2);
-        [0, 1, 2].map(|a| (o[a] + f[a] / ff) as f32)
+        [0, 1, 2].map(|a| (f[a] / ff) as f32)
     }
 }
