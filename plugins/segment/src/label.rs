@@ -307,11 +307,15 @@ impl Slab {
     /// Writes final labels of this slab into `out` (its slices).
     fn write(&self, lut: &[u32], nx: usize, out: &mut [u32]) {
         for (r, row) in out.chunks_exact_mut(nx.max(1)).enumerate() {
-            row.fill(0);
+            // One sweep: the gap before each run, then the run.
+            let mut x = 0;
             for i in self.runs.row(r) {
-                let v = lut[self.run_label[i] as usize];
-                row[self.runs.x0[i] as usize..self.runs.x1[i] as usize].fill(v);
+                let (a, b) = (self.runs.x0[i] as usize, self.runs.x1[i] as usize);
+                row[x..a].fill(0);
+                row[a..b].fill(lut[self.run_label[i] as usize]);
+                x = b;
             }
+            row[x..].fill(0);
         }
     }
 }

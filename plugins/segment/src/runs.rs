@@ -73,12 +73,24 @@ fn push_row_runs(row: &[u8], x0: &mut Vec<u32>, x1: &mut Vec<u32>) {
             break;
         }
         let a = x;
+        // Foreground eight at a time while no byte of the word is zero.
+        while x + 8 <= n && !has_zero_byte(u64::from_ne_bytes(row[x..x + 8].try_into().unwrap())) {
+            x += 8;
+        }
         while x < n && row[x] != 0 {
             x += 1;
         }
         x0.push(a as u32);
         x1.push(x as u32);
     }
+}
+
+/// Whether any byte of `w` is zero (the classic bit trick).
+#[inline]
+fn has_zero_byte(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    w.wrapping_sub(LO) & !w & HI != 0
 }
 
 /// Root of `i`, halving the path on the way.
