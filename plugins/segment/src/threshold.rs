@@ -186,6 +186,7 @@ impl Histogram {
         match self {
             Histogram::Integer { lo, counts } => {
                 let Some((a, b)) = int_range(image) else { return Ok(()) };
+                check_span(*lo, counts.len(), a, b)?;
                 widen(lo, counts, a, b);
                 let base = *lo;
                 for v in image {
@@ -214,6 +215,7 @@ impl Histogram {
         match (self, other) {
             (Histogram::Integer { lo, counts }, Histogram::Integer { lo: olo, counts: oc }) => {
                 if !oc.is_empty() {
+                    check_span(*lo, counts.len(), *olo, *olo + oc.len() as i64 - 1)?;
                     widen(lo, counts, *olo, *olo + oc.len() as i64 - 1);
                     let at = (*olo - *lo) as usize;
                     for (c, o) in counts[at..].iter_mut().zip(oc) {
@@ -265,6 +267,18 @@ fn int_range<T: Sample>(image: &[T]) -> Option<(i64, i64)> {
     let mut it = image.iter().map(|v| v.to_i64());
     let first = it.next()?;
     Some(it.fold((first, first), |(a, b), v| (a.min(v), b.max(v))))
+}
+
+/// One bin per integer value is kept up to this span (64 Mi bins, 512 MiB).
+const MAX_SPAN: i64 = 1 << 26;
+
+/// Refuses an integer histogram that would span more than [`MAX_SPAN`] values.
+fn check_span(lo: i64, len: usize, a: i64, b: i64) -> Result<(), SegmentError> {
+    let (lo, hi) = if len == 0 { (a, b) } else { (lo.min(a), (lo + len as i64 - 1).max(b)) };
+    if hi - lo >= MAX_SPAN {
+        return Err(param("image", "must span fewer than 2^26 integer values for a histogram", hi - lo + 1));
+    }
+    Ok(())
 }
 
 /// Grows an integer histogram to cover `[a, b]`.
@@ -525,6 +539,12 @@ mod tests {
             merged.merge(&h).unwrap();
         }
         assert_eq!(whole.trimmed(), merged.trimmed());
+    }
+
+    #[test]
+    fn too_wide_an_integer_range_is_refused() {
+        let e = Histogram::of(&[0i32, 1 << 27], 256).unwrap_err().to_string();
+        assert_eq!(e, "`image` must span fewer than 2^26 integer values for a histogram, got 134217729");
     }
 
     #[test]
