@@ -1,0 +1,34 @@
+//! # plexus-reconstruction
+//!
+//! Parallel-beam tomographic reconstruction kernels, as plain functions
+//! over `f32` slices and shapes. Each operator lives in its own module with
+//! its parameter struct (`serde::Deserialize`, `Default`, kebab-case enums,
+//! units in names), its method, conventions and references:
+//!
+//! | module | operator | layout in → out |
+//! |---|---|---|
+//! | [`fbp`] | filtered back-projection | sinograms → slices |
+//!
+//! Shared pieces: [`geometry`] (shapes, centre, grid — the conventions of
+//! `docs/CONVENTIONS.md`), [`fourier_filter`] (ramp-family filters and
+//! padding), [`backproject`] and [`interp`] (the SIMD inner loops),
+//! [`parallel`] (thread budget).
+//!
+//! Every kernel works slice by slice (sinograms) or projection by
+//! projection, so any chunking along the other axes gives the same volume,
+//! and its result does not depend on the thread count.
+//!
+//! The plugin registration (`export_plugin!`, `plugin.toml`, `Operator`
+//! impls) comes once plugin contract v2 lands; this crate is an rlib until
+//! then.
+
+pub mod backproject;
+pub mod error;
+pub mod fbp;
+pub mod fourier_filter;
+pub mod geometry;
+pub mod interp;
+pub mod parallel;
+
+pub use error::{ReconError, Result};
+pub use geometry::SinoShape;
