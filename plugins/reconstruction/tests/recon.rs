@@ -1,0 +1,11 @@
+//! Integration tests of plexus-reconstruction against peer fixtures
+//! (`fixtures/make_fixtures.py`: scikit-image, ASTRA, algotom, scipy,
+//! numpy, TomoPy's formulas) and closed forms. One binary, one module per
+//! topic; `common` holds the phantom, the `.npy` reader and PSNR.
+
+mod common;
+
+mod recon {
+    mod chunking;
+    mod fbp;
+}
