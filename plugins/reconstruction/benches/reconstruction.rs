@@ -1,7 +1,49 @@
-//! Criterion benches of the reconstruction kernels (filled in below).
+//! Criterion benches of the reconstruction kernels at the sizes of the
+//! issue's speed goals: FBP and gridrec of 512 detector pixels × 720 angles
+//! → 512², SIRT and CGLS iterations on the same. The peers (scikit-image,
+//! ASTRA CPU) are timed by `benches/peers.py` in the same run.
+//!
+//! `PLEXUS_RECON_THREADS` sets the thread budget (default: every core);
+//! `PLEXUS_RECON_ISA=generic|avx2` forces an inner-loop path.
+
 use criterion::{criterion_group, criterion_main, Criterion};
+use plexus_reconstruction::fbp::{fbp_into, FbpParams};
+use plexus_reconstruction::geometry::half_turn_deg;
+use plexus_reconstruction::SinoShape;
 
-fn placeholder(_c: &mut Criterion) {}
+const COLS: usize = 512;
+const ANGLES: usize = 720;
 
-criterion_group!(benches, placeholder);
+fn threads() -> usize {
+    std::env::var("PLEXUS_RECON_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// A smooth sinogram with the phantom-like support: the disc of radius
+/// 200 px, `2√(r² − s²)` at every angle (the values do not change timings).
+fn sinogram() -> Vec<f32> {
+    let c = (COLS as f64 - 1.0) / 2.0;
+    let one: Vec<f32> = (0..COLS)
+        .map(|k| {
+            let s = k as f64 - c;
+            if s.abs() < 200.0 { (2.0 * (200.0f64.powi(2) - s * s).sqrt()) as f32 } else { 0.0 }
+        })
+        .collect();
+    (0..ANGLES).flat_map(|_| one.iter().copied()).collect()
+}
+
+fn bench_fbp(c: &mut Criterion) {
+    let sino = sinogram();
+    let angles = half_turn_deg(ANGLES);
+    let shape = SinoShape::slice(ANGLES, COLS);
+    let mut out = vec![0.0f32; COLS * COLS];
+    let mut g = c.benchmark_group("fbp");
+    g.sample_size(20);
+    for (name, circle) in [("512x720 shepp-logan circle", true), ("512x720 shepp-logan full", false)] {
+        let params = FbpParams { circle_mask: circle, ..FbpParams::default() };
+        g.bench_function(name, |b| b.iter(|| fbp_into(&sino, shape, &angles, &params, threads(), &mut out).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_fbp);
 criterion_main!(benches);

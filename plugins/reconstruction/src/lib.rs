@@ -23,12 +23,16 @@
 //! then.
 
 pub mod backproject;
+pub mod cgls;
 pub mod error;
 pub mod fbp;
 pub mod fourier_filter;
 pub mod geometry;
 pub mod interp;
 pub mod parallel;
+pub mod projector;
+pub mod sirt;
+pub mod solver;
 
 pub use error::{ReconError, Result};
 pub use geometry::SinoShape;

@@ -8,4 +8,5 @@ mod common;
 mod recon {
     mod chunking;
     mod fbp;
+    mod iterative;
 }
