@@ -29,8 +29,12 @@ pub mod fbp;
 pub mod fourier_filter;
 pub mod geometry;
 pub mod interp;
+pub mod median;
+pub mod minus_log;
+pub mod normalize;
 pub mod parallel;
 pub mod projector;
+pub mod remove_zingers;
 pub mod sirt;
 pub mod solver;
 

@@ -9,4 +9,5 @@ mod recon {
     mod chunking;
     mod fbp;
     mod iterative;
+    mod preprocess;
 }
