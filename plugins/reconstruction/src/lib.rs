@@ -24,6 +24,7 @@
 
 pub mod backproject;
 pub mod cgls;
+pub mod dwt;
 pub mod error;
 pub mod fbp;
 pub mod fourier_filter;
@@ -34,6 +35,7 @@ pub mod minus_log;
 pub mod normalize;
 pub mod parallel;
 pub mod projector;
+pub mod remove_stripes;
 pub mod remove_zingers;
 pub mod sirt;
 pub mod solver;

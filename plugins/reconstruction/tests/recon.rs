@@ -10,4 +10,5 @@ mod recon {
     mod fbp;
     mod iterative;
     mod preprocess;
+    mod stripes;
 }
