@@ -9,6 +9,7 @@ mod recon {
     mod chunking;
     mod fbp;
     mod iterative;
+    mod phase;
     mod preprocess;
     mod stripes;
 }
