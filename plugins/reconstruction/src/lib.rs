@@ -28,7 +28,9 @@ pub mod dwt;
 pub mod error;
 pub mod fbp;
 pub mod fft2;
+pub mod find_center;
 pub mod fourier_filter;
+pub mod gaussian;
 pub mod geometry;
 pub mod interp;
 pub mod median;
@@ -41,6 +43,7 @@ pub mod remove_stripes;
 pub mod remove_zingers;
 pub mod sirt;
 pub mod solver;
+pub mod spline_shift;
 
 pub use error::{ReconError, Result};
 pub use geometry::SinoShape;

@@ -6,6 +6,7 @@
 mod common;
 
 mod recon {
+    mod center;
     mod chunking;
     mod fbp;
     mod iterative;
