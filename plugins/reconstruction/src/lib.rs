@@ -43,6 +43,7 @@ pub mod projector;
 pub mod pswf;
 pub mod remove_stripes;
 pub mod remove_zingers;
+pub mod sart;
 pub mod sirt;
 pub mod solver;
 pub mod spline_shift;
