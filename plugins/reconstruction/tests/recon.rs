@@ -12,5 +12,6 @@ mod recon {
     mod iterative;
     mod phase;
     mod preprocess;
+    mod scan;
     mod stripes;
 }
