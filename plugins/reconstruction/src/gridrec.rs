@@ -110,19 +110,24 @@ impl Kernel {
     }
 }
 
-/// `k̂(x) = ∫ K(u) cos(2π u x / M) du` (Simpson, 3000 intervals).
-fn apodisation(p: &Pswf, x: f64, m: usize) -> f64 {
-    let steps = 3000;
-    let h = 2.0 * W / steps as f64;
-    (0..=steps)
+/// `1/k̂(x)` for `x = 0 … n`, with `k̂(x) = ∫ K(u) cos(2π u x / M) du =
+/// 2 ∫₀^W …` (Simpson, 1500 intervals on `[0, W]`; `K` is even).
+fn deapodisation(p: &Pswf, n: usize, m: usize) -> Vec<f32> {
+    let steps = 1500;
+    let h = W / steps as f64;
+    let nodes: Vec<(f64, f64)> = (0..=steps)
         .map(|k| {
-            let u = -W + k as f64 * h;
+            let u = k as f64 * h;
             let w = if k == 0 || k == steps { 1.0 } else if k % 2 == 1 { 4.0 } else { 2.0 };
-            w * p.eval(u / W) * (2.0 * PI * u * x / m as f64).cos()
+            (u, w * p.eval(u / W) * 2.0 * h / 3.0)
         })
-        .sum::<f64>()
-        * h
-        / 3.0
+        .collect();
+    (0..=n)
+        .map(|x| {
+            let a = 2.0 * PI * x as f64 / m as f64;
+            (1.0 / nodes.iter().map(|(u, w)| w * (a * u).cos()).sum::<f64>()) as f32
+        })
+        .collect()
 }
 
 /// One polar sample: grid row, grid column, value.
@@ -155,7 +160,7 @@ pub fn gridrec(
     let pswf = Pswf::new(C);
     let kernel = Kernel::new(&pswf);
     let half = n / 2;
-    let deapod: Vec<f32> = (0..=n).map(|x| (1.0 / apodisation(&pswf, x as f64, m)) as f32).collect();
+    let deapod = deapodisation(&pswf, n, m);
     let delta = half as f64 - (n as f64 - 1.0) / 2.0;
     let scale = PI / (2.0 * shape.angles as f64) / p as f64;
     let mut rfft = RealFftPlanner::<f32>::new();
@@ -219,16 +224,40 @@ pub fn gridrec(
 
 /// Spreads every sample onto the `m × m` grid (overwritten). Rows are cut
 /// into bands, one per work block; each band takes the samples that reach
-/// it in sample order, so every cell sums in the same order whatever the
-/// thread count.
+/// it, in sample order (bucketed once), so every cell sums in the same order
+/// whatever the thread count.
 fn spread(samples: &[Sample], kernel: &Kernel, m: usize, grid: &mut [Complex<f32>], threads: usize) {
-    let band = 16usize;
+    const BAND: usize = 16;
     let w = W as f32;
-    for_each_block(grid, band * m, threads, |b, block| {
+    let bands = m.div_ceil(BAND);
+    let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); bands];
+    for (k, s) in samples.iter().enumerate() {
+        let lo = (s.row - w).ceil() as isize;
+        let hi = (s.row + w).floor() as isize;
+        let mut last = usize::MAX;
+        for ir in lo..=hi {
+            let b = ir.rem_euclid(m as isize) as usize / BAND;
+            if b != last && buckets[b].last() != Some(&(k as u32)) {
+                buckets[b].push(k as u32);
+            }
+            last = b;
+        }
+    }
+    for_each_block(grid, BAND * m, threads, |b, block| {
         block.fill(Complex::new(0.0, 0.0));
-        let (r0, r1) = (b * band, b * band + block.len() / m);
+        let (r0, r1) = (b * BAND, b * BAND + block.len() / m);
         let mut wx = [0.0f32; 8];
-        for s in samples {
+        let mut cols = [0usize; 8];
+        for &k in &buckets[b] {
+            let s = &samples[k as usize];
+            let c0 = (s.col - w).ceil() as isize;
+            let c1 = (s.col + w).floor() as isize;
+            let taps = (c1 - c0 + 1) as usize;
+            for t in 0..taps {
+                let ic = c0 + t as isize;
+                wx[t] = kernel.at(s.col - ic as f32);
+                cols[t] = ic.rem_euclid(m as isize) as usize;
+            }
             let lo = (s.row - w).ceil() as isize;
             let hi = (s.row + w).floor() as isize;
             for ir in lo..=hi {
@@ -236,16 +265,10 @@ fn spread(samples: &[Sample], kernel: &Kernel, m: usize, grid: &mut [Complex<f32
                 if row < r0 || row >= r1 {
                     continue;
                 }
-                let ky = kernel.at(s.row - ir as f32);
-                let c0 = (s.col - w).ceil() as isize;
-                let c1 = (s.col + w).floor() as isize;
-                for (t, ic) in (c0..=c1).enumerate() {
-                    wx[t] = kernel.at(s.col - ic as f32);
-                }
-                let v = s.value * ky;
+                let v = s.value * kernel.at(s.row - ir as f32);
                 let line = &mut block[(row - r0) * m..(row - r0 + 1) * m];
-                for (t, ic) in (c0..=c1).enumerate() {
-                    line[ic.rem_euclid(m as isize) as usize] += v * wx[t];
+                for t in 0..taps {
+                    line[cols[t]] += v * wx[t];
                 }
             }
         }
