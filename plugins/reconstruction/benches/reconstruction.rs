@@ -29,7 +29,11 @@ fn sinogram() -> Vec<f32> {
     let one: Vec<f32> = (0..COLS)
         .map(|k| {
             let s = k as f64 - c;
-            if s.abs() < 200.0 { (2.0 * (200.0f64.powi(2) - s * s).sqrt()) as f32 } else { 0.0 }
+            if s.abs() < 200.0 {
+                (2.0 * (200.0f64.powi(2) - s * s).sqrt()) as f32
+            } else {
+                0.0
+            }
         })
         .collect();
     (0..ANGLES).flat_map(|_| one.iter().copied()).collect()
@@ -43,7 +47,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("512x720");
     g.sample_size(10);
     let fbp_params = FbpParams { filter: Filter::Ramp, ..FbpParams::default() };
-    g.bench_function("fbp ramp", |b| b.iter(|| fbp_into(&sino, shape, &angles, &fbp_params, threads(), &mut out).unwrap()));
+    g.bench_function("fbp ramp", |b| {
+        b.iter(|| fbp_into(&sino, shape, &angles, &fbp_params, threads(), &mut out).unwrap())
+    });
     let full = FbpParams { circle_mask: false, ..fbp_params.clone() };
     g.bench_function("fbp ramp, no circle mask", |b| {
         b.iter(|| fbp_into(&sino, shape, &angles, &full, threads(), &mut out).unwrap())

@@ -43,7 +43,8 @@ fn read_npy(path: &str) -> Result<(Vec<usize>, Vec<f32>), String> {
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().parse().map_err(|e| format!("`{path}`: shape: {e}")))
         .collect::<Result<_, _>>()?;
-    let data: Vec<f32> = bytes[start + hlen..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let data: Vec<f32> =
+        bytes[start + hlen..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     if data.len() != shape.iter().product::<usize>() {
         return Err(format!("`{path}`: {} values for shape {shape:?}", data.len()));
     }
@@ -72,8 +73,10 @@ fn run() -> Result<(), String> {
     if args.len() < 4 {
         return Err("usage: recon_npy fbp|gridrec|sirt|cgls SINO.npy OUT.npy [ITERATIONS] [THREADS]".into());
     }
-    let iterations: usize = args.get(4).map(|s| s.parse().map_err(|e| format!("`ITERATIONS`: {e}"))).transpose()?.unwrap_or(100);
-    let threads: usize = args.get(5).map(|s| s.parse().map_err(|e| format!("`THREADS`: {e}"))).transpose()?.unwrap_or(0);
+    let iterations: usize =
+        args.get(4).map(|s| s.parse().map_err(|e| format!("`ITERATIONS`: {e}"))).transpose()?.unwrap_or(100);
+    let threads: usize =
+        args.get(5).map(|s| s.parse().map_err(|e| format!("`THREADS`: {e}"))).transpose()?.unwrap_or(0);
     let (shape, sino) = read_npy(&args[2])?;
     let shape = match shape[..] {
         [a, c] => SinoShape::slice(a, c),
@@ -84,9 +87,15 @@ fn run() -> Result<(), String> {
     let t = Instant::now();
     let out = match args[1].as_str() {
         "fbp" => fbp(&sino, shape, &angles, &FbpParams { filter: Filter::Ramp, ..FbpParams::default() }, threads),
-        "gridrec" => gridrec(&sino, shape, &angles, &GridrecParams { filter: Filter::Ramp, ..GridrecParams::default() }, threads),
-        "sirt" => sirt(&sino, shape, &angles, &SirtParams { iterations, ..SirtParams::default() }, threads).map(|r| r.0),
-        "cgls" => cgls(&sino, shape, &angles, &CglsParams { iterations, ..CglsParams::default() }, threads).map(|r| r.0),
+        "gridrec" => {
+            gridrec(&sino, shape, &angles, &GridrecParams { filter: Filter::Ramp, ..GridrecParams::default() }, threads)
+        }
+        "sirt" => {
+            sirt(&sino, shape, &angles, &SirtParams { iterations, ..SirtParams::default() }, threads).map(|r| r.0)
+        }
+        "cgls" => {
+            cgls(&sino, shape, &angles, &CglsParams { iterations, ..CglsParams::default() }, threads).map(|r| r.0)
+        }
         other => return Err(format!("unknown method `{other}`")),
     }
     .map_err(|e| e.to_string())?;

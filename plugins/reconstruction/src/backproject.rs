@@ -59,21 +59,31 @@ impl PaddedProjections {
     }
 }
 
+/// The slice a back-projection fills.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// The slice grid.
+    pub grid: Grid,
+    /// Zero the pixels outside the reconstruction circle (and skip them).
+    pub circle: bool,
+    /// Factor on the sum over angles.
+    pub scale: f32,
+}
+
 /// Back-projects `proj` onto the `grid.n × grid.n` slice `out`
 /// (overwritten): `out = scale · Σ_θ lerp(q_θ, u)`; pixels outside the
-/// reconstruction circle are 0 when `circle` is set.
+/// reconstruction circle are 0 when `target.circle` is set.
 ///
 /// `angles_rad` has one angle per padded row; `threads = 0` uses every core.
 pub fn backproject(
     proj: &PaddedProjections,
     angles_rad: &[f64],
     center_col: f64,
-    grid: Grid,
-    circle: bool,
-    scale: f32,
+    target: Target,
     out: &mut [f32],
     threads: usize,
 ) {
+    let Target { grid, circle, scale } = target;
     let n = grid.n;
     assert_eq!(out.len(), n * n, "output buffer matches the grid");
     let isa = interp::isa();

@@ -45,7 +45,7 @@
 
 use serde::Deserialize;
 
-use crate::backproject::{backproject, PaddedProjections};
+use crate::backproject::{backproject, PaddedProjections, Target};
 use crate::error::{ReconError, Result};
 use crate::fourier_filter::{Filter, Padding, ProjectionFilter};
 use crate::geometry::{angles_rad, center_or_default, Grid, SinoShape};
@@ -122,7 +122,8 @@ pub fn fbp_into(
     for (r, slice) in out.chunks_mut(n * n).enumerate() {
         let s = &sino[r * shape.slice_len()..(r + 1) * shape.slice_len()];
         filter_projections(&filter, s, shape.cols, &mut padded, threads);
-        backproject(&padded, &theta, center, grid, params.circle_mask, scale, slice, threads);
+        let target = Target { grid, circle: params.circle_mask, scale };
+        backproject(&padded, &theta, center, target, slice, threads);
     }
     Ok(())
 }

@@ -20,7 +20,11 @@ impl Fft2 {
     /// Plans an `h × w` transform in one direction.
     pub fn new(h: usize, w: usize, inverse: bool) -> Fft2 {
         let mut p = FftPlanner::new();
-        let (rows, cols) = if inverse { (p.plan_fft_inverse(w), p.plan_fft_inverse(h)) } else { (p.plan_fft_forward(w), p.plan_fft_forward(h)) };
+        let (rows, cols) = if inverse {
+            (p.plan_fft_inverse(w), p.plan_fft_inverse(h))
+        } else {
+            (p.plan_fft_forward(w), p.plan_fft_forward(h))
+        };
         Fft2 { h, w, rows, cols }
     }
 

@@ -91,10 +91,16 @@ struct Kernel {
 impl Kernel {
     fn new(p: &Pswf) -> Kernel {
         let n = (W as usize) * TABLE + 2;
-        let table = (0..n).map(|k| {
-            let u = k as f64 / TABLE as f64;
-            if u <= W { p.eval(u / W) as f32 } else { 0.0 }
-        }).collect();
+        let table = (0..n)
+            .map(|k| {
+                let u = k as f64 / TABLE as f64;
+                if u <= W {
+                    p.eval(u / W) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         Kernel { table }
     }
 
@@ -118,7 +124,13 @@ fn deapodisation(p: &Pswf, n: usize, m: usize) -> Vec<f32> {
     let nodes: Vec<(f64, f64)> = (0..=steps)
         .map(|k| {
             let u = k as f64 * h;
-            let w = if k == 0 || k == steps { 1.0 } else if k % 2 == 1 { 4.0 } else { 2.0 };
+            let w = if k == 0 || k == steps {
+                1.0
+            } else if k % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
             (u, w * p.eval(u / W) * 2.0 * h / 3.0)
         })
         .collect();

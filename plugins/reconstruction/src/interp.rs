@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn simd_paths_agree_with_scalar() {
         let src: Vec<f32> = (0..200).map(|i| ((i as f32) * 0.37).sin() * 3.0).collect();
-        for &step in &[1.0f32, -1.0, 0.7071, -0.3, 1.414, -1.5, 0.0] {
+        for &step in &[1.0f32, -1.0, std::f32::consts::FRAC_1_SQRT_2, -0.3, 1.414, -1.5, 0.0] {
             for &h in &[1.0f32, 0.8, 0.7072] {
                 let base = if step < 0.0 { 150.3 } else { 3.7 };
                 let n = 77;

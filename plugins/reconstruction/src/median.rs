@@ -7,7 +7,7 @@ use crate::error::{ReconError, Result};
 
 /// Checks a window size: odd and at least 1.
 pub fn check_size(param: &'static str, size: usize) -> Result<()> {
-    if size == 0 || size % 2 == 0 {
+    if size == 0 || size.is_multiple_of(2) {
         return Err(ReconError::param(param, "an odd window size ≥ 1", size));
     }
     Ok(())
@@ -36,8 +36,7 @@ pub fn median_filter_2d(src: &[f32], h: usize, w: usize, ky: usize, kx: usize, o
     let (ry, rx) = ((ky / 2) as isize, (kx / 2) as isize);
     let mut window = Vec::with_capacity(ky * kx);
     // Column indices per output column, computed once.
-    let cols: Vec<Vec<usize>> =
-        (0..w as isize).map(|x| (x - rx..=x + rx).map(|k| reflect(k, w)).collect()).collect();
+    let cols: Vec<Vec<usize>> = (0..w as isize).map(|x| (x - rx..=x + rx).map(|k| reflect(k, w)).collect()).collect();
     for y in 0..h as isize {
         let rows: Vec<usize> = (y - ry..=y + ry).map(|k| reflect(k, h)).collect();
         for (x, cx) in cols.iter().enumerate() {

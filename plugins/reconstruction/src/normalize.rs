@@ -112,8 +112,13 @@ impl FlatField {
             return Err(ReconError::Empty { what: "flats" });
         }
         let frames = |what: &'static str, v: &[f32]| {
-            if v.len() % pixels != 0 {
-                return Err(ReconError::Shape { what, len: v.len(), expected: v.len().div_ceil(pixels) * pixels, shape: vec![v.len().div_ceil(pixels), pixels] });
+            if !v.len().is_multiple_of(pixels) {
+                return Err(ReconError::Shape {
+                    what,
+                    len: v.len(),
+                    expected: v.len().div_ceil(pixels) * pixels,
+                    shape: vec![v.len().div_ceil(pixels), pixels],
+                });
             }
             Ok(v.len() / pixels)
         };
@@ -147,9 +152,14 @@ impl FlatField {
 
     /// Corrects a stack of projections (`k × pixels`) into `out`.
     pub fn apply(&self, raw: &[f32], out: &mut [f32], threads: usize) -> Result<()> {
-        if raw.len() % self.pixels != 0 {
+        if !raw.len().is_multiple_of(self.pixels) {
             let k = raw.len().div_ceil(self.pixels);
-            return Err(ReconError::Shape { what: "projections", len: raw.len(), expected: k * self.pixels, shape: vec![k, self.pixels] });
+            return Err(ReconError::Shape {
+                what: "projections",
+                len: raw.len(),
+                expected: k * self.pixels,
+                shape: vec![k, self.pixels],
+            });
         }
         ReconError::check_len("output", out.len(), &[raw.len()])?;
         let p = self.pixels;

@@ -49,6 +49,7 @@ use crate::fft2::{unshifted, Fft2};
 use crate::parallel::for_each_block;
 
 /// TomoPy's π (`3.14159265359`), kept so the wavelength matches its own.
+#[allow(clippy::approx_constant)]
 const PI_TOMOPY: f64 = 3.14159265359;
 /// ħ in keV·s, TomoPy's `PLANCK_CONSTANT`.
 const HBAR_KEV_S: f64 = 6.58211928e-19;

@@ -64,7 +64,8 @@ impl PaddedImage {
     /// Copies `img` in (rows as they are, columns transposed).
     pub fn load(&mut self, img: &[f32], n: usize) {
         for i in 0..n {
-            self.rows[i * self.stride + LINE_LO..i * self.stride + LINE_LO + n].copy_from_slice(&img[i * n..(i + 1) * n]);
+            self.rows[i * self.stride + LINE_LO..i * self.stride + LINE_LO + n]
+                .copy_from_slice(&img[i * n..(i + 1) * n]);
             for j in 0..n {
                 self.cols[j * self.stride + LINE_LO + i] = img[i * n + j];
             }
@@ -129,11 +130,8 @@ impl Projector {
             // j(c) = (c − center − y sin)/cos + cx. Column mode: line k is
             // column k at x = k − cx, position i(c) = cx − (c − center − x cos)/sin.
             let other = if sign > 0.0 { cx - k as f64 } else { k as f64 - cx };
-            let base = if sign > 0.0 {
-                (-self.center - other * s) / t + cx
-            } else {
-                cx + (self.center + other * s) / t
-            };
+            let base =
+                if sign > 0.0 { (-self.center - other * s) / t + cx } else { cx + (self.center + other * s) / t };
             // Columns whose crossing lies in [−1, n]: the rest read zeros.
             let (lo, hi) = crossing_range(base, step, n, self.cols);
             if lo >= hi {

@@ -116,11 +116,15 @@ mod tests {
         let xs: Vec<f64> = (0..=20).map(|k| k as f64 / 20.0).collect();
         assert!(xs.windows(2).all(|w| p.eval(w[1]) < p.eval(w[0])));
         assert!(p.eval(1.0) < 0.01 && p.eval(1.0) > 0.0, "{}", p.eval(1.0));
-        let ft = |x: f64| (0..=2000).map(|k| {
-            let t = -1.0 + k as f64 * 0.001;
-            let w = if k == 0 || k == 2000 { 0.5 } else { 1.0 };
-            w * 0.001 * (7.0 * x * t).cos() * p.eval(t)
-        }).sum::<f64>();
+        let ft = |x: f64| {
+            (0..=2000)
+                .map(|k| {
+                    let t = -1.0 + k as f64 * 0.001;
+                    let w = if k == 0 || k == 2000 { 0.5 } else { 1.0 };
+                    w * 0.001 * (7.0 * x * t).cos() * p.eval(t)
+                })
+                .sum::<f64>()
+        };
         let mu = ft(0.0);
         for x in [0.2, 0.5, 0.9] {
             assert!((ft(x) / mu - p.eval(x)).abs() < 1e-5, "x {x}");

@@ -97,7 +97,9 @@ pub fn remove_zingers(
         let src = &data[k * plane..(k + 1) * plane];
         median_filter_2d(src, h, w, ky, kx, o);
         for (m, v) in o.iter_mut().zip(src) {
-            if !(v - *m > t) {
+            // Keep the input unless it exceeds the median by more than the
+            // threshold (a NaN difference keeps the input too).
+            if (v - *m).partial_cmp(&t) != Some(std::cmp::Ordering::Greater) {
                 *m = *v;
             }
         }

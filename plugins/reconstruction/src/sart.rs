@@ -61,7 +61,14 @@ pub struct SartParams {
 
 impl Default for SartParams {
     fn default() -> Self {
-        SartParams { iterations: 1, relaxation: 1.0, non_negative: false, tolerance: None, center_col: None, output_size: None }
+        SartParams {
+            iterations: 1,
+            relaxation: 1.0,
+            non_negative: false,
+            tolerance: None,
+            center_col: None,
+            output_size: None,
+        }
     }
 }
 

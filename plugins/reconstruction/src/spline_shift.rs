@@ -10,6 +10,9 @@
 //!   *IEEE Signal Process. Mag.*, vol. 16, no. 6, pp. 22–38, 1999.
 //!   DOI: 10.1109/79.799930
 
+// Index loops here spell out the recursive filter term by term.
+#![allow(clippy::needless_range_loop)]
+
 /// scipy's `mirror` index (`d c b | a b c d | c b a`).
 fn mirror(k: isize, n: usize) -> usize {
     if n == 1 {
@@ -92,7 +95,12 @@ mod tests {
         let mut y = vec![0.0; 40];
         shift_line(&x, 0.3, &mut y);
         for j in 12..28 {
-            assert!((y[j] - p(j as f64 - 0.3)).abs() < 1e-7 * p(j as f64 - 0.3).abs(), "{j}: {} vs {}", y[j], p(j as f64 - 0.3));
+            assert!(
+                (y[j] - p(j as f64 - 0.3)).abs() < 1e-7 * p(j as f64 - 0.3).abs(),
+                "{j}: {} vs {}",
+                y[j],
+                p(j as f64 - 0.3)
+            );
         }
     }
 }

@@ -54,7 +54,10 @@ pub fn find(s: &[f32], shape: SinoShape, angles_deg: &[f64], _p: &CorrelationPar
     q.reverse();
     // R(δ) = Σ_c p0(c + δ) q(c), δ in (−n, n).
     let corr = |d: isize| -> f64 {
-        (0..n as isize).filter(|&c| (0..n as isize).contains(&(c + d))).map(|c| p0[(c + d) as usize] * q[c as usize]).sum()
+        (0..n as isize)
+            .filter(|&c| (0..n as isize).contains(&(c + d)))
+            .map(|c| p0[(c + d) as usize] * q[c as usize])
+            .sum()
     };
     let lags: Vec<isize> = (-(n as isize) + 1..n as isize).collect();
     let values: Vec<f64> = lags.iter().map(|&d| corr(d)).collect();

@@ -55,15 +55,24 @@ pub struct SweepParams {
 
 impl Default for SweepParams {
     fn default() -> Self {
-        SweepParams { row: None, start: None, stop: None, step: 0.5, metric: SweepMetric::Entropy, filter: Filter::SheppLogan }
+        SweepParams {
+            row: None,
+            start: None,
+            stop: None,
+            step: 0.5,
+            metric: SweepMetric::Entropy,
+            filter: Filter::SheppLogan,
+        }
     }
 }
 
 fn inside(grid: Grid) -> Vec<usize> {
-    (0..grid.n).flat_map(|i| {
-        let (j0, j1) = grid.circle_span(i);
-        (j0..j1).map(move |j| i * grid.n + j)
-    }).collect()
+    (0..grid.n)
+        .flat_map(|i| {
+            let (j0, j1) = grid.circle_span(i);
+            (j0..j1).map(move |j| i * grid.n + j)
+        })
+        .collect()
 }
 
 fn entropy(img: &[f32], pixels: &[usize], lo: f32, hi: f32) -> f64 {
@@ -93,7 +102,13 @@ fn sharpness(img: &[f32], n: usize, pixels: &[usize]) -> f64 {
 }
 
 /// Runs the sweep on one sinogram.
-pub fn find(s: &[f32], shape: SinoShape, angles_deg: &[f64], p: &SweepParams, threads: usize) -> Result<CenterEstimate> {
+pub fn find(
+    s: &[f32],
+    shape: SinoShape,
+    angles_deg: &[f64],
+    p: &SweepParams,
+    threads: usize,
+) -> Result<CenterEstimate> {
     if !(p.step.is_finite() && p.step > 0.0) {
         return Err(ReconError::param("step", "a finite number > 0", p.step));
     }
@@ -113,7 +128,8 @@ pub fn find(s: &[f32], shape: SinoShape, angles_deg: &[f64], p: &SweepParams, th
     let pixels = inside(grid);
     let slices: Vec<Vec<f32>> = candidates.iter().map(|&c| recon(c)).collect::<Result<_>>()?;
     let central = &slices[slices.len() / 2];
-    let (lo, hi) = pixels.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &k| (a.min(central[k]), b.max(central[k])));
+    let (lo, hi) =
+        pixels.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &k| (a.min(central[k]), b.max(central[k])));
     let pad = 0.1 * (hi - lo);
     let metric: Vec<f64> = slices
         .iter()

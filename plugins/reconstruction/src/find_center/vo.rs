@@ -132,7 +132,11 @@ impl Search {
                 }
             }
             let k = s.unsigned_abs().min(ncol);
-            if s >= 0 { fill(&mut shifted, 0..k) } else { fill(&mut shifted, ncol - k..ncol) }
+            if s >= 0 {
+                fill(&mut shifted, 0..k)
+            } else {
+                fill(&mut shifted, ncol - k..ncol)
+            }
         } else {
             for r in 0..nrow {
                 shift_line(&self.flip[r * ncol..(r + 1) * ncol], shift, &mut shifted[r * ncol..(r + 1) * ncol]);
@@ -144,8 +148,7 @@ impl Search {
                 fill(&mut shifted, ncol - k..ncol);
             }
         }
-        let mut mat: Vec<Complex<f64>> =
-            self.sino.iter().chain(&shifted).map(|&v| Complex::new(v, 0.0)).collect();
+        let mut mat: Vec<Complex<f64>> = self.sino.iter().chain(&shifted).map(|&v| Complex::new(v, 0.0)).collect();
         let mut scratch = Vec::new();
         self.fft.process(&mut mat, &mut scratch, 1);
         let h = 2 * nrow;

@@ -14,7 +14,6 @@
 //! `M` the padded length), transformed back, multiplied by `(−1)^k` and
 //! cropped; the real part is the smooth component.
 
-
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 use serde::Deserialize;

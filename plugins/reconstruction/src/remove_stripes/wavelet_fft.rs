@@ -111,7 +111,8 @@ pub fn apply(s: &[f32], angles: usize, cols: usize, p: &WaveletFftParams, out: &
     for r in 0..h {
         for x in 0..w {
             let c = x.saturating_sub(pad).min(cols - 1);
-            plane.data[r * w + x] = if r < pad || r >= pad + angles { means[c] } else { input[(r - pad) * cols + c] as f64 };
+            plane.data[r * w + x] =
+                if r < pad || r >= pad + angles { means[c] } else { input[(r - pad) * cols + c] as f64 };
         }
     }
     let max_level = ((h as f64 / 16.0).log2().floor()).min((w as f64 / 16.0).log2().floor());

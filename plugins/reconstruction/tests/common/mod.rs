@@ -30,7 +30,8 @@ pub fn npy(name: &str) -> (Vec<usize>, Vec<f32>) {
     let header = std::str::from_utf8(&bytes[start..start + hlen]).unwrap();
     assert!(header.contains("'descr': '<f4'") && header.contains("'fortran_order': False"), "{name}: {header}");
     let shape_text = header.split("'shape': (").nth(1).unwrap().split(')').next().unwrap();
-    let shape: Vec<usize> = shape_text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().unwrap()).collect();
+    let shape: Vec<usize> =
+        shape_text.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().unwrap()).collect();
     let data: Vec<f32> =
         bytes[start + hlen..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
     assert_eq!(data.len(), shape.iter().product::<usize>(), "{name}");
@@ -94,8 +95,8 @@ pub fn check_sum(sino: &[f64], peer: &serde_json::Value) {
 
 /// PSNR in dB with a data range of 1 (the phantom's), over every pixel.
 pub fn psnr(img: &[f32], reference: &[f32]) -> f64 {
-    let mse: f64 = img.iter().zip(reference).map(|(a, b)| (*a as f64 - *b as f64).powi(2)).sum::<f64>()
-        / img.len() as f64;
+    let mse: f64 =
+        img.iter().zip(reference).map(|(a, b)| (*a as f64 - *b as f64).powi(2)).sum::<f64>() / img.len() as f64;
     10.0 * (1.0 / mse).log10()
 }
 

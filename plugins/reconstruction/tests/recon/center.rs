@@ -2,9 +2,7 @@
 //! same sinogram, and every method within 0.25 px of a known sub-pixel
 //! axis.
 
-use plexus_reconstruction::find_center::{
-    find_center, CorrelationParams, FindCenterParams, SweepParams, VoParams,
-};
+use plexus_reconstruction::find_center::{find_center, CorrelationParams, FindCenterParams, SweepParams, VoParams};
 use plexus_reconstruction::geometry::half_turn_deg;
 use plexus_reconstruction::SinoShape;
 
@@ -38,7 +36,8 @@ fn correlation_and_sweep_find_sub_pixel_axes() {
         let angles: Vec<f64> = (0..181).map(|k| k as f64).collect();
         let s = sinogram(121, 129, &angles, truth);
         let shape = SinoShape::slice(181, 129);
-        let c = find_center(&s, shape, &angles, &FindCenterParams::Correlation(CorrelationParams::default()), 1).unwrap();
+        let c =
+            find_center(&s, shape, &angles, &FindCenterParams::Correlation(CorrelationParams::default()), 1).unwrap();
         assert!((c.center_col - truth).abs() <= 0.25, "correlation: {} vs {truth}", c.center_col);
         let angles = half_turn_deg(180);
         let s = sinogram(121, 129, &angles, truth);
@@ -46,7 +45,8 @@ fn correlation_and_sweep_find_sub_pixel_axes() {
         let c = find_center(&s, SinoShape::slice(180, 129), &angles, &FindCenterParams::Sweep(sweep), 2).unwrap();
         assert!((c.center_col - truth).abs() <= 0.25, "sweep: {} vs {truth}", c.center_col);
         assert_eq!(c.metric.len(), 21);
-        let vo = find_center(&s, SinoShape::slice(180, 129), &angles, &FindCenterParams::Vo(VoParams::default()), 2).unwrap();
+        let vo = find_center(&s, SinoShape::slice(180, 129), &angles, &FindCenterParams::Vo(VoParams::default()), 2)
+            .unwrap();
         assert!((vo.center_col - truth).abs() <= 0.25, "vo: {} vs {truth}", vo.center_col);
     }
 }
@@ -55,8 +55,14 @@ fn correlation_and_sweep_find_sub_pixel_axes() {
 fn correlation_needs_the_opposite_projection() {
     let angles = half_turn_deg(90);
     let s = sinogram(31, 33, &angles, 16.0);
-    let e = find_center(&s, SinoShape::slice(90, 33), &angles, &FindCenterParams::Correlation(CorrelationParams::default()), 1)
-        .unwrap_err();
+    let e = find_center(
+        &s,
+        SinoShape::slice(90, 33),
+        &angles,
+        &FindCenterParams::Correlation(CorrelationParams::default()),
+        1,
+    )
+    .unwrap_err();
     assert_eq!(
         e.to_string(),
         "`angles_deg` must be a projection 180° from the first (for `method = \"correlation\"`), got nearest 2.000° from it"

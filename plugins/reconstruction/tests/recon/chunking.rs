@@ -65,27 +65,49 @@ fn every_kernel_is_chunk_and_thread_invariant() {
     let flats: Vec<f32> = (0..2 * na * cols).map(|k| 50.0 + (k % 7) as f32).collect();
     let kernels: Vec<(&str, Kernel)> = vec![
         ("gridrec", Box::new(|p, r, t| gridrec(p, shape(r), &angles, &GridrecParams::default(), t).unwrap())),
-        ("sirt", Box::new(|p, r, t| {
-            sirt(p, shape(r), &angles, &SirtParams { iterations: 5, ..SirtParams::default() }, t).unwrap().0
-        })),
-        ("remove_stripes wavelet-fft", Box::new(|p, r, t| {
-            let w = RemoveStripesParams::WaveletFft(WaveletFftParams::default());
-            remove_stripes(p, shape(r), &w, t).unwrap()
-        })),
-        ("remove_stripes sorting", Box::new(|p, r, t| {
-            remove_stripes(p, shape(r), &RemoveStripesParams::default(), t).unwrap()
-        })),
+        (
+            "sirt",
+            Box::new(|p, r, t| {
+                sirt(p, shape(r), &angles, &SirtParams { iterations: 5, ..SirtParams::default() }, t).unwrap().0
+            }),
+        ),
+        (
+            "remove_stripes wavelet-fft",
+            Box::new(|p, r, t| {
+                let w = RemoveStripesParams::WaveletFft(WaveletFftParams::default());
+                remove_stripes(p, shape(r), &w, t).unwrap()
+            }),
+        ),
+        (
+            "remove_stripes sorting",
+            Box::new(|p, r, t| remove_stripes(p, shape(r), &RemoveStripesParams::default(), t).unwrap()),
+        ),
         // The stack read as projections (7, 45, 33): flats of one
         // 45 × 33 detector, zingers and Paganin per projection.
-        ("normalize", Box::new(|p, _, t| normalize(p, &flats, &[], na * cols, &NormalizeParams::default(), t).unwrap())),
-        ("remove_zingers", Box::new(|p, r, t| {
-            remove_zingers(p, [r, na, cols], &RemoveZingersParams { threshold: 1.0, ..Default::default() }, t).unwrap()
-        })),
-        ("phase_retrieval", Box::new(|p, r, t| {
-            let q: Vec<f32> = p.iter().map(|v| (-0.01 * v).exp()).collect();
-            phase_retrieval(&q, [r, na, cols], &PhaseRetrievalParams { delta_over_beta: 100.0, ..Default::default() }, t)
+        (
+            "normalize",
+            Box::new(|p, _, t| normalize(p, &flats, &[], na * cols, &NormalizeParams::default(), t).unwrap()),
+        ),
+        (
+            "remove_zingers",
+            Box::new(|p, r, t| {
+                remove_zingers(p, [r, na, cols], &RemoveZingersParams { threshold: 1.0, ..Default::default() }, t)
+                    .unwrap()
+            }),
+        ),
+        (
+            "phase_retrieval",
+            Box::new(|p, r, t| {
+                let q: Vec<f32> = p.iter().map(|v| (-0.01 * v).exp()).collect();
+                phase_retrieval(
+                    &q,
+                    [r, na, cols],
+                    &PhaseRetrievalParams { delta_over_beta: 100.0, ..Default::default() },
+                    t,
+                )
                 .unwrap()
-        })),
+            }),
+        ),
     ];
     for (name, k) in &kernels {
         let whole = chunked(&s, 7, 1, |p, r| k(p, r, 1));

@@ -90,8 +90,16 @@ fn gridrec_agrees_with_fbp() {
     let sino: Vec<f32> = sinogram_f64(129, 129, &angles, 64.0).iter().map(|&v| v as f32).collect();
     let ph = phantom(129);
     for (name, filter) in FILTERS {
-        let g = gridrec(&sino, SinoShape::slice(180, 129), &angles, &GridrecParams { filter, ..GridrecParams::default() }, 2).unwrap();
-        let f = fbp(&sino, SinoShape::slice(180, 129), &angles, &FbpParams { filter, ..FbpParams::default() }, 2).unwrap();
+        let g = gridrec(
+            &sino,
+            SinoShape::slice(180, 129),
+            &angles,
+            &GridrecParams { filter, ..GridrecParams::default() },
+            2,
+        )
+        .unwrap();
+        let f =
+            fbp(&sino, SinoShape::slice(180, 129), &angles, &FbpParams { filter, ..FbpParams::default() }, 2).unwrap();
         let (pg, pf) = (psnr(&g, &ph), psnr(&f, &ph));
         let sk = peer["skimage_psnr"][name].as_f64().unwrap();
         eprintln!("gridrec {name}: {pg:.3} dB, fbp {pf:.3}, skimage {sk:.3}, max |g − f| {}", max_abs_diff(&g, &f));
