@@ -179,23 +179,34 @@ mod x86 {
     const LANES8: [f32; 8] = [0., 1., 2., 3., 4., 5., 6., 7.];
 
     /// The two neighbours of 16 sample positions, from the 32-value window
-    /// starting at the smallest of their floors.
+    /// starting at `kb`, one below the floor of the smallest position (the
+    /// caller computes it from the first and last lane in scalar code,
+    /// cheaper than a horizontal minimum; the margin of one absorbs the
+    /// rounding difference between that and the lanes' FMA).
     ///
     /// # Safety
-    /// AVX-512F; `src[kmin .. kmin + 32]` in bounds (the caller's window
-    /// check: `u ≥ 1`, `⌊u⌋ + SLACK ≤ src.len()`, `|step| ≤ 1.5`).
+    /// AVX-512F; `src[kb .. kb + 32]` in bounds (the caller's window
+    /// check: `u ≥ 1`, `⌊u⌋ + SLACK ≤ src.len()`, `|step| ≤ 1.5`, so the
+    /// lanes span at most 26 values above `kb`).
     #[inline(always)]
-    unsafe fn neighbours16(src: &[f32], u: __m512) -> (__m512, __m512, __m512) {
+    unsafe fn neighbours16(src: &[f32], u: __m512, kb: i32) -> (__m512, __m512, __m512) {
         let k = _mm512_cvttps_epi32(u);
         let f = _mm512_sub_ps(u, _mm512_cvtepi32_ps(k));
-        let kb = _mm512_reduce_min_epi32(k);
         let rel = _mm512_sub_epi32(k, _mm512_set1_epi32(kb));
-        // SAFETY: kb ≥ 1 and kb + 32 ≤ max⌊u⌋ + 32 ≤ src.len() (window check).
+        // SAFETY: 0 ≤ kb and kb + 32 ≤ max⌊u⌋ + 32 ≤ src.len() (window check).
         let p = unsafe { src.as_ptr().add(kb as usize) };
         let (w0, w1) = unsafe { (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(16))) };
         let a = _mm512_permutex2var_ps(w0, rel, w1);
         let b = _mm512_permutex2var_ps(w0, _mm512_add_epi32(rel, _mm512_set1_epi32(1)), w1);
         (a, b, f)
+    }
+
+    /// `kb` for the 16 lanes starting at `j`.
+    #[inline(always)]
+    fn window_start(base: f32, step: f32, j: usize) -> i32 {
+        let first = base + j as f32 * step;
+        let last = base + (j + 15) as f32 * step;
+        (first.min(last) as i32 - 1).max(0)
     }
 
     #[target_feature(enable = "avx512f")]
@@ -209,7 +220,7 @@ mod x86 {
             let u = _mm512_fmadd_ps(jv, stepv, _mm512_set1_ps(base));
             // SAFETY: see `neighbours16`; `acc[j..j + 16]` is in bounds.
             unsafe {
-                let (a, b, f) = neighbours16(src, u);
+                let (a, b, f) = neighbours16(src, u, window_start(base, step, j));
                 let v = _mm512_fmadd_ps(f, _mm512_sub_ps(b, a), a);
                 let out = acc.as_mut_ptr().add(j);
                 _mm512_storeu_ps(out, _mm512_fmadd_ps(v, scalev, _mm512_loadu_ps(out)));
@@ -232,7 +243,7 @@ mod x86 {
             let u = _mm512_fmadd_ps(jv, stepv, _mm512_set1_ps(base));
             // SAFETY: see `neighbours16`; `acc[j..j + 16]` is in bounds.
             unsafe {
-                let (a, b, f) = neighbours16(src, u);
+                let (a, b, f) = neighbours16(src, u, window_start(base, step, j));
                 let w0 = _mm512_max_ps(_mm512_fnmadd_ps(f, inv, one), zero);
                 let w1 = _mm512_max_ps(_mm512_fnmadd_ps(_mm512_sub_ps(one, f), inv, one), zero);
                 let v = _mm512_fmadd_ps(w1, b, _mm512_mul_ps(w0, a));
