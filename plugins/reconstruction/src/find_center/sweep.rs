@@ -109,6 +109,19 @@ pub fn find(
     p: &SweepParams,
     threads: usize,
 ) -> Result<CenterEstimate> {
+    Ok(sweep(s, shape, angles_deg, p, threads)?.0)
+}
+
+/// Runs the sweep and also returns the candidate slices (`cols × cols`
+/// each, in candidate order): the centre-sweep preview writes one slice per
+/// candidate beside the metric plot.
+pub fn sweep(
+    s: &[f32],
+    shape: SinoShape,
+    angles_deg: &[f64],
+    p: &SweepParams,
+    threads: usize,
+) -> Result<(CenterEstimate, Vec<Vec<f32>>)> {
     if !(p.step.is_finite() && p.step > 0.0) {
         return Err(ReconError::param("step", "a finite number > 0", p.step));
     }
@@ -152,5 +165,5 @@ pub fn find(
             center_col += 0.5 * p.step * (a - c) / den;
         }
     }
-    Ok(CenterEstimate { center_col, candidates, metric })
+    Ok((CenterEstimate { center_col, candidates, metric }, slices))
 }

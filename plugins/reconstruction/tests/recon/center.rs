@@ -42,9 +42,14 @@ fn correlation_and_sweep_find_sub_pixel_axes() {
         let angles = half_turn_deg(180);
         let s = sinogram(121, 129, &angles, truth);
         let sweep = SweepParams { start: Some(58.0), stop: Some(68.0), step: 0.5, ..SweepParams::default() };
-        let c = find_center(&s, SinoShape::slice(180, 129), &angles, &FindCenterParams::Sweep(sweep), 2).unwrap();
+        let c =
+            find_center(&s, SinoShape::slice(180, 129), &angles, &FindCenterParams::Sweep(sweep.clone()), 2).unwrap();
         assert!((c.center_col - truth).abs() <= 0.25, "sweep: {} vs {truth}", c.center_col);
         assert_eq!(c.metric.len(), 21);
+        let (again, slices) =
+            plexus_reconstruction::find_center::sweep::sweep(&s, SinoShape::slice(180, 129), &angles, &sweep, 1)
+                .unwrap();
+        assert_eq!((again, slices.len(), slices[0].len()), (c.clone(), 21, 129 * 129));
         let vo = find_center(&s, SinoShape::slice(180, 129), &angles, &FindCenterParams::Vo(VoParams::default()), 2)
             .unwrap();
         assert!((vo.center_col - truth).abs() <= 0.25, "vo: {} vs {truth}", vo.center_col);
