@@ -159,7 +159,7 @@ fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     }
     match h.stored {
         None => i.problem = Some(format!("unsupported element type `{}`", h.descr)),
-        Some(npy::Stored::Native(_)) => {}
+        Some(crate::element::Stored::Native(_)) => {}
         Some(s) => i.notes.push(format!("stored as `{}`, widened to {} without loss when read", h.descr, s.dtype())),
     }
     let end = h.data_len().map(|n| h.data_offset.saturating_add(n));

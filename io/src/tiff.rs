@@ -602,7 +602,7 @@ fn decode<T: Element>(
             let b = &scratch[i * stored_size..(i + 1) * stored_size];
             match first.sample {
                 Sample::I8 => T::from_f64(b[0] as i8 as f64),
-                Sample::F16 => T::from_f64(crate::npy::f16_to_f32(u16::from_ne_bytes([b[0], b[1]])) as f64),
+                Sample::F16 => T::from_f64(crate::element::f16_to_f32(u16::from_ne_bytes([b[0], b[1]])) as f64),
                 _ => bytemuck::pod_read_unaligned(b),
             }
         };
