@@ -65,7 +65,7 @@ pub use inspect::{inspect, DatasetInfo, Inspection};
 pub use npy::NpyReader;
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
-pub use tiff::{BigTiff, TiffOptions};
+pub use tiff::{BigTiff, TiffOptions, TiffReader};
 
 /// Reads the array stored in `path`.
 ///

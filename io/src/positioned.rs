@@ -4,6 +4,9 @@
 //! A positioned read does not move a shared file cursor, so a reader needs
 //! no seek before each range, and a range the file does not hold is
 //! reported as a truncation naming the byte range and what needed it.
+//! [`Segments`] merges ranges that are adjacent both in the file and in
+//! the destination, so a slab of a contiguously stored stack is one large
+//! read however many strips or pages it spans.
 
 use std::fs::File;
 use std::path::Path;
@@ -57,9 +60,62 @@ fn read_at_os(file: &File, mut offset: u64, mut buf: &mut [u8]) -> std::io::Resu
     Ok(())
 }
 
+/// One range to copy: `len` bytes from file offset `file` to destination
+/// offset `dst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub file: u64,
+    pub dst: usize,
+    pub len: usize,
+}
+
+/// Ranges to read, merged as they are pushed when a range continues the
+/// previous one in the file and in the destination.
+#[derive(Debug, Default)]
+pub(crate) struct Segments(Vec<Segment>);
+
+impl Segments {
+    /// Adds a range, merging it into the last one when contiguous.
+    pub(crate) fn push(&mut self, file: u64, dst: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        if let Some(last) = self.0.last_mut() {
+            if last.file + last.len as u64 == file && last.dst + last.len == dst {
+                last.len += len;
+                return;
+            }
+        }
+        self.0.push(Segment { file, dst, len });
+    }
+
+    /// The merged ranges.
+    pub(crate) fn as_slice(&self) -> &[Segment] {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contiguous_ranges_merge() {
+        let mut s = Segments::default();
+        s.push(100, 0, 10);
+        s.push(110, 10, 5);
+        s.push(200, 15, 5); // gap in the file
+        s.push(205, 30, 5); // gap in the destination
+        s.push(210, 35, 0);
+        assert_eq!(
+            s.as_slice(),
+            [
+                Segment { file: 100, dst: 0, len: 15 },
+                Segment { file: 200, dst: 15, len: 5 },
+                Segment { file: 205, dst: 30, len: 5 }
+            ]
+        );
+    }
 
     #[test]
     fn short_files_name_the_range() {

@@ -76,6 +76,13 @@ pub trait ChunkReader: Send {
         true
     }
 
+    /// The run of slices along axis 0 the format stores together (a Zarr
+    /// or HDF5 chunk, the rows of a TIFF strip), when there is one: slabs
+    /// that start and end on its multiples decode nothing twice.
+    fn natural_chunk(&self) -> Option<usize> {
+        None
+    }
+
     /// Small arrays that travel with the dataset rather than being cut into
     /// chunks: the flat and dark fields and angles of a dxchange scan
     /// (`data_white`, `data_dark`, `theta`). Empty for most formats.
@@ -167,12 +174,13 @@ impl ChunkReader for WholeFile {
 }
 
 /// Opens `path` for chunked reading, choosing the format as
-/// [`read`](crate::read) does: NPY by offset, anything else read whole
-/// ([`WholeFile`]).
+/// [`read`](crate::read) does: NPY by offset, TIFF by pages, strips or
+/// tiles; anything else read whole ([`WholeFile`]).
 pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
     let (format, len) = detect(path)?;
     Ok(match format {
         Format::Npy => Box::new(crate::npy::NpyReader::open(path, len)?),
+        Format::Tiff => Box::new(crate::tiff::TiffReader::open(path, len)?),
         _ => Box::new(WholeFile::open(path)?),
     })
 }
