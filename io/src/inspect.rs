@@ -11,6 +11,7 @@ use plexus_plugin_api::DType;
 
 use crate::error::IoError;
 use crate::format::{detect, Format};
+use crate::hdf5::DatasetInfo;
 use crate::{npy, png, tiff};
 
 /// What a file holds, from its headers.
@@ -51,23 +52,6 @@ pub struct Inspection {
     /// HDF5 only: every dataset in the file, in name order (empty for
     /// other formats, and for HDF5 without the `hdf5` feature).
     pub datasets: Vec<DatasetInfo>,
-}
-
-/// One dataset of an HDF5 file, as [`inspect`] lists it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DatasetInfo {
-    /// Absolute path inside the file: `/exchange/data`, `/0`.
-    pub path: String,
-    /// Its shape (empty for a scalar).
-    pub shape: Vec<usize>,
-    /// The element type `read_hdf5` returns, `None` when it refuses it.
-    pub dtype: Option<DType>,
-    /// How elements are stored, in HDF5's terms: `uint16`, `float32`,
-    /// `unicode (var len)`, `compound (3 fields)`.
-    pub stored: String,
-    /// Number of attributes.
-    pub attributes: usize,
 }
 
 /// Describes `path` from its headers, without decoding pixels.

@@ -38,9 +38,9 @@ mod batch;
 mod element;
 mod error;
 mod format;
-#[cfg(feature = "hdf5")]
 mod hdf5;
 mod inspect;
+mod natural;
 mod npy;
 mod png;
 mod positioned;
@@ -58,10 +58,10 @@ pub use error::IoError;
 pub use format::Format;
 #[cfg(feature = "hdf5")]
 pub use hdf5::{
-    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, ImageSet, ImageSetView,
-    DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE,
+    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, Hdf5Reader, ImageSet, ImageSetView,
 };
-pub use inspect::{inspect, DatasetInfo, Inspection};
+pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
+pub use inspect::{inspect, Inspection};
 pub use npy::NpyReader;
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
