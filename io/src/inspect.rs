@@ -79,6 +79,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
         Format::Png => inspect_png(path, &mut i)?,
         Format::Tiff => inspect_tiff(path, &mut i)?,
         Format::Hdf5 => inspect_hdf5(path, &mut i)?,
+        Format::Zarr => inspect_zarr(path, &mut i)?,
     }
     Ok(i)
 }
@@ -123,6 +124,21 @@ fn inspect_hdf5(_path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     i.stored = "unknown".into();
     i.compression = String::new();
     i.problem = Some("plexus-io was built without its `hdf5` feature".into());
+    Ok(())
+}
+
+fn inspect_zarr(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    let d = crate::zarr::describe(path)?;
+    i.variant = d.variant;
+    i.file_size = d.bytes;
+    i.shape = d.shape;
+    i.axes = d.axes;
+    i.dtype = d.dtype;
+    i.stored = d.stored;
+    i.compression = d.codecs;
+    i.layout = d.layout;
+    i.notes = d.notes;
+    i.problem = d.problem;
     Ok(())
 }
 

@@ -47,6 +47,7 @@ mod positioned;
 mod source;
 mod stack;
 mod tiff;
+mod zarr;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -66,6 +67,7 @@ pub use npy::NpyReader;
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
 pub use tiff::{BigTiff, TiffOptions, TiffReader};
+pub use zarr::ZarrReader;
 
 /// Reads the array stored in `path`.
 ///
@@ -83,6 +85,7 @@ pub fn read(path: &Path) -> Result<Array, IoError> {
         Format::Hdf5 => hdf5::read_default(path),
         #[cfg(not(feature = "hdf5"))]
         Format::Hdf5 => Err(IoError::unsupported(path, "HDF5 file: plexus-io was built without its `hdf5` feature")),
+        Format::Zarr => zarr::read(path),
     }
 }
 
@@ -107,6 +110,7 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
             w.append(array)?;
             w.finish().map(|_| ())
         }
+        Format::Zarr => Err(IoError::cannot_write(path, "a Zarr store with `write` yet: see `ZarrWriter`")),
         Format::Hdf5 => Err(IoError::cannot_write(
             path,
             "a single array as HDF5: use `write_dxchange` or `write_image_set` (feature `hdf5`), or .tif/.npy",

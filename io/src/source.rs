@@ -186,6 +186,7 @@ pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
         Format::Tiff => Box::new(crate::tiff::TiffReader::open(path, len)?),
         #[cfg(feature = "hdf5")]
         Format::Hdf5 => Box::new(crate::hdf5::Hdf5Reader::open_default(path)?),
+        Format::Zarr => Box::new(crate::zarr::ZarrReader::open(path)?),
         _ => Box::new(WholeFile::open(path)?),
     })
 }
