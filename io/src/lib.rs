@@ -42,11 +42,13 @@ mod hdf5;
 mod inspect;
 mod natural;
 mod npy;
+mod ordered;
 mod png;
 mod positioned;
 mod source;
 mod stack;
 mod tiff;
+mod writer;
 mod zarr;
 
 use std::borrow::Cow;
@@ -63,11 +65,12 @@ pub use hdf5::{
 };
 pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 pub use inspect::{inspect, Inspection};
-pub use npy::NpyReader;
+pub use npy::{NpyReader, NpyWriter};
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
-pub use tiff::{BigTiff, TiffOptions, TiffReader};
-pub use zarr::ZarrReader;
+pub use tiff::{BigTiff, TiffOptions, TiffReader, TiffWriter};
+pub use writer::{create_writer, ChunkWriter, DatasetSpec, WriteOptions, WriteStart};
+pub use zarr::{ZarrCodec, ZarrOptions, ZarrReader, ZarrWriter};
 
 /// Reads the array stored in `path`.
 ///
@@ -110,7 +113,16 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
             w.append(array)?;
             w.finish().map(|_| ())
         }
-        Format::Zarr => Err(IoError::cannot_write(path, "a Zarr store with `write` yet: see `ZarrWriter`")),
+        Format::Zarr => {
+            let spec = DatasetSpec::new(array.shape().to_vec(), array.dtype())
+                .with_axes(array.axes())
+                .with_chunk(array.shape().first().copied().unwrap_or(1).max(1));
+            let mut w = create_writer(path, spec, &WriteOptions::default())?;
+            if w.spec().chunks() > 0 {
+                w.write(0, array)?;
+            }
+            w.finish().map(|_| ())
+        }
         Format::Hdf5 => Err(IoError::cannot_write(
             path,
             "a single array as HDF5: use `write_dxchange` or `write_image_set` (feature `hdf5`), or .tif/.npy",

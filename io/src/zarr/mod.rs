@@ -6,17 +6,22 @@
 //! - `reader`: [`ZarrReader`], slabs along axis 0.
 //! - `store`: [`AtomicStore`](store::AtomicStore), the filesystem store
 //!   whose chunk writes are all-or-nothing.
+//! - `writer`: [`ZarrWriter`], chunks in any order, OME-Zarr metadata.
+//! - `pyramid`: the multiscale levels of an OME-Zarr image.
 
 mod node;
 mod ome;
+mod pyramid;
 mod reader;
 mod store;
+mod writer;
 
 use std::path::Path;
 
 use plexus_plugin_api::Array;
 
 pub use reader::ZarrReader;
+pub use writer::{ZarrCodec, ZarrOptions, ZarrWriter};
 
 use crate::error::IoError;
 

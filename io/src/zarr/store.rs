@@ -30,6 +30,7 @@ const TEMPORARY: &str = ".plexus-tmp-";
 /// A filesystem store with atomic, optionally durable writes.
 #[derive(Debug)]
 pub(crate) struct AtomicStore {
+    root: PathBuf,
     inner: FilesystemStore,
     durable: bool,
     counter: AtomicU64,
@@ -39,7 +40,12 @@ impl AtomicStore {
     /// A store rooted at the folder `root` (which need not exist yet).
     pub(crate) fn new(root: &Path, durable: bool) -> Result<AtomicStore, StorageError> {
         let inner = FilesystemStore::new(root).map_err(|e| StorageError::Other(e.to_string()))?;
-        Ok(AtomicStore { inner, durable, counter: AtomicU64::new(0) })
+        Ok(AtomicStore { root: root.to_path_buf(), inner, durable, counter: AtomicU64::new(0) })
+    }
+
+    /// The store's root folder.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The file a key is stored in.
