@@ -506,19 +506,3 @@ fn inspect_lists_datasets() {
     assert_eq!(set.datasets[3].shape, [24, 24, 3]);
     assert_eq!(set.datasets[3].attributes, 8);
 }
-
-/// Writes the fixtures back through plexus for `make_h5_fixtures.py --check`,
-/// which reads them with h5py and compares them with the originals (a manual
-/// check, not part of `cargo test`):
-/// `PLEXUS_IO_PEER_DIR=/tmp/h5peers cargo test -p plexus-io --features hdf5 -- --ignored h5py`
-/// then `python3 io/tests/h5/make_h5_fixtures.py --check /tmp/h5peers`.
-#[test]
-#[ignore = "writes files for a manual check with h5py"]
-fn write_files_for_h5py() {
-    let dir = std::path::PathBuf::from(std::env::var("PLEXUS_IO_PEER_DIR").unwrap_or_else(|_| "/tmp/h5peers".into()));
-    std::fs::create_dir_all(&dir).unwrap();
-    write_dxchange(&dir.join("scan.h5"), &read_dxchange(&h5_fixture("scan.h5")).unwrap()).unwrap();
-    let set = ImageSet::open(&h5_fixture("images.h5")).unwrap();
-    let (images, attrs): (Vec<Array>, Vec<Attributes>) = set.iter().map(|r| r.unwrap()).unzip();
-    write_image_set(&dir.join("images.h5"), &images, &attrs).unwrap();
-}
