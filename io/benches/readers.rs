@@ -1,6 +1,8 @@
 //! Reader throughput: slabs of a u16 stack through the chunk readers (NPY,
-//! TIFF, Zarr) into a reused buffer, against plain `read`s of the same
-//! cached bytes, in the same run.
+//! TIFF, Zarr uncompressed and blosc-LZ4) into a reused buffer, against
+//! plain `read`s of the same cached bytes, in the same run; and what the
+//! destination costs: a fresh `Vec` per slab, a reused or fresh
+//! `SlabBuffer` (huge-page advice), two threads reading through clones.
 //!
 //! Run: `cargo bench -p plexus-io --bench readers` (a 256 MiB stack;
 //! `PLEXUS_BENCH_MIB=1024` for the 1 GiB of the issue). The files are
@@ -12,7 +14,10 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use plexus_io::{open, ChunkReader, Format, StackWriter};
+use plexus_io::{
+    create_writer, open, ChunkReader, DatasetSpec, Format, SlabBuffer, StackWriter, WriteOptions, ZarrCodec,
+    ZarrOptions,
+};
 use plexus_plugin_api::Array;
 
 /// Rows and columns of one slice: 1 MiB of u16.
@@ -25,6 +30,9 @@ struct Files {
     _dir: tempfile::TempDir,
     npy: PathBuf,
     tiff: PathBuf,
+    /// Uncompressed and blosc-LZ4 Zarr stores of the same stack.
+    zarr_raw: PathBuf,
+    zarr_lz4: PathBuf,
     slices: usize,
 }
 
@@ -43,7 +51,39 @@ fn write_files() -> Files {
         w.finish().unwrap();
         warm(path);
     }
-    Files { _dir: dir, npy, tiff, slices }
+    let (zarr_raw, zarr_lz4) = (dir.path().join("raw.zarr"), dir.path().join("lz4.zarr"));
+    for (path, codec) in [(&zarr_raw, ZarrCodec::None), (&zarr_lz4, ZarrCodec::Lz4)] {
+        let spec = DatasetSpec::new(vec![slices, ROWS, COLS], plexus_plugin_api::DType::U16)
+            .with_axes("z y x")
+            .with_chunk(SLAB);
+        let options = WriteOptions {
+            zarr: ZarrOptions { codec, durable: false, ..ZarrOptions::default() },
+            ..WriteOptions::default()
+        };
+        let mut w = create_writer(path, spec, &options).unwrap();
+        for k in 0..slices / SLAB {
+            let slab = Array::from_fn::<u16>(vec![SLAB, ROWS, COLS], |i| (i * 7 + k) as u16);
+            w.write(k * SLAB, &slab).unwrap();
+        }
+        w.finish().unwrap();
+        for entry in walk(path) {
+            warm(&entry);
+        }
+    }
+    Files { _dir: dir, npy, tiff, zarr_raw, zarr_lz4, slices }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// Reads the file once so that it sits in the page cache.
@@ -100,6 +140,56 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("TiffReader, 64-slice slabs into a reused buffer", |b| {
         let mut r = open(&files.tiff).unwrap();
+        b.iter(|| slabs(r.as_mut(), files.slices, &mut buf))
+    });
+    g.bench_function("TiffReader, 2 threads (try_clone), each its own reused buffer", |b| {
+        let r = open(&files.tiff).unwrap();
+        let mut readers = [r.try_clone().unwrap().unwrap(), r.try_clone().unwrap().unwrap()];
+        let mut bufs = [vec![0u8; slab_bytes], vec![0u8; slab_bytes]];
+        b.iter(|| {
+            std::thread::scope(|s| {
+                let jobs: Vec<_> = readers
+                    .iter_mut()
+                    .zip(bufs.iter_mut())
+                    .enumerate()
+                    .map(|(t, (r, buf))| {
+                        s.spawn(move || {
+                            let mut sum = 0u64;
+                            for start in (t * SLAB..files.slices).step_by(2 * SLAB) {
+                                r.read_into(start, SLAB, buf).unwrap();
+                                sum = sum.wrapping_add(buf[buf.len() - 1] as u64);
+                            }
+                            sum
+                        })
+                    })
+                    .collect();
+                jobs.into_iter().map(|j| j.join().unwrap()).sum::<u64>()
+            })
+        })
+    });
+    g.bench_function("TiffReader, into a reused SlabBuffer (huge-page advice)", |b| {
+        let mut r = open(&files.tiff).unwrap();
+        let mut buf = SlabBuffer::new(slab_bytes);
+        b.iter(|| slabs(r.as_mut(), files.slices, &mut buf))
+    });
+    g.bench_function("TiffReader, into a fresh SlabBuffer each (huge-page advice)", |b| {
+        let mut r = open(&files.tiff).unwrap();
+        b.iter(|| {
+            let mut sum = 0u64;
+            for start in (0..files.slices).step_by(SLAB) {
+                let mut fresh = SlabBuffer::new(slab_bytes);
+                r.read_into(start, SLAB, &mut fresh).unwrap();
+                sum = sum.wrapping_add(fresh[slab_bytes - 1] as u64);
+            }
+            sum
+        })
+    });
+    g.bench_function("ZarrReader, uncompressed, 64-slice chunks into a reused buffer", |b| {
+        let mut r = open(&files.zarr_raw).unwrap();
+        b.iter(|| slabs(r.as_mut(), files.slices, &mut buf))
+    });
+    g.bench_function("ZarrReader, blosc-LZ4, 64-slice chunks into a reused buffer", |b| {
+        let mut r = open(&files.zarr_lz4).unwrap();
         b.iter(|| slabs(r.as_mut(), files.slices, &mut buf))
     });
     g.bench_function("TiffReader, 64-slice slabs into a fresh buffer each", |b| {

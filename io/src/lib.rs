@@ -45,6 +45,7 @@ mod npy;
 mod ordered;
 mod png;
 mod positioned;
+mod slab_buffer;
 mod source;
 mod stack;
 mod tiff;
@@ -66,6 +67,7 @@ pub use hdf5::{
 pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 pub use inspect::{inspect, Inspection};
 pub use npy::{NpyReader, NpyWriter};
+pub use slab_buffer::SlabBuffer;
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
 pub use tiff::{BigTiff, TiffOptions, TiffReader, TiffWriter};

@@ -83,6 +83,14 @@ pub trait ChunkReader: Send {
         None
     }
 
+    /// A second, independent reader of the same dataset (its own file
+    /// handle and caches), so that several threads can read slabs at once;
+    /// `None` where that buys nothing (HDF5, whose library runs one call at
+    /// a time, and [`WholeFile`]).
+    fn try_clone(&self) -> Result<Option<Box<dyn ChunkReader>>, IoError> {
+        Ok(None)
+    }
+
     /// Small arrays that travel with the dataset rather than being cut into
     /// chunks: the flat and dark fields and angles of a dxchange scan
     /// (`data_white`, `data_dark`, `theta`). Empty for most formats.

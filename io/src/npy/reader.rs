@@ -151,6 +151,21 @@ impl ChunkReader for NpyReader {
         &self.info
     }
 
+    fn try_clone(&self) -> Result<Option<Box<dyn ChunkReader>>, IoError> {
+        // Positioned reads never move the shared file offset, so a duplicated
+        // handle is as independent as a fresh one.
+        let file = self.file.try_clone().map_err(|e| IoError::os(&self.info.path, "open", e))?;
+        Ok(Some(Box::new(NpyReader {
+            file,
+            info: self.info.clone(),
+            stored: self.stored,
+            big_endian: self.big_endian,
+            fortran: self.fortran,
+            data_offset: self.data_offset,
+            scratch_limit: self.scratch_limit,
+        })))
+    }
+
     fn read_into(&mut self, start: usize, len: usize, out: &mut [u8]) -> Result<(), IoError> {
         check_slab(&self.info, start, len, out.len())?;
         if out.is_empty() {

@@ -1,4 +1,4 @@
-//! Decoding one strip or tile: decompression (LZW, deflate, PackBits),
+//! Decoding one strip or tile: decompression (LZW, deflate, PackBits, zstd),
 //! byte order and the predictors, into native-order stored samples.
 //!
 //! Done here rather than by the `tiff` crate so that any colour model is
@@ -78,6 +78,11 @@ fn decompress(compression: u16, src: &[u8], out: &mut [u8]) -> Result<(), Decode
             read_full(&mut z, out)
         }
         32773 => packbits(src, out),
+        50000 | 34926 => {
+            let mut z = zstd::stream::read::Decoder::with_buffer(src)
+                .map_err(|e| DecodeError::Corrupt(format!("zstd: {e}")))?;
+            read_full(&mut z, out)
+        }
         code => Err(DecodeError::Corrupt(format!("compression code {code} is not decoded here"))),
     }
 }

@@ -236,7 +236,7 @@ pub(crate) fn compression_name(code: u16) -> String {
 
 /// Whether the decoder, as built here, decodes this compression code.
 pub(crate) fn compression_supported(code: u16) -> bool {
-    matches!(code, 1 | 5 | 8 | 32946 | 32773)
+    matches!(code, 1 | 5 | 8 | 32946 | 32773 | 50000 | 34926)
 }
 
 fn lower_first(s: String) -> String {
@@ -568,7 +568,7 @@ pub(crate) fn check_pages<'a>(path: &Path, file_len: u64, layout: &'a Layout) ->
         return Err(IoError::unsupported(
             path,
             format!(
-                "TIFF compression {} on page {}: plexus reads none, LZW, deflate and PackBits",
+                "TIFF compression {} on page {}: plexus reads none, LZW, deflate, PackBits and zstd",
                 compression_name(p.compression),
                 p.ifd
             ),

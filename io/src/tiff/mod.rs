@@ -2,7 +2,7 @@
 //! our own streaming encoder.
 //!
 //! **Reading** accepts either byte order, strips or tiles, chunky or
-//! planar samples, no compression, LZW, deflate or PackBits, with or
+//! planar samples, no compression, LZW, deflate, PackBits or zstd, with or
 //! without a horizontal or floating-point predictor. All full-resolution
 //! pages of the main IFD chain form the array: one page gives `y x` (or
 //! `y x band` for several samples per pixel), several identical pages a

@@ -288,6 +288,22 @@ impl ChunkReader for TiffReader {
         }
     }
 
+    fn try_clone(&self) -> Result<Option<Box<dyn ChunkReader>>, IoError> {
+        let file = self.file.try_clone().map_err(|e| IoError::os(&self.info.path, "open", e))?;
+        Ok(Some(Box::new(TiffReader {
+            file,
+            info: self.info.clone(),
+            pages: self.pages.clone(),
+            big_endian: self.big_endian,
+            stored: self.stored,
+            axis0: self.axis0,
+            direct: self.direct,
+            compressed: Vec::new(),
+            chunk: Vec::new(),
+            cache: None,
+        })))
+    }
+
     fn natural_chunk(&self) -> Option<usize> {
         match self.axis0 {
             Axis0::Rows => Some(self.pages[0].band_height()),

@@ -201,6 +201,13 @@ impl ChunkReader for ZarrReader {
         Ok(())
     }
 
+    fn try_clone(&self) -> Result<Option<Box<dyn ChunkReader>>, IoError> {
+        let mut r = ZarrReader::build(&self.info.path, self.node.trim_start_matches('/'), None)?;
+        // The same labels and metadata as this one (an image's, if it was).
+        r.info = self.info.clone();
+        Ok(Some(Box::new(r)))
+    }
+
     fn natural_chunk(&self) -> Option<usize> {
         let origin = vec![0u64; self.info.shape.len()];
         let shape = self.array.chunk_shape(&origin).ok()?;

@@ -121,6 +121,7 @@ const TIFFS: &[&str] = &[
     "t_f16.tif",
     "t_4d_shaped.tif",
     "t_thumbnail.tif",
+    "t_zstd.tif",
     "c_u16_strips_lzw_pred.tif",
     "c_f32_tiles_fpred.tif",
     "c_u8_stack_strips.tif",
@@ -237,4 +238,29 @@ fn strip_extent(b: &[u8], k: usize) -> (usize, usize) {
         }
     }
     (found[0], found[1])
+}
+
+#[test]
+fn clones_read_slabs_from_other_threads() {
+    let zarr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zarr/v3_u16_zstd.zarr");
+    for path in
+        [fixture("n_fortran_f4.npy"), fixture("c_u16_stack_strips_be.tif"), fixture("c_f32_tiles_fpred.tif"), zarr]
+    {
+        let whole = read(&path).unwrap();
+        let mut first = open(&path).unwrap();
+        let mut second = first.try_clone().unwrap().expect("this format clones");
+        assert_eq!(second.info(), first.info());
+        let (n, row) = (first.info().len(), first.info().slice_bytes());
+        let half = n / 2;
+        let other = std::thread::spawn(move || {
+            let mut buf = vec![0u8; (n - half) * row];
+            second.read_into(half, n - half, &mut buf).unwrap();
+            buf
+        });
+        let mut buf = vec![0u8; half * row];
+        first.read_into(0, half, &mut buf).unwrap();
+        buf.extend(other.join().unwrap());
+        assert!(buf == whole.as_bytes(), "{}", path.display());
+    }
+    assert!(open(&fixture("p_u8_gray.png")).unwrap().try_clone().unwrap().is_none(), "PNG is read whole once");
 }

@@ -116,11 +116,11 @@ fn unsupported_npy_dtype() {
 
 #[test]
 fn unsupported_tiff_features() {
-    let p = fixture("t_zstd.tif");
+    let p = fixture("c_lzma.tif");
     assert_eq!(
         read_err(&p),
         format!(
-            "`{}`: unsupported TIFF compression zstd on page 0: plexus reads none, LZW, deflate and PackBits",
+            "`{}`: unsupported TIFF compression LZMA on page 0: plexus reads none, LZW, deflate, PackBits and zstd",
             p.display()
         )
     );
