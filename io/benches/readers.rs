@@ -56,8 +56,12 @@ fn write_files() -> Files {
         let spec = DatasetSpec::new(vec![slices, ROWS, COLS], plexus_plugin_api::DType::U16)
             .with_axes("z y x")
             .with_chunk(SLAB);
+        // The uncompressed store unsharded, as a run's spill store is
+        // (`ZarrOptions::scratch`); the LZ4 one as outputs are written
+        // (64 MiB chunks sharded into 1 MiB inner chunks, decoded in
+        // parallel by zarrs).
         let options = WriteOptions {
-            zarr: ZarrOptions { codec, durable: false, ..ZarrOptions::default() },
+            zarr: ZarrOptions { codec, durable: false, auto_shard: codec != ZarrCodec::None, ..ZarrOptions::default() },
             ..WriteOptions::default()
         };
         let mut w = create_writer(path, spec, &options).unwrap();
@@ -184,11 +188,11 @@ fn bench(c: &mut Criterion) {
             sum
         })
     });
-    g.bench_function("ZarrReader, uncompressed, 64-slice chunks into a reused buffer", |b| {
+    g.bench_function("ZarrReader, uncompressed (spill layout), 64-slice chunks into a reused buffer", |b| {
         let mut r = open(&files.zarr_raw).unwrap();
         b.iter(|| slabs(r.as_mut(), files.slices, &mut buf))
     });
-    g.bench_function("ZarrReader, blosc-LZ4, 64-slice chunks into a reused buffer", |b| {
+    g.bench_function("ZarrReader, blosc-LZ4, sharded 64-slice chunks into a reused buffer", |b| {
         let mut r = open(&files.zarr_lz4).unwrap();
         b.iter(|| slabs(r.as_mut(), files.slices, &mut buf))
     });
@@ -204,6 +208,67 @@ fn bench(c: &mut Criterion) {
             sum
         })
     });
+    g.finish();
+    write_bench(c, &files);
+}
+
+/// Writing the same stack: each chunk writer against one plain `write_all`
+/// per 64 MiB slab into a file, with and without the final `fsync` that
+/// the NPY and TIFF writers do at `finish` (the Zarr cases here do not
+/// sync).
+fn write_bench(c: &mut Criterion, files: &Files) {
+    let total = files.slices * ROWS * COLS * 2;
+    let slab = Array::from_fn::<u16>(vec![SLAB, ROWS, COLS], |i| (i * 7) as u16);
+    let dir = files.npy.parent().unwrap().join("written");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut g = c.benchmark_group(format!("write a {} MiB u16 stack", total >> 20));
+    g.throughput(Throughput::Bytes(total as u64));
+    g.sample_size(10);
+    for sync in [false, true] {
+        let name =
+            if sync { "plain write_all, 64 MiB per call, then fsync" } else { "plain write_all, 64 MiB per call" };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                use std::io::Write;
+                let mut f = File::create(dir.join("plain.bin")).unwrap();
+                for _ in 0..files.slices / SLAB {
+                    f.write_all(slab.as_bytes()).unwrap();
+                }
+                if sync {
+                    f.sync_all().unwrap();
+                }
+            })
+        });
+    }
+    let spec = DatasetSpec::new(vec![files.slices, ROWS, COLS], plexus_plugin_api::DType::U16)
+        .with_axes("z y x")
+        .with_chunk(SLAB);
+    let cases = [
+        ("NpyWriter", "w.npy", ZarrOptions::default()),
+        ("TiffWriter", "w.tif", ZarrOptions::default()),
+        ("ZarrWriter, spill store (ZarrOptions::scratch)", "spill.zarr", ZarrOptions::scratch()),
+        (
+            "ZarrWriter, blosc-LZ4, unsharded, not synced",
+            "lz4.zarr",
+            ZarrOptions { durable: false, auto_shard: false, ome: false, ..ZarrOptions::default() },
+        ),
+    ];
+    for (name, file, zarr) in cases {
+        let options = WriteOptions { zarr, ..WriteOptions::default() };
+        let path = dir.join(file);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                if path.is_dir() {
+                    std::fs::remove_dir_all(&path).unwrap();
+                }
+                let mut w = create_writer(&path, spec.clone(), &options).unwrap();
+                for k in 0..files.slices / SLAB {
+                    w.write_bytes(k, slab.as_bytes()).unwrap();
+                }
+                w.finish().unwrap();
+            })
+        });
+    }
     g.finish();
 }
 

@@ -6,7 +6,8 @@
 //! labels and the level's voxel size and units in the metadata; a level or
 //! any other array is opened by its path inside the store
 //! ([`ZarrReader::open_array`]). Chunks missing from the store read as the
-//! array's fill value, as Zarr specifies.
+//! array's fill value, as Zarr specifies. Uncompressed chunks of whole
+//! slices (a run's spill store) are read straight from their files.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use zarrs::array::{Array, ArrayBytesFixedDisjointView, ArraySubset, DataType};
 
 use crate::element::{expand_in_place, Stored};
 use crate::error::IoError;
+use crate::positioned::read_exact_at;
 use crate::source::{check_slab, ChunkReader, SourceInfo};
 use crate::zarr::node::{probe, Node};
 use crate::zarr::store::AtomicStore;
@@ -30,6 +32,21 @@ pub struct ZarrReader {
     /// The array's path inside the store, for messages (`/0`).
     node: String,
     stored: Stored,
+    /// Set when chunk files are the raw elements of whole slices (see
+    /// [`raw_layout`]): slabs are then read from them directly.
+    raw: Option<RawLayout>,
+}
+
+/// Uncompressed chunks that each hold `chunk` whole slices, little-endian,
+/// C order: a chunk file is then exactly those slices' bytes (edge chunks
+/// padded to full size, as Zarr stores them), so a slab is one positioned
+/// read per chunk file straight into the caller's buffer — the layout of a
+/// run's spill store, which must read back at file speed.
+#[derive(Debug, Clone)]
+struct RawLayout {
+    chunk: usize,
+    /// One element of the fill value, for chunks never written.
+    fill: Vec<u8>,
 }
 
 impl std::fmt::Debug for ZarrReader {
@@ -63,6 +80,42 @@ pub(crate) fn stored_of(data_type: &DataType) -> Option<Stored> {
     } else {
         return None;
     })
+}
+
+/// The raw layout of `array`, if its chunks have it: one `bytes` codec
+/// (little-endian) in v3 or no compressor nor filters in C order in v2, no
+/// storage transformer, chunks spanning whole slices, elements delivered
+/// as stored, on a little-endian machine.
+fn raw_layout(array: &Array<AtomicStore>, shape: &[usize], stored: Stored) -> Option<RawLayout> {
+    if shape.is_empty() || !cfg!(target_endian = "little") || !stored.is_direct(false) {
+        return None;
+    }
+    let meta = serde_json::to_value(array.metadata()).ok()?;
+
+    let plain = match meta.get("zarr_format").and_then(Value::as_u64) {
+        Some(3) => {
+            let codecs = meta.get("codecs")?.as_array()?;
+            let transformers =
+                meta.get("storage_transformers").and_then(Value::as_array).is_some_and(|t| !t.is_empty());
+            codecs.len() == 1
+                && codecs[0].get("name").and_then(Value::as_str) == Some("bytes")
+                && codecs[0].pointer("/configuration/endian").and_then(Value::as_str).is_none_or(|e| e == "little")
+                && !transformers
+        }
+        Some(2) => {
+            let none = |k: &str| meta.get(k).is_none_or(|v| v.is_null() || v.as_array().is_some_and(|a| a.is_empty()));
+            let dtype = meta.get("dtype").and_then(Value::as_str).unwrap_or("");
+            none("compressor")
+                && none("filters")
+                && meta.get("order").and_then(Value::as_str) == Some("C")
+                && (dtype.starts_with('<') || dtype.starts_with('|'))
+        }
+        _ => false,
+    };
+    let chunk = array.chunk_shape(&vec![0; shape.len()]).ok()?;
+    let whole_slices = chunk.iter().skip(1).zip(&shape[1..]).all(|(c, &n)| c.get() as usize == n);
+    let fill = array.fill_value().as_ne_bytes().to_vec();
+    (plain && whole_slices && fill.len() == stored.size()).then(|| RawLayout { chunk: chunk[0].get() as usize, fill })
 }
 
 impl ZarrReader {
@@ -136,8 +189,41 @@ impl ZarrReader {
             }
         }
         meta.insert("array".into(), Value::String(shown.clone()));
+        let raw = raw_layout(&array, &shape, stored);
         let info = SourceInfo { path: path.to_path_buf(), shape, dtype: stored.dtype(), axes, meta };
-        Ok(ZarrReader { info, array, node: shown, stored })
+        Ok(ZarrReader { info, array, node: shown, stored, raw })
+    }
+
+    /// Reads slices `start..start + len` from raw chunk files.
+    fn read_raw(&self, raw: &RawLayout, start: usize, len: usize, out: &mut [u8]) -> Result<(), IoError> {
+        let row = self.info.slice_bytes();
+        let end = start + len;
+        let mut s = start;
+        while s < end {
+            let index = s / raw.chunk;
+            let stop = ((index + 1) * raw.chunk).min(end);
+            let dst = &mut out[(s - start) * row..(stop - start) * row];
+            let mut indices = vec![0u64; self.info.shape.len()];
+            indices[0] = index as u64;
+            let file = self.array.storage().file_of(&self.array.chunk_key(&indices));
+            match std::fs::File::open(&file) {
+                Ok(f) => {
+                    let offset = ((s - index * raw.chunk) * row) as u64;
+                    let key = self.array.chunk_key(&indices);
+                    let what = || format!("chunk `{}` of array `{}`", key.as_str(), self.node);
+                    read_exact_at(&f, &file, offset, dst, what)?;
+                }
+                // Zarr: a chunk never written holds the fill value.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    for el in dst.chunks_exact_mut(raw.fill.len()) {
+                        el.copy_from_slice(&raw.fill);
+                    }
+                }
+                Err(e) => return Err(IoError::os(&file, "open", e)),
+            }
+            s = stop;
+        }
+        Ok(())
     }
 
     /// Decodes `subset` into `buf`, which holds exactly its stored bytes.
@@ -176,6 +262,9 @@ impl ChunkReader for ZarrReader {
         check_slab(&self.info, start, len, out.len())?;
         if out.is_empty() {
             return Ok(());
+        }
+        if let Some(raw) = &self.raw {
+            return self.read_raw(raw, start, len, out);
         }
         let mut ranges: Vec<std::ops::Range<u64>> = self.info.shape.iter().map(|&d| 0..d as u64).collect();
         if let Some(first) = ranges.first_mut() {

@@ -61,8 +61,12 @@ pub struct ZarrOptions {
     /// Chunk compression.
     pub codec: ZarrCodec,
     /// Shard each chunk into inner chunks of this shape (one length per
-    /// axis); `None` shards automatically when a chunk exceeds 16 MiB.
+    /// axis); `None` shards automatically when a chunk exceeds 16 MiB and
+    /// `auto_shard` is set.
     pub inner_chunk: Option<Vec<usize>>,
+    /// Shard large chunks when `inner_chunk` is `None`, so that readers
+    /// such as napari fetch parts of them.
+    pub auto_shard: bool,
     /// Write OME-Zarr metadata when the axes fit NGFF (`z y x`, `y x`,
     /// `t c z y x`, `angle row col`).
     pub ome: bool,
@@ -80,6 +84,7 @@ impl Default for ZarrOptions {
         ZarrOptions {
             codec: ZarrCodec::Lz4,
             inner_chunk: None,
+            auto_shard: true,
             ome: true,
             pyramid_threshold_bytes: 64 << 20,
             durable: true,
@@ -89,10 +94,18 @@ impl Default for ZarrOptions {
 }
 
 impl ZarrOptions {
-    /// Options for a run's own spill store: uncompressed, not synced,
-    /// written in place, plain (no OME metadata, no pyramid).
+    /// Options for a run's own spill store: uncompressed and unsharded
+    /// (so chunk files are raw slices, read back at file speed), not
+    /// synced, written in place, plain (no OME metadata, no pyramid).
     pub fn scratch() -> ZarrOptions {
-        ZarrOptions { codec: ZarrCodec::None, ome: false, durable: false, in_place: true, ..ZarrOptions::default() }
+        ZarrOptions {
+            codec: ZarrCodec::None,
+            auto_shard: false,
+            ome: false,
+            durable: false,
+            in_place: true,
+            ..ZarrOptions::default()
+        }
     }
 }
 
@@ -138,7 +151,14 @@ pub(crate) fn data_type_of(dtype: DType) -> DataType {
 
 /// The fingerprint stored with a store, to recognise it on resume.
 fn fingerprint(spec: &DatasetSpec, options: &ZarrOptions) -> String {
-    format!("{} {:?} {:?} {}", spec.fingerprint(), options.codec, options.inner_chunk, options.ome)
+    format!(
+        "{} {:?} {:?} {} {}",
+        spec.fingerprint(),
+        options.codec,
+        options.inner_chunk,
+        options.auto_shard,
+        options.ome
+    )
 }
 
 impl ZarrWriter {
@@ -352,9 +372,8 @@ fn auto_inner(chunk: &[u64], dtype: DType) -> Vec<usize> {
 fn inner_chunk(path: &Path, spec: &DatasetSpec, options: &ZarrOptions) -> Result<Option<Vec<u64>>, IoError> {
     let chunk = chunk_shape(spec);
     let bytes = chunk.iter().product::<u64>() as usize * spec.dtype.size();
-    let Some(inner) =
-        options.inner_chunk.clone().or_else(|| (bytes > SHARD_ABOVE).then(|| auto_inner(&chunk, spec.dtype)))
-    else {
+    let auto = options.auto_shard && bytes > SHARD_ABOVE;
+    let Some(inner) = options.inner_chunk.clone().or_else(|| auto.then(|| auto_inner(&chunk, spec.dtype))) else {
         return Ok(None);
     };
     let fits = inner.len() == chunk.len() && inner.iter().zip(&chunk).all(|(&i, &c)| i > 0 && c % i as u64 == 0);

@@ -30,7 +30,7 @@ fn every_array_matches_zarr_python() {
         assert_eq!(sha256(&whole), f[4], "{line}");
         n += 1;
     }
-    assert_eq!(n, 10);
+    assert_eq!(n, 12);
 }
 
 #[test]
@@ -45,6 +45,8 @@ fn zarr_slabs_equal_the_whole_array() {
         "v2_be_f8_zlib.zarr",
         "ome_v05.zarr",
         "ome_v04.zarr",
+        "v3_raw.zarr",
+        "v2_raw.zarr",
     ] {
         let r = check_every_slab(&store(name));
         assert!(r.streams(), "{name}");
@@ -136,6 +138,28 @@ fn damaged_chunks_are_named_by_file() {
     assert!(
         err.starts_with(&format!("`{}`: chunk `2.0` of array `/` cannot be decoded: ", s.join("2.0").display())),
         "{err}"
+    );
+}
+
+#[test]
+fn raw_chunks_read_from_their_files() {
+    // v3_raw.zarr: uncompressed chunks of 4 slices, chunk 2 never written.
+    let a = read(&store("v3_raw.zarr")).unwrap();
+    assert!(a.as_slice::<i16>().unwrap()[8 * 24..].iter().all(|&v| v == -5), "the fill value");
+    let dir = tempfile::tempdir().unwrap();
+    let s = copy_store("v3_raw.zarr", dir.path());
+    let chunk = s.join("c/1/0/0");
+    std::fs::OpenOptions::new().write(true).open(&chunk).unwrap().set_len(100).unwrap();
+    let mut r = open(&s).unwrap();
+    let mut buf = vec![0u8; 2 * 48];
+    r.read_into(3, 2, &mut buf).unwrap(); // slice 4 lies in the 100 bytes left
+    let err = r.read_into(5, 2, &mut buf).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "`{}`: truncated at byte 100: chunk `c/1/0/0` of array `/` needs 44 more bytes (it spans bytes 48..144)",
+            chunk.display()
+        )
     );
 }
 

@@ -22,6 +22,9 @@ Stores (each small; slabs along axis 0 cross their chunk boundaries):
   z y x in micrometres, levels `0` (12 × 10 × 8 uint16) and `1`.
 - `ome_v04.zarr`: an OME-Zarr 0.4 image (Zarr v2 group, `multiscales` in
   `.zattrs`), y x, levels `s0` and `s1`.
+- `v3_raw.zarr`: int16 9 × 6 × 4 uncompressed (`bytes` codec only) in
+  chunks of 4 whole slices, fill value -5, chunk 2 never written.
+- `v2_raw.zarr`: Zarr v2, float32 7 × 3, no compressor, chunks of 3 rows.
 
 Deterministic (fixed seed); the Rust tests never run Python.
 """
@@ -132,6 +135,20 @@ def main():
                                "datasets": [{"path": "s0", "coordinateTransformations": [{"type": "scale", "scale": [1, 1]}]},
                                             {"path": "s1", "coordinateTransformations": [{"type": "scale", "scale": [2, 2]}]}]}]
     expect("ome_v04.zarr", "/s0", img)
+
+    # Uncompressed chunks of whole slices (read straight from the files):
+    # v3 with only the `bytes` codec, chunk 2 never written; v2 without
+    # compressor.
+    a = rng.integers(-30000, 30000, size=(9, 6, 4), dtype=np.int16)
+    z = zarr.create_array(fresh("v3_raw.zarr"), shape=a.shape, chunks=(4, 6, 4), dtype=a.dtype, compressors=None,
+                          fill_value=-5)
+    z[0:8] = a[0:8]
+    expect("v3_raw.zarr", "/", zarr.open_array(path("v3_raw.zarr"), mode="r")[:])
+    a = rng.standard_normal((7, 3)).astype(np.float32)
+    z = zarr.create_array(fresh("v2_raw.zarr"), shape=a.shape, chunks=(3, 3), dtype=a.dtype, zarr_format=2,
+                          compressors=None)
+    z[:] = a
+    expect("v2_raw.zarr", "/", zarr.open_array(path("v2_raw.zarr"), mode="r")[:])
 
     with open(path("expected.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
