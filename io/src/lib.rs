@@ -1,36 +1,67 @@
 //! # plexus-io
 //!
 //! Reads and writes [`Array`]s in the formats scientists exchange: TIFF
-//! (classic and BigTIFF, multi-page stacks), PNG and NumPy's `.npy`, and,
-//! with the `hdf5` feature, HDF5.
+//! (classic and BigTIFF, multi-page stacks), PNG, NumPy's `.npy`, Zarr (v3
+//! and v2 read, v3 with OME-Zarr written) and, with the `hdf5` feature,
+//! HDF5 — whole, or chunk by chunk along axis 0 so that no caller needs a
+//! dataset in memory.
 //!
-//! - [`read`] picks the format from the extension and checks it against the
-//!   file's first bytes.
-//! - [`write()`] / [`write_tiff`] write a whole array; [`StackWriter`] writes
-//!   one that arrives chunk by chunk along axis 0. Both write
-//!   `<path>.partial` and rename it when complete.
-//! - [`open`] opens a dataset for reading slabs along axis 0 on demand
-//!   ([`ChunkReader`]), so no caller needs the whole file in memory.
+//! ```no_run
+//! use plexus_io::{create_writer, open, DatasetSpec, WriteOptions};
+//! # fn main() -> Result<(), plexus_io::IoError> {
+//! let mut input = open("scan.tif".as_ref())?; // TIFF by pages, strips or tiles
+//! let info = input.info().clone(); // shape, dtype, axes, metadata
+//! let spec = DatasetSpec::new(info.shape.clone(), info.dtype).with_axes(&info.axes).with_chunk(16);
+//! let mut output = create_writer("out.zarr".as_ref(), spec, &WriteOptions::default())?;
+//! let mut buf = vec![0u8; 16 * info.slice_bytes()];
+//! for index in 0..output.spec().chunks() {
+//!     let slices = output.spec().chunk_slices(index);
+//!     let bytes = &mut buf[..slices.len() * info.slice_bytes()];
+//!     input.read_into(slices.start, slices.len(), bytes)?; // straight into `buf`
+//!     output.write_bytes(index, bytes)?; // one atomic chunk file
+//! }
+//! output.finish()?; // OME-Zarr metadata, pyramid, rename into place
+//! # Ok(()) }
+//! ```
+//!
+//! - [`open`] ([`open_dataset`] for a named HDF5 dataset or Zarr array)
+//!   gives a [`ChunkReader`]: [`ChunkReader::read_into`] copies slices of
+//!   axis 0 into the caller's buffer — NPY by offset, TIFF by pages, strips
+//!   or tiles, HDF5 by hyperslab, Zarr by chunk; PNG is read whole
+//!   ([`WholeFile`], `streams() == false`). [`SlabBuffer`] is a buffer for
+//!   slabs backed by huge pages.
+//! - [`create_writer`] gives a [`ChunkWriter`] for a dataset of known shape
+//!   ([`DatasetSpec`]): NPY and TIFF in order, Zarr in any order with each
+//!   chunk atomic; partial outputs can be resumed ([`WriteOptions::resume`]).
+//! - [`read`] and [`write()`] / [`write_tiff`] handle whole arrays;
+//!   [`StackWriter`] appends chunks of unknown number to NPY or TIFF. Every
+//!   writer writes `<path>.partial` and renames it when complete.
 //! - [`inspect`] describes a file from its headers for `plexus inspect`.
 //! - [`Batch`] reads a folder of images in natural order (`img2` before
 //!   `img10`), one file at a time.
 //! - Feature `hdf5` (off by default; needs the system HDF5 library, see
-//!   `scripts/ensure-deps.sh`): `read_hdf5` reads any dataset,
-//!   `read_dxchange`/`write_dxchange` tomography scans in the dxchange
-//!   layout, `ImageSet`/`write_image_set` image sets (datasets `0`, `1`, …
-//!   with attributes). Without it, HDF5 files are still recognised and
-//!   reported as such.
+//!   `scripts/ensure-deps.sh`): [`Hdf5Reader`] by hyperslab (a dxchange
+//!   scan's flat and dark fields and angles as [`ChunkReader::aux`]),
+//!   `read_hdf5` any dataset, `read_dxchange`/`write_dxchange` tomography
+//!   scans in the dxchange layout, `ImageSet`/`write_image_set` image sets
+//!   (datasets `0`, `1`, … with attributes). Without it, HDF5 files are
+//!   still recognised and reported as such.
 //!
 //! Axis conventions (`docs/CONVENTIONS.md`): a gray image is `y x`, a
 //! multi-channel one `y x band`, a stack `z y x`. When writing, the last axis
 //! is taken as bands only when labelled `band`, `c` or `channel`.
 //!
-//! Errors are [`IoError`]s whose messages name the file first; nothing in
+//! Errors are [`IoError`]s whose messages name the file first (and the byte
+//! offset, dataset or chunk where the format lets us know it); nothing in
 //! this crate panics on file contents.
 //!
-//! Modules: `format` (detection), `tiff`, `png`, `npy`, `hdf5` (one per
-//! format), `stack` (streaming and atomic writes), `batch`, `inspect`,
-//! `error`.
+//! Modules: `source` (the reader contract) and `writer` (the writer
+//! contract); one folder per format — `npy`, `tiff`, `hdf5`, `zarr` — and
+//! `png`; `element` (stored element types and their conversion),
+//! `positioned` (positioned reads), `ordered` (the resumable partial file
+//! of the streaming writers), `stack` (appending and atomic whole-file
+//! writes), `slab_buffer`, `format` (detection), `inspect`, `batch`,
+//! `natural` (name order), `error`.
 
 #![deny(missing_docs)]
 
@@ -68,7 +99,7 @@ pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHAN
 pub use inspect::{inspect, Inspection};
 pub use npy::{NpyReader, NpyWriter};
 pub use slab_buffer::SlabBuffer;
-pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
+pub use source::{check_slab, open, open_dataset, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
 pub use tiff::{BigTiff, TiffOptions, TiffReader, TiffWriter};
 pub use writer::{create_writer, ChunkWriter, DatasetSpec, WriteOptions, WriteStart};

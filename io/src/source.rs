@@ -199,6 +199,29 @@ pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
     })
 }
 
+/// Opens the dataset `dataset` of `path` for chunked reading: an HDF5
+/// dataset by its path (`/entry/data`; feature `hdf5`), a Zarr array or
+/// OME-Zarr level by its path in the store (`1`, `labels/cells/0`). An
+/// empty name is [`open`]; other formats hold one dataset and refuse a
+/// name.
+pub fn open_dataset(path: &Path, dataset: &str) -> Result<Box<dyn ChunkReader>, IoError> {
+    if dataset.trim_matches('/').is_empty() {
+        return open(path);
+    }
+    let (format, _) = detect(path)?;
+    match format {
+        #[cfg(feature = "hdf5")]
+        Format::Hdf5 => Ok(Box::new(crate::hdf5::Hdf5Reader::open_dataset(path, dataset)?)),
+        Format::Zarr => Ok(Box::new(crate::zarr::ZarrReader::open_array(path, dataset)?)),
+        #[cfg(not(feature = "hdf5"))]
+        Format::Hdf5 => Err(IoError::unsupported(path, "HDF5 file: plexus-io was built without its `hdf5` feature")),
+        other => Err(IoError::unsupported(
+            path,
+            format!("dataset `{dataset}` in a {other} file: it holds one dataset; name datasets of HDF5 files and arrays of Zarr stores"),
+        )),
+    }
+}
+
 /// Reads every slice of `reader` into one [`Array`] of the dataset's shape
 /// and axes (a 0-dimensional dataset gives a 0-dimensional array).
 pub(crate) fn read_whole(reader: &mut dyn ChunkReader) -> Result<Array, IoError> {

@@ -264,3 +264,24 @@ fn clones_read_slabs_from_other_threads() {
     }
     assert!(open(&fixture("p_u8_gray.png")).unwrap().try_clone().unwrap().is_none(), "PNG is read whole once");
 }
+
+#[test]
+fn datasets_by_name() {
+    let zarr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zarr/ome_v05.zarr");
+    let r = plexus_io::open_dataset(&zarr, "1").unwrap();
+    assert_eq!(r.info().shape, [6, 5, 4]);
+    assert_eq!(plexus_io::open_dataset(&zarr, "/").unwrap().info().shape, [12, 10, 8]);
+    let npy = fixture("n_u2.npy");
+    assert_eq!(
+        plexus_io::open_dataset(&npy, "/x").err().unwrap().to_string(),
+        format!(
+            "`{}`: unsupported dataset `/x` in a NPY file: it holds one dataset; name datasets of HDF5 files and arrays of Zarr stores",
+            npy.display()
+        )
+    );
+    #[cfg(feature = "hdf5")]
+    {
+        let h5 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/h5/chunked.h5");
+        assert_eq!(plexus_io::open_dataset(&h5, "entry/be_f4").unwrap().info().shape, [13, 7, 5]);
+    }
+}
