@@ -27,7 +27,7 @@ const COLS: usize = 1024;
 const SLAB: usize = 64;
 
 struct Files {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     npy: PathBuf,
     tiff: PathBuf,
     /// Uncompressed and blosc-LZ4 Zarr stores of the same stack.
@@ -40,8 +40,20 @@ fn write_files() -> Files {
     let mib: usize = std::env::var("PLEXUS_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
     let slices = (mib * (1 << 20) / (ROWS * COLS * 2)).max(SLAB) / SLAB * SLAB;
     let base = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| "/var/tmp".into());
-    let dir = tempfile::tempdir_in(base).unwrap();
-    let (npy, tiff) = (dir.path().join("stack.npy"), dir.path().join("stack.tif"));
+    // PLEXUS_BENCH_KEEP=DIR writes the files there and keeps them, for the
+    // Python peers (`io/benches/peers.py DIR`).
+    let (dir, root) = match std::env::var_os("PLEXUS_BENCH_KEEP") {
+        Some(keep) => {
+            std::fs::create_dir_all(&keep).unwrap();
+            (None, PathBuf::from(keep))
+        }
+        None => {
+            let t = tempfile::tempdir_in(base).unwrap();
+            let p = t.path().to_path_buf();
+            (Some(t), p)
+        }
+    };
+    let (npy, tiff) = (root.join("stack.npy"), root.join("stack.tif"));
     for (path, format) in [(&npy, Format::Npy), (&tiff, Format::Tiff)] {
         let mut w = StackWriter::open(path, format).unwrap();
         for k in 0..slices / SLAB {
@@ -51,7 +63,7 @@ fn write_files() -> Files {
         w.finish().unwrap();
         warm(path);
     }
-    let (zarr_raw, zarr_lz4) = (dir.path().join("raw.zarr"), dir.path().join("lz4.zarr"));
+    let (zarr_raw, zarr_lz4) = (root.join("raw.zarr"), root.join("lz4.zarr"));
     for (path, codec) in [(&zarr_raw, ZarrCodec::None), (&zarr_lz4, ZarrCodec::Lz4)] {
         let spec = DatasetSpec::new(vec![slices, ROWS, COLS], plexus_plugin_api::DType::U16)
             .with_axes("z y x")
@@ -64,6 +76,9 @@ fn write_files() -> Files {
             zarr: ZarrOptions { codec, durable: false, auto_shard: codec != ZarrCodec::None, ..ZarrOptions::default() },
             ..WriteOptions::default()
         };
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).unwrap();
+        }
         let mut w = create_writer(path, spec, &options).unwrap();
         for k in 0..slices / SLAB {
             let slab = Array::from_fn::<u16>(vec![SLAB, ROWS, COLS], |i| (i * 7 + k) as u16);
