@@ -66,6 +66,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod create;
 mod element;
 mod error;
 mod format;
@@ -73,7 +74,9 @@ mod hdf5;
 mod inspect;
 mod natural;
 mod npy;
+mod open;
 mod ordered;
+mod partial;
 mod png;
 mod positioned;
 mod slab_buffer;
@@ -89,6 +92,7 @@ use std::path::Path;
 use plexus_plugin_api::Array;
 
 pub use batch::{Batch, Uniform};
+pub use create::{create_writer, WriteOptions};
 pub use error::IoError;
 pub use format::Format;
 #[cfg(feature = "hdf5")]
@@ -98,11 +102,13 @@ pub use hdf5::{
 pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 pub use inspect::{inspect, Inspection};
 pub use npy::{NpyReader, NpyWriter};
+pub use open::{open, open_dataset, WholeFile};
+pub use partial::partial_path;
 pub use slab_buffer::SlabBuffer;
-pub use source::{check_slab, open, open_dataset, ChunkReader, SourceInfo, WholeFile};
-pub use stack::{partial_path, StackWriter};
+pub use source::{check_slab, ChunkReader, SourceInfo};
+pub use stack::StackWriter;
 pub use tiff::{BigTiff, TiffOptions, TiffReader, TiffWriter};
-pub use writer::{create_writer, ChunkWriter, DatasetSpec, WriteOptions, WriteStart};
+pub use writer::{ChunkWriter, DatasetSpec, WriteStart};
 pub use zarr::{ZarrCodec, ZarrOptions, ZarrReader, ZarrWriter};
 
 /// Reads the array stored in `path`.
@@ -133,9 +139,9 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
         Format::Png => {
             // Check before creating any file.
             png::check(path, array)?;
-            stack::write_atomically(path, |out| png::write(path, array, out))
+            partial::write_atomically(path, |out| png::write(path, array, out))
         }
-        Format::Npy if array.shape().is_empty() => stack::write_atomically(path, |out| {
+        Format::Npy if array.shape().is_empty() => partial::write_atomically(path, |out| {
             use std::io::Write;
             out.write_all(&npy::header_bytes(array.dtype(), &[]))
                 .and_then(|_| out.write_all(&le_bytes(array)))

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::element::to_little_endian;
 use crate::error::{shown, IoError};
-use crate::stack::partial_path;
+use crate::partial::partial_path;
 use crate::writer::{check_chunk, DatasetSpec, WriteStart};
 
 /// A partial file written chunk by chunk in order.

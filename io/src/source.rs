@@ -9,17 +9,17 @@
 //!
 //! Formats that can seek to a slab (NPY by offset, TIFF by page, strip or
 //! tile, HDF5 by hyperslab, Zarr by chunk) implement it directly; any other
-//! format is served by [`WholeFile`], which reads the file once and is
-//! honest about it ([`ChunkReader::streams`] is `false`, so `plexus check`
-//! can say the plan holds the whole input).
+//! format is served by [`WholeFile`](crate::WholeFile), which reads the file
+//! once and is honest about it ([`ChunkReader::streams`] is `false`, so
+//! `plexus check` can say the plan holds the whole input). Which reader a
+//! path gets is decided in `open`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plexus_plugin_api::{Array, DType, Element};
 use serde_json::{Map, Value};
 
 use crate::error::IoError;
-use crate::format::{detect, Format};
 
 /// What a dataset is, known before any pixel is read.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +71,7 @@ pub trait ChunkReader: Send {
     fn read_into(&mut self, start: usize, len: usize, out: &mut [u8]) -> Result<(), IoError>;
 
     /// Whether reading a slab costs memory in proportion to the slab (true)
-    /// or the reader holds the whole dataset (false, [`WholeFile`]).
+    /// or the reader holds the whole dataset (false, [`WholeFile`](crate::WholeFile)).
     fn streams(&self) -> bool {
         true
     }
@@ -86,7 +86,7 @@ pub trait ChunkReader: Send {
     /// A second, independent reader of the same dataset (its own file
     /// handle and caches), so that several threads can read slabs at once;
     /// `None` where that buys nothing (HDF5, whose library runs one call at
-    /// a time, and [`WholeFile`]).
+    /// a time, and [`WholeFile`](crate::WholeFile)).
     fn try_clone(&self) -> Result<Option<Box<dyn ChunkReader>>, IoError> {
         Ok(None)
     }
@@ -137,91 +137,6 @@ pub fn check_slab(info: &SourceInfo, start: usize, len: usize, out: usize) -> Re
     Ok(())
 }
 
-/// Serves chunks of a dataset read whole: the fallback for formats (or
-/// layouts, such as compressed PNG) that cannot read a slab on its own.
-pub struct WholeFile {
-    info: SourceInfo,
-    array: Array,
-}
-
-impl WholeFile {
-    /// Reads `path` whole with [`read`](crate::read).
-    pub fn open(path: &Path) -> Result<WholeFile, IoError> {
-        let array = crate::read(path)?;
-        Ok(WholeFile::from_array(path, array))
-    }
-
-    /// Serves an array already in memory.
-    pub fn from_array(path: &Path, array: Array) -> WholeFile {
-        let info = SourceInfo {
-            path: path.to_path_buf(),
-            shape: array.shape().to_vec(),
-            dtype: array.dtype(),
-            axes: array.axes().to_string(),
-            meta: Map::new(),
-        };
-        WholeFile { info, array }
-    }
-}
-
-impl ChunkReader for WholeFile {
-    fn info(&self) -> &SourceInfo {
-        &self.info
-    }
-
-    fn read_into(&mut self, start: usize, len: usize, out: &mut [u8]) -> Result<(), IoError> {
-        check_slab(&self.info, start, len, out.len())?;
-        let row = self.info.slice_bytes();
-        out.copy_from_slice(&self.array.as_bytes()[start * row..(start + len) * row]);
-        Ok(())
-    }
-
-    fn streams(&self) -> bool {
-        false
-    }
-}
-
-/// Opens `path` for chunked reading, choosing the format as
-/// [`read`](crate::read) does: NPY by offset, TIFF by pages, strips or
-/// tiles, HDF5 by hyperslab (feature `hdf5`: a dxchange scan's
-/// `/exchange/data` with its flat and dark fields and angles as
-/// [`aux`](ChunkReader::aux) arrays, or the file's only dataset); PNG is
-/// read whole ([`WholeFile`]).
-pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
-    let (format, len) = detect(path)?;
-    Ok(match format {
-        Format::Npy => Box::new(crate::npy::NpyReader::open(path, len)?),
-        Format::Tiff => Box::new(crate::tiff::TiffReader::open(path, len)?),
-        #[cfg(feature = "hdf5")]
-        Format::Hdf5 => Box::new(crate::hdf5::Hdf5Reader::open_default(path)?),
-        Format::Zarr => Box::new(crate::zarr::ZarrReader::open(path)?),
-        _ => Box::new(WholeFile::open(path)?),
-    })
-}
-
-/// Opens the dataset `dataset` of `path` for chunked reading: an HDF5
-/// dataset by its path (`/entry/data`; feature `hdf5`), a Zarr array or
-/// OME-Zarr level by its path in the store (`1`, `labels/cells/0`). An
-/// empty name is [`open`]; other formats hold one dataset and refuse a
-/// name.
-pub fn open_dataset(path: &Path, dataset: &str) -> Result<Box<dyn ChunkReader>, IoError> {
-    if dataset.trim_matches('/').is_empty() {
-        return open(path);
-    }
-    let (format, _) = detect(path)?;
-    match format {
-        #[cfg(feature = "hdf5")]
-        Format::Hdf5 => Ok(Box::new(crate::hdf5::Hdf5Reader::open_dataset(path, dataset)?)),
-        Format::Zarr => Ok(Box::new(crate::zarr::ZarrReader::open_array(path, dataset)?)),
-        #[cfg(not(feature = "hdf5"))]
-        Format::Hdf5 => Err(IoError::unsupported(path, "HDF5 file: plexus-io was built without its `hdf5` feature")),
-        other => Err(IoError::unsupported(
-            path,
-            format!("dataset `{dataset}` in a {other} file: it holds one dataset; name datasets of HDF5 files and arrays of Zarr stores"),
-        )),
-    }
-}
-
 /// Reads every slice of `reader` into one [`Array`] of the dataset's shape
 /// and axes (a 0-dimensional dataset gives a 0-dimensional array).
 pub(crate) fn read_whole(reader: &mut dyn ChunkReader) -> Result<Array, IoError> {
@@ -245,35 +160,5 @@ pub(crate) fn read_whole(reader: &mut dyn ChunkReader) -> Result<Array, IoError>
         DType::I32 => typed::<i32>(reader),
         DType::F32 => typed::<f32>(reader),
         DType::F64 => typed::<f64>(reader),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stack() -> WholeFile {
-        let a = Array::from_fn(vec![4, 2, 3], |i| i as u16).with_axes("z y x").unwrap();
-        WholeFile::from_array(Path::new("stack.npy"), a)
-    }
-
-    #[test]
-    fn reads_a_slab_with_labels() {
-        let mut r = stack();
-        assert_eq!(r.info().slice_bytes(), 12);
-        let a = r.read(1, 2).unwrap();
-        assert_eq!(a.shape(), &[2, 2, 3]);
-        assert_eq!(a.axes(), "z y x");
-        assert_eq!(a.as_slice::<u16>().unwrap()[0], 6);
-    }
-
-    #[test]
-    fn refuses_a_range_outside_the_dataset() {
-        let mut r = stack();
-        let mut buf = vec![0u8; 24];
-        let err = r.read_into(3, 2, &mut buf).unwrap_err().to_string();
-        assert!(err.contains("slices 3..5 of axis 0 lie outside its extent 4"), "{err}");
-        let err = r.read_into(0, 1, &mut buf).unwrap_err().to_string();
-        assert!(err.contains("a buffer of 24 bytes cannot hold 1 slice(s) of 12 bytes"), "{err}");
     }
 }

@@ -1,4 +1,4 @@
-//! Chunked writing: [`create_writer`] makes a [`ChunkWriter`] for a
+//! Chunked writing: [`create_writer`](crate::create_writer) makes a [`ChunkWriter`] for a
 //! dataset whose full shape is known, and the caller writes it chunk by
 //! chunk along axis 0 — the counterpart of [`open`](crate::open), used by
 //! the host's sinks and its on-disk chunk store.
@@ -17,7 +17,7 @@
 //! `<path>.partial`, renamed at the end. Unlike
 //! [`StackWriter`](crate::StackWriter), a chunk writer dropped unfinished
 //! *keeps* its partial output, so that a killed or cancelled run can
-//! resume: created again with [`WriteOptions::resume`], a writer re-opens
+//! resume: created again with [`WriteOptions::resume`](crate::WriteOptions::resume), a writer re-opens
 //! its own partial output when that is safe — same spec, recognisably
 //! ours, whole chunks known ([`WriteStart::Resumed`]) — and otherwise
 //! removes it and says why ([`WriteStart::Discarded`]). [`ChunkWriter::abort`]
@@ -30,9 +30,6 @@ use plexus_plugin_api::{default_axes, Array, DType};
 use serde_json::{Map, Value};
 
 use crate::error::{shown, IoError};
-use crate::format::Format;
-use crate::tiff::TiffOptions;
-use crate::zarr::ZarrOptions;
 
 /// What a chunk writer writes: known in full before the first chunk.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,17 +144,6 @@ pub enum WriteStart {
     },
 }
 
-/// Options for [`create_writer`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct WriteOptions {
-    /// Re-open a partial output of the same spec instead of starting over.
-    pub resume: bool,
-    /// TIFF options (classic or BigTIFF).
-    pub tiff: TiffOptions,
-    /// Zarr options (codec, sharding, OME metadata and pyramid).
-    pub zarr: ZarrOptions,
-}
-
 /// A dataset being written chunk by chunk along axis 0.
 pub trait ChunkWriter: Send {
     /// What is being written.
@@ -237,23 +223,6 @@ pub(crate) fn check_chunk(path: &Path, spec: &DatasetSpec, index: usize, bytes: 
         )));
     }
     Ok(())
-}
-
-/// Creates a writer for `path` in the format its extension names.
-pub fn create_writer(path: &Path, spec: DatasetSpec, options: &WriteOptions) -> Result<Box<dyn ChunkWriter>, IoError> {
-    spec.check(path)?;
-    match Format::from_path(path)? {
-        Format::Npy => Ok(Box::new(crate::npy::NpyWriter::create(path, spec, options.resume)?)),
-        Format::Tiff => Ok(Box::new(crate::tiff::TiffWriter::create(path, spec, options.tiff, options.resume)?)),
-        Format::Zarr => Ok(Box::new(crate::zarr::ZarrWriter::create(path, spec, &options.zarr, options.resume)?)),
-        Format::Png => {
-            Err(IoError::cannot_write(path, "a PNG chunk by chunk: PNG holds one image; write .tif, .npy or .zarr"))
-        }
-        Format::Hdf5 => Err(IoError::cannot_write(
-            path,
-            "an HDF5 file chunk by chunk: write .zarr, .tif or .npy, or a whole scan with `write_dxchange`",
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ use crate::error::IoError;
 use crate::hdf5::attrs::{attr_value, write_attr, Attr};
 use crate::hdf5::elements::{labelled, read_array};
 use crate::hdf5::file::{find, list_datasets, open};
+use crate::hdf5::info::{DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 use crate::hdf5::write::{write_array, write_file};
-use crate::hdf5::{DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 
 /// What [`read`](crate::read) returns for an HDF5 file: `/exchange/data`
 /// when present, otherwise the only dataset.

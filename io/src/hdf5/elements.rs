@@ -9,7 +9,6 @@ use hdf5_metno as h5;
 use plexus_plugin_api::{Array, DType};
 
 use crate::error::IoError;
-use crate::hdf5::file::{absolute, find, open};
 
 /// How a dataset's elements are stored, when plexus reads them.
 #[derive(Clone, Copy)]
@@ -84,16 +83,4 @@ pub(crate) fn read_array(path: &Path, name: &str, ds: &h5::Dataset) -> Result<Ar
 /// Relabels `a`, or says why the labels do not fit.
 pub(crate) fn labelled(path: &Path, name: &str, a: Array, axes: &str) -> Result<Array, IoError> {
     a.with_axes(axes).map_err(|e| IoError::dataset(path, name, e.to_string()))
-}
-
-/// Reads the dataset `dataset` (`/exchange/data`, `exchange/data` or `0`)
-/// of the HDF5 file `path`, whatever its extension.
-///
-/// Errors name the file and the dataset: a missing one lists what the file
-/// holds, an unsupported element type says which types are read.
-pub fn read_hdf5(path: &Path, dataset: &str) -> Result<Array, IoError> {
-    let file = open(path)?;
-    let name = absolute(dataset);
-    let ds = find(&file, path, &name)?;
-    read_array(path, &name, &ds)
 }

@@ -1,16 +1,18 @@
 //! Opening an HDF5 file and finding its datasets: by absolute path (with a
-//! message listing what the file holds when the path is wrong), or all of
-//! them in natural name order, for `plexus inspect`.
+//! message listing what the file holds when the path is wrong, and
+//! [`read_hdf5`] to read one), or all of them in natural name order, for
+//! `plexus inspect`.
 
 use std::fs;
 use std::io::Read;
 use std::path::Path;
 
 use hdf5_metno as h5;
+use plexus_plugin_api::Array;
 
 use crate::error::IoError;
 use crate::format::{check_magic, Format};
-use crate::hdf5::elements::{describe, Stored};
+use crate::hdf5::elements::{describe, read_array, Stored};
 use crate::hdf5::info::DatasetInfo;
 use crate::natural::natural_cmp;
 
@@ -130,6 +132,18 @@ pub(crate) fn describe_datasets(path: &Path) -> Result<Vec<DatasetInfo>, IoError
             }
         })
         .collect())
+}
+
+/// Reads the dataset `dataset` (`/exchange/data`, `exchange/data` or `0`)
+/// of the HDF5 file `path`, whatever its extension.
+///
+/// Errors name the file and the dataset: a missing one lists what the file
+/// holds, an unsupported element type says which types are read.
+pub fn read_hdf5(path: &Path, dataset: &str) -> Result<Array, IoError> {
+    let file = open(path)?;
+    let name = absolute(dataset);
+    let ds = find(&file, path, &name)?;
+    read_array(path, &name, &ds)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! [`DatasetInfo`]: one dataset of an HDF5 file as `plexus inspect` lists
-//! it. Compiled with or without the `hdf5` feature, so that an
+//! What is known of HDF5 without the library: [`DatasetInfo`], one dataset
+//! of a file as `plexus inspect` lists it, and the dataset paths of the
+//! dxchange layout. Compiled with or without the `hdf5` feature, so that an
 //! [`Inspection`](crate::Inspection) has the same fields either way.
 
 use plexus_plugin_api::DType;
@@ -20,3 +21,12 @@ pub struct DatasetInfo {
     /// Number of attributes.
     pub attributes: usize,
 }
+
+/// Datasets of a dxchange file.
+pub const DXCHANGE_DATA: &str = "/exchange/data";
+/// Flat fields of a dxchange file.
+pub const DXCHANGE_WHITE: &str = "/exchange/data_white";
+/// Dark fields of a dxchange file.
+pub const DXCHANGE_DARK: &str = "/exchange/data_dark";
+/// Angles of a dxchange file.
+pub const DXCHANGE_THETA: &str = "/exchange/theta";

@@ -43,20 +43,11 @@ pub(crate) use dxchange::read_default;
 #[cfg(feature = "hdf5")]
 pub use dxchange::{read_dxchange, write_dxchange, Dxchange};
 #[cfg(feature = "hdf5")]
-pub use elements::read_hdf5;
-#[cfg(feature = "hdf5")]
 pub(crate) use file::describe_datasets;
 #[cfg(feature = "hdf5")]
+pub use file::read_hdf5;
+#[cfg(feature = "hdf5")]
 pub use image_set::{write_image_set, ImageSet, ImageSetView};
-pub use info::DatasetInfo;
+pub use info::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 #[cfg(feature = "hdf5")]
 pub use reader::Hdf5Reader;
-
-/// Datasets of a dxchange file.
-pub const DXCHANGE_DATA: &str = "/exchange/data";
-/// Flat fields of a dxchange file.
-pub const DXCHANGE_WHITE: &str = "/exchange/data_white";
-/// Dark fields of a dxchange file.
-pub const DXCHANGE_DARK: &str = "/exchange/data_dark";
-/// Angles of a dxchange file.
-pub const DXCHANGE_THETA: &str = "/exchange/theta";

@@ -23,7 +23,7 @@ use crate::error::IoError;
 use crate::hdf5::dxchange::read_fields;
 use crate::hdf5::elements::{describe, Stored, READABLE};
 use crate::hdf5::file::{absolute, find, list_datasets, open};
-use crate::hdf5::DXCHANGE_DATA;
+use crate::hdf5::info::DXCHANGE_DATA;
 use crate::source::{check_slab, ChunkReader, SourceInfo};
 
 /// One dataset of an HDF5 file opened for reading slabs along axis 0.

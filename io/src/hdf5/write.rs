@@ -8,7 +8,7 @@ use hdf5_metno as h5;
 use plexus_plugin_api::{Array, DType};
 
 use crate::error::IoError;
-use crate::stack::partial_path;
+use crate::partial::partial_path;
 
 /// Creates `<path>.partial`, lets `body` fill it, closes it and renames it
 /// to `path`; the partial file is removed on failure.

@@ -190,7 +190,7 @@ impl ChunkReader for NpyReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::npy::header_bytes;
+    use crate::npy::header::header_bytes;
 
     /// A Fortran-order `<i4` file of shape (7, 3, 4) holding
     /// `100 i + 10 j + k` at (i, j, k), written at column-major offsets.

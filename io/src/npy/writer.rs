@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::IoError;
-use crate::npy::header_bytes;
+use crate::npy::header::header_bytes;
 use crate::ordered::OrderedFile;
 use crate::writer::{ChunkWriter, DatasetSpec, WriteStart};
 

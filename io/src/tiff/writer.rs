@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::IoError;
 use crate::ordered::OrderedFile;
-use crate::tiff::encode::{TiffEncoder, HEADER_RESERVED};
-use crate::tiff::TiffOptions;
+use crate::tiff::encode::{TiffEncoder, TiffOptions, HEADER_RESERVED};
 use crate::writer::{ChunkWriter, DatasetSpec, WriteStart};
 
 /// First bytes of a partial TIFF written by this writer.

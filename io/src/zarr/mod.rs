@@ -6,9 +6,11 @@
 //! - `reader`: [`ZarrReader`], slabs along axis 0.
 //! - `store`: [`AtomicStore`](store::AtomicStore), the filesystem store
 //!   whose chunk writes are all-or-nothing.
+//! - `layout`: [`ZarrOptions`], array and OME-Zarr level metadata.
 //! - `writer`: [`ZarrWriter`], chunks in any order, OME-Zarr metadata.
 //! - `pyramid`: the multiscale levels of an OME-Zarr image.
 
+mod layout;
 mod node;
 mod ome;
 mod pyramid;
@@ -20,8 +22,9 @@ use std::path::Path;
 
 use plexus_plugin_api::Array;
 
+pub use layout::{ZarrCodec, ZarrOptions};
 pub use reader::ZarrReader;
-pub use writer::{ZarrCodec, ZarrOptions, ZarrWriter};
+pub use writer::ZarrWriter;
 
 use crate::error::IoError;
 

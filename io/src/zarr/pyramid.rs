@@ -22,9 +22,9 @@ use plexus_plugin_api::DType;
 use zarrs::array::{Array, ArrayBytes, ArraySubset};
 
 use crate::writer::DatasetSpec;
+use crate::zarr::layout::{build_array, level, ZarrOptions};
 use crate::zarr::ome::{Axis, Dataset};
 use crate::zarr::store::AtomicStore;
-use crate::zarr::writer::{build_array, level, ZarrOptions};
 
 /// Largest input slab of one downsampling step, as f64 bytes.
 const SLAB_BYTES: usize = 64 << 20;
