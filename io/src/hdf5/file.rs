@@ -32,7 +32,25 @@ pub(crate) fn open(path: &Path) -> Result<h5::File, IoError> {
     (&mut file).take(16).read_to_end(&mut head).map_err(|e| IoError::os(path, "read", e))?;
     check_magic(path, Format::Hdf5, &head)?;
     drop(file);
-    h5::File::open(path).map_err(|e| IoError::malformed(path, None, format!("cannot open as HDF5: {e}")))
+    h5::File::open(path).map_err(|e| opening_error(path, &e.to_string()))
+}
+
+/// The error of a file HDF5 cannot open; a cut file is reported as a
+/// truncation with the length its superblock declares (HDF5 says
+/// `truncated file: eof = N, …, stored_eof = M`).
+fn opening_error(path: &Path, why: &str) -> IoError {
+    let number = |key: &str| -> Option<u64> {
+        let at = why.find(key)? + key.len();
+        why[at..].trim_start().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    };
+    match (why.contains("truncated file"), number("eof ="), number("stored_eof =")) {
+        (true, Some(eof), Some(stored)) if stored > eof => IoError::truncated(
+            path,
+            eof,
+            format!("the HDF5 superblock declares {stored} bytes, {} are missing", stored - eof),
+        ),
+        _ => IoError::malformed(path, None, format!("cannot open as HDF5: {why}")),
+    }
 }
 
 /// `name` as an absolute path: `exchange/data` → `/exchange/data`.

@@ -506,3 +506,34 @@ fn inspect_lists_datasets() {
     assert_eq!(set.datasets[3].shape, [24, 24, 3]);
     assert_eq!(set.datasets[3].attributes, 8);
 }
+
+#[test]
+fn truncated_and_corrupt_hdf5_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(h5_fixture("chunked.h5")).unwrap();
+    let cut = dir.path().join("cut.h5");
+    std::fs::write(&cut, &bytes[..14480]).unwrap();
+    assert_eq!(
+        open(&cut).err().unwrap().to_string(),
+        format!(
+            "`{}`: truncated at byte 14480: the HDF5 superblock declares 28960 bytes, 14480 are missing",
+            cut.display()
+        )
+    );
+    // Chunk (20, 6, 0) of `/exchange/data` lies at bytes 15417..15908
+    // (h5py's `get_chunk_info`): garble its deflate stream.
+    let bad = dir.path().join("bad.h5");
+    let mut b = bytes.clone();
+    for x in &mut b[15417 + 20..15417 + 200] {
+        *x ^= 0x5a;
+    }
+    std::fs::write(&bad, &b).unwrap();
+    let mut r = open(&bad).unwrap();
+    let mut buf = vec![0u8; 4 * r.info().slice_bytes()];
+    r.read_into(0, 4, &mut buf).unwrap(); // chunks before it still read
+    let err = r.read_into(20, 4, &mut buf).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("`{}`: dataset `/exchange/data`: cannot read slices 20..24: ", bad.display())),
+        "{err}"
+    );
+}
