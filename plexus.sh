@@ -35,6 +35,11 @@ BIN="$CARGO_TARGET_DIR/release/plexus"
 FEATURES=()
 if [ "${PLEXUS_NO_HDF5:-}" != 1 ] && scripts/ensure-deps.sh >&2; then
     FEATURES=(--features plexus-host/hdf5,plexus-e2e/hdf5)
+    # The tests fail, rather than skip, when HDF5 was expected and missing.
+    export PLEXUS_EXPECT_HDF5=1
+elif [ "${PLEXUS_REQUIRE_HDF5:-}" = 1 ]; then
+    echo "error: PLEXUS_REQUIRE_HDF5=1 but HDF5 is missing (see scripts/ensure-deps.sh above)" >&2
+    exit 1
 else
     echo "warning: building WITHOUT HDF5 support: .h5 files will be refused and the HDF5 tests skipped." >&2
     echo "warning: install it with: sudo sh -c 'apt-get update && apt-get install -y libhdf5-dev pkg-config'" >&2
@@ -98,6 +103,8 @@ case "${1:-}" in
         fi
         echo "==> cargo test (release)" >&2
         cargo test --release --workspace --locked "${FEATURES[@]}"
+        echo "==> peer read-back of what plexus-io writes (scripts/peer-check.sh)" >&2
+        scripts/peer-check.sh
         ;;
     *)
         echo "usage: ./plexus.sh demo | test | build" >&2

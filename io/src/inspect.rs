@@ -11,6 +11,7 @@ use plexus_plugin_api::DType;
 
 use crate::error::IoError;
 use crate::format::{detect, Format};
+use crate::hdf5::DatasetInfo;
 use crate::{npy, png, tiff};
 
 /// What a file holds, from its headers.
@@ -53,23 +54,6 @@ pub struct Inspection {
     pub datasets: Vec<DatasetInfo>,
 }
 
-/// One dataset of an HDF5 file, as [`inspect`] lists it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DatasetInfo {
-    /// Absolute path inside the file: `/exchange/data`, `/0`.
-    pub path: String,
-    /// Its shape (empty for a scalar).
-    pub shape: Vec<usize>,
-    /// The element type `read_hdf5` returns, `None` when it refuses it.
-    pub dtype: Option<DType>,
-    /// How elements are stored, in HDF5's terms: `uint16`, `float32`,
-    /// `unicode (var len)`, `compound (3 fields)`.
-    pub stored: String,
-    /// Number of attributes.
-    pub attributes: usize,
-}
-
 /// Describes `path` from its headers, without decoding pixels.
 pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
     let (format, file_size) = detect(path)?;
@@ -95,6 +79,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
         Format::Png => inspect_png(path, &mut i)?,
         Format::Tiff => inspect_tiff(path, &mut i)?,
         Format::Hdf5 => inspect_hdf5(path, &mut i)?,
+        Format::Zarr => inspect_zarr(path, &mut i)?,
     }
     Ok(i)
 }
@@ -142,6 +127,21 @@ fn inspect_hdf5(_path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     Ok(())
 }
 
+fn inspect_zarr(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    let d = crate::zarr::describe(path)?;
+    i.variant = d.variant;
+    i.file_size = d.bytes;
+    i.shape = d.shape;
+    i.axes = d.axes;
+    i.dtype = d.dtype;
+    i.stored = d.stored;
+    i.compression = d.codecs;
+    i.layout = d.layout;
+    i.notes = d.notes;
+    i.problem = d.problem;
+    Ok(())
+}
+
 fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
     let h = npy::read_header(path, &mut file, i.file_size)?;
@@ -159,7 +159,7 @@ fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     }
     match h.stored {
         None => i.problem = Some(format!("unsupported element type `{}`", h.descr)),
-        Some(npy::Stored::Native(_)) => {}
+        Some(crate::element::Stored::Native(_)) => {}
         Some(s) => i.notes.push(format!("stored as `{}`, widened to {} without loss when read", h.descr, s.dtype())),
     }
     let end = h.data_len().map(|n| h.data_offset.saturating_add(n));
@@ -199,7 +199,7 @@ fn inspect_png(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
 }
 
 fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
-    let (_, layout) = tiff::scan(path, i.file_size)?;
+    let layout = tiff::scan(path, i.file_size)?;
     i.variant = format!(
         "{}, {}",
         if layout.bigtiff { "BigTIFF" } else { "classic" },
@@ -230,15 +230,18 @@ fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     if first.planar && first.samples > 1 {
         i.layout.push_str(", planar (interleaved into `y x band` when read)");
     }
-    if let Some(c) = first.color {
-        use ::tiff::ColorType as C;
-        match c {
-            C::Palette(_) => i.notes.push("palette: indices are returned, the colour map is not applied".into()),
-            C::YCbCr(_) | C::CMYK(_) | C::CMYKA(_) | C::Lab(_) => {
-                i.notes.push(format!("colour model {c:?}: samples are returned as stored, not converted to RGB"))
-            }
-            _ => {}
+    match first.photometric {
+        0 => i.notes.push("WhiteIsZero: stored values are returned (0 is white), as tifffile does".into()),
+        3 => i.notes.push("palette: indices are returned, the colour map is not applied".into()),
+        5 | 6 | 8 | 9 | 10 => {
+            let model = match first.photometric {
+                5 => "CMYK",
+                6 => "YCbCr",
+                _ => "CIELab",
+            };
+            i.notes.push(format!("colour model {model}: samples are returned as stored, not converted to RGB"))
         }
+        _ => {}
     }
     if matches!(first.sample, tiff::Sample::I8 | tiff::Sample::F16) {
         i.notes.push(format!(

@@ -1,50 +1,90 @@
 //! # plexus-io
 //!
 //! Reads and writes [`Array`]s in the formats scientists exchange: TIFF
-//! (classic and BigTIFF, multi-page stacks), PNG and NumPy's `.npy`, and,
-//! with the `hdf5` feature, HDF5.
+//! (classic and BigTIFF, multi-page stacks), PNG, NumPy's `.npy`, Zarr (v3
+//! and v2 read, v3 with OME-Zarr written) and, with the `hdf5` feature,
+//! HDF5 — whole, or chunk by chunk along axis 0 so that no caller needs a
+//! dataset in memory.
 //!
-//! - [`read`] picks the format from the extension and checks it against the
-//!   file's first bytes.
-//! - [`write()`] / [`write_tiff`] write a whole array; [`StackWriter`] writes
-//!   one that arrives chunk by chunk along axis 0. Both write
-//!   `<path>.partial` and rename it when complete.
-//! - [`open`] opens a dataset for reading slabs along axis 0 on demand
-//!   ([`ChunkReader`]), so no caller needs the whole file in memory.
+//! ```no_run
+//! use plexus_io::{create_writer, open, DatasetSpec, WriteOptions};
+//! # fn main() -> Result<(), plexus_io::IoError> {
+//! let mut input = open("scan.tif".as_ref())?; // TIFF by pages, strips or tiles
+//! let info = input.info().clone(); // shape, dtype, axes, metadata
+//! let spec = DatasetSpec::new(info.shape.clone(), info.dtype).with_axes(&info.axes).with_chunk(16);
+//! let mut output = create_writer("out.zarr".as_ref(), spec, &WriteOptions::default())?;
+//! let mut buf = vec![0u8; 16 * info.slice_bytes()];
+//! for index in 0..output.spec().chunks() {
+//!     let slices = output.spec().chunk_slices(index);
+//!     let bytes = &mut buf[..slices.len() * info.slice_bytes()];
+//!     input.read_into(slices.start, slices.len(), bytes)?; // straight into `buf`
+//!     output.write_bytes(index, bytes)?; // one atomic chunk file
+//! }
+//! output.finish()?; // OME-Zarr metadata, pyramid, rename into place
+//! # Ok(()) }
+//! ```
+//!
+//! - [`open`] ([`open_dataset`] for a named HDF5 dataset or Zarr array)
+//!   gives a [`ChunkReader`]: [`ChunkReader::read_into`] copies slices of
+//!   axis 0 into the caller's buffer — NPY by offset, TIFF by pages, strips
+//!   or tiles, HDF5 by hyperslab, Zarr by chunk; PNG is read whole
+//!   ([`WholeFile`], `streams() == false`). [`SlabBuffer`] is a buffer for
+//!   slabs backed by huge pages.
+//! - [`create_writer`] gives a [`ChunkWriter`] for a dataset of known shape
+//!   ([`DatasetSpec`]): NPY and TIFF in order, Zarr in any order with each
+//!   chunk atomic; partial outputs can be resumed ([`WriteOptions::resume`]).
+//! - [`read`] and [`write()`] / [`write_tiff`] handle whole arrays;
+//!   [`StackWriter`] appends chunks of unknown number to NPY or TIFF. Every
+//!   writer writes `<path>.partial` and renames it when complete.
 //! - [`inspect`] describes a file from its headers for `plexus inspect`.
 //! - [`Batch`] reads a folder of images in natural order (`img2` before
 //!   `img10`), one file at a time.
 //! - Feature `hdf5` (off by default; needs the system HDF5 library, see
-//!   `scripts/ensure-deps.sh`): `read_hdf5` reads any dataset,
-//!   `read_dxchange`/`write_dxchange` tomography scans in the dxchange
-//!   layout, `ImageSet`/`write_image_set` image sets (datasets `0`, `1`, …
-//!   with attributes). Without it, HDF5 files are still recognised and
-//!   reported as such.
+//!   `scripts/ensure-deps.sh`): [`Hdf5Reader`] by hyperslab (a dxchange
+//!   scan's flat and dark fields and angles as [`ChunkReader::aux`]),
+//!   `read_hdf5` any dataset, `read_dxchange`/`write_dxchange` tomography
+//!   scans in the dxchange layout, `ImageSet`/`write_image_set` image sets
+//!   (datasets `0`, `1`, … with attributes). Without it, HDF5 files are
+//!   still recognised and reported as such.
 //!
 //! Axis conventions (`docs/CONVENTIONS.md`): a gray image is `y x`, a
 //! multi-channel one `y x band`, a stack `z y x`. When writing, the last axis
 //! is taken as bands only when labelled `band`, `c` or `channel`.
 //!
-//! Errors are [`IoError`]s whose messages name the file first; nothing in
+//! Errors are [`IoError`]s whose messages name the file first (and the byte
+//! offset, dataset or chunk where the format lets us know it); nothing in
 //! this crate panics on file contents.
 //!
-//! Modules: `format` (detection), `tiff`, `png`, `npy`, `hdf5` (one per
-//! format), `stack` (streaming and atomic writes), `batch`, `inspect`,
-//! `error`.
+//! Modules: `source` (the reader contract) and `writer` (the writer
+//! contract); one folder per format — `npy`, `tiff`, `hdf5`, `zarr` — and
+//! `png`; `element` (stored element types and their conversion),
+//! `positioned` (positioned reads), `ordered` (the resumable partial file
+//! of the streaming writers), `stack` (appending and atomic whole-file
+//! writes), `slab_buffer`, `format` (detection), `inspect`, `batch`,
+//! `natural` (name order), `error`.
 
 #![deny(missing_docs)]
 
 mod batch;
+mod create;
+mod element;
 mod error;
 mod format;
-#[cfg(feature = "hdf5")]
 mod hdf5;
 mod inspect;
+mod natural;
 mod npy;
+mod open;
+mod ordered;
+mod partial;
 mod png;
+mod positioned;
+mod slab_buffer;
 mod source;
 mod stack;
 mod tiff;
+mod writer;
+mod zarr;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -52,17 +92,24 @@ use std::path::Path;
 use plexus_plugin_api::Array;
 
 pub use batch::{Batch, Uniform};
+pub use create::{create_writer, WriteOptions};
 pub use error::IoError;
 pub use format::Format;
 #[cfg(feature = "hdf5")]
 pub use hdf5::{
-    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, ImageSet, ImageSetView,
-    DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE,
+    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, Hdf5Reader, ImageSet, ImageSetView,
 };
-pub use inspect::{inspect, DatasetInfo, Inspection};
-pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
-pub use stack::{partial_path, StackWriter};
-pub use tiff::{BigTiff, TiffOptions};
+pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
+pub use inspect::{inspect, Inspection};
+pub use npy::{NpyReader, NpyWriter};
+pub use open::{open, open_dataset, WholeFile};
+pub use partial::partial_path;
+pub use slab_buffer::SlabBuffer;
+pub use source::{check_slab, ChunkReader, SourceInfo};
+pub use stack::StackWriter;
+pub use tiff::{BigTiff, TiffOptions, TiffReader, TiffWriter};
+pub use writer::{ChunkWriter, DatasetSpec, WriteStart};
+pub use zarr::{ZarrCodec, ZarrOptions, ZarrReader, ZarrWriter};
 
 /// Reads the array stored in `path`.
 ///
@@ -80,6 +127,7 @@ pub fn read(path: &Path) -> Result<Array, IoError> {
         Format::Hdf5 => hdf5::read_default(path),
         #[cfg(not(feature = "hdf5"))]
         Format::Hdf5 => Err(IoError::unsupported(path, "HDF5 file: plexus-io was built without its `hdf5` feature")),
+        Format::Zarr => zarr::read(path),
     }
 }
 
@@ -91,9 +139,9 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
         Format::Png => {
             // Check before creating any file.
             png::check(path, array)?;
-            stack::write_atomically(path, |out| png::write(path, array, out))
+            partial::write_atomically(path, |out| png::write(path, array, out))
         }
-        Format::Npy if array.shape().is_empty() => stack::write_atomically(path, |out| {
+        Format::Npy if array.shape().is_empty() => partial::write_atomically(path, |out| {
             use std::io::Write;
             out.write_all(&npy::header_bytes(array.dtype(), &[]))
                 .and_then(|_| out.write_all(&le_bytes(array)))
@@ -102,6 +150,16 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
         Format::Npy => {
             let mut w = StackWriter::open(path, Format::Npy)?;
             w.append(array)?;
+            w.finish().map(|_| ())
+        }
+        Format::Zarr => {
+            let spec = DatasetSpec::new(array.shape().to_vec(), array.dtype())
+                .with_axes(array.axes())
+                .with_chunk(array.shape().first().copied().unwrap_or(1).max(1));
+            let mut w = create_writer(path, spec, &WriteOptions::default())?;
+            if w.spec().chunks() > 0 {
+                w.write(0, array)?;
+            }
             w.finish().map(|_| ())
         }
         Format::Hdf5 => Err(IoError::cannot_write(

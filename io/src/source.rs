@@ -9,13 +9,14 @@
 //!
 //! Formats that can seek to a slab (NPY by offset, TIFF by page, strip or
 //! tile, HDF5 by hyperslab, Zarr by chunk) implement it directly; any other
-//! format is served by [`WholeFile`], which reads the file once and is
-//! honest about it ([`ChunkReader::streams`] is `false`, so `plexus check`
-//! can say the plan holds the whole input).
+//! format is served by [`WholeFile`](crate::WholeFile), which reads the file
+//! once and is honest about it ([`ChunkReader::streams`] is `false`, so
+//! `plexus check` can say the plan holds the whole input). Which reader a
+//! path gets is decided in `open`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use plexus_plugin_api::{Array, DType};
+use plexus_plugin_api::{Array, DType, Element};
 use serde_json::{Map, Value};
 
 use crate::error::IoError;
@@ -70,9 +71,24 @@ pub trait ChunkReader: Send {
     fn read_into(&mut self, start: usize, len: usize, out: &mut [u8]) -> Result<(), IoError>;
 
     /// Whether reading a slab costs memory in proportion to the slab (true)
-    /// or the reader holds the whole dataset (false, [`WholeFile`]).
+    /// or the reader holds the whole dataset (false, [`WholeFile`](crate::WholeFile)).
     fn streams(&self) -> bool {
         true
+    }
+
+    /// The run of slices along axis 0 the format stores together (a Zarr
+    /// or HDF5 chunk, the rows of a TIFF strip), when there is one: slabs
+    /// that start and end on its multiples decode nothing twice.
+    fn natural_chunk(&self) -> Option<usize> {
+        None
+    }
+
+    /// A second, independent reader of the same dataset (its own file
+    /// handle and caches), so that several threads can read slabs at once;
+    /// `None` where that buys nothing (HDF5, whose library runs one call at
+    /// a time, and [`WholeFile`](crate::WholeFile)).
+    fn try_clone(&self) -> Result<Option<Box<dyn ChunkReader>>, IoError> {
+        Ok(None)
     }
 
     /// Small arrays that travel with the dataset rather than being cut into
@@ -121,82 +137,28 @@ pub fn check_slab(info: &SourceInfo, start: usize, len: usize, out: usize) -> Re
     Ok(())
 }
 
-/// Serves chunks of a dataset read whole: the fallback for formats (or
-/// layouts, such as compressed PNG) that cannot read a slab on its own.
-pub struct WholeFile {
-    info: SourceInfo,
-    array: Array,
-}
-
-impl WholeFile {
-    /// Reads `path` whole with [`read`](crate::read).
-    pub fn open(path: &Path) -> Result<WholeFile, IoError> {
-        let array = crate::read(path)?;
-        Ok(WholeFile::from_array(path, array))
+/// Reads every slice of `reader` into one [`Array`] of the dataset's shape
+/// and axes (a 0-dimensional dataset gives a 0-dimensional array).
+pub(crate) fn read_whole(reader: &mut dyn ChunkReader) -> Result<Array, IoError> {
+    fn typed<T: Element>(reader: &mut dyn ChunkReader) -> Result<Array, IoError> {
+        let info = reader.info();
+        let (path, shape, len) = (info.path.clone(), info.shape.clone(), info.len());
+        let n: usize = shape.iter().product();
+        let mut v: Vec<T> = Vec::new();
+        v.try_reserve_exact(n)
+            .map_err(|_| IoError::unsupported(&path, format!("array of {n} elements: not enough memory to hold it")))?;
+        v.resize(n, T::zeroed());
+        reader.read_into(0, len, bytemuck::cast_slice_mut(&mut v))?;
+        let array = Array::from_vec(shape, v).map_err(|e| IoError::slab(&path, e.to_string()))?;
+        array.with_axes(&reader.info().axes).map_err(|e| IoError::slab(&path, e.to_string()))
     }
-
-    /// Serves an array already in memory.
-    pub fn from_array(path: &Path, array: Array) -> WholeFile {
-        let info = SourceInfo {
-            path: path.to_path_buf(),
-            shape: array.shape().to_vec(),
-            dtype: array.dtype(),
-            axes: array.axes().to_string(),
-            meta: Map::new(),
-        };
-        WholeFile { info, array }
-    }
-}
-
-impl ChunkReader for WholeFile {
-    fn info(&self) -> &SourceInfo {
-        &self.info
-    }
-
-    fn read_into(&mut self, start: usize, len: usize, out: &mut [u8]) -> Result<(), IoError> {
-        check_slab(&self.info, start, len, out.len())?;
-        let row = self.info.slice_bytes();
-        out.copy_from_slice(&self.array.as_bytes()[start * row..(start + len) * row]);
-        Ok(())
-    }
-
-    fn streams(&self) -> bool {
-        false
-    }
-}
-
-/// Opens `path` for chunked reading, choosing the format as
-/// [`read`](crate::read) does.
-pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
-    Ok(Box::new(WholeFile::open(path)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stack() -> WholeFile {
-        let a = Array::from_fn(vec![4, 2, 3], |i| i as u16).with_axes("z y x").unwrap();
-        WholeFile::from_array(Path::new("stack.npy"), a)
-    }
-
-    #[test]
-    fn reads_a_slab_with_labels() {
-        let mut r = stack();
-        assert_eq!(r.info().slice_bytes(), 12);
-        let a = r.read(1, 2).unwrap();
-        assert_eq!(a.shape(), &[2, 2, 3]);
-        assert_eq!(a.axes(), "z y x");
-        assert_eq!(a.as_slice::<u16>().unwrap()[0], 6);
-    }
-
-    #[test]
-    fn refuses_a_range_outside_the_dataset() {
-        let mut r = stack();
-        let mut buf = vec![0u8; 24];
-        let err = r.read_into(3, 2, &mut buf).unwrap_err().to_string();
-        assert!(err.contains("slices 3..5 of axis 0 lie outside its extent 4"), "{err}");
-        let err = r.read_into(0, 1, &mut buf).unwrap_err().to_string();
-        assert!(err.contains("a buffer of 24 bytes cannot hold 1 slice(s) of 12 bytes"), "{err}");
+    match reader.info().dtype {
+        DType::U8 => typed::<u8>(reader),
+        DType::U16 => typed::<u16>(reader),
+        DType::U32 => typed::<u32>(reader),
+        DType::I16 => typed::<i16>(reader),
+        DType::I32 => typed::<i32>(reader),
+        DType::F32 => typed::<f32>(reader),
+        DType::F64 => typed::<f64>(reader),
     }
 }

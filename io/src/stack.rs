@@ -8,8 +8,7 @@
 //! untouched until the rename replaces it). A writer dropped without
 //! [`finish`](StackWriter::finish) deletes its `.partial` file.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use plexus_plugin_api::{Array, DType};
@@ -17,66 +16,8 @@ use plexus_plugin_api::{Array, DType};
 use crate::error::{shown, IoError};
 use crate::format::Format;
 use crate::npy;
+use crate::partial::Partial;
 use crate::tiff::{TiffEncoder, TiffOptions};
-
-/// The temporary name a file is written under: `scan.tif` → `scan.tif.partial`.
-pub fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".partial");
-    path.with_file_name(name)
-}
-
-/// An open `.partial` file that becomes `path` on [`Partial::commit`] and is
-/// deleted if dropped before.
-struct Partial {
-    path: PathBuf,
-    partial: PathBuf,
-    out: Option<BufWriter<File>>,
-}
-
-impl Partial {
-    fn create(path: &Path) -> Result<Partial, IoError> {
-        let partial = partial_path(path);
-        let file = File::create(&partial).map_err(|e| IoError::os(&partial, "create", e))?;
-        Ok(Partial { path: path.to_path_buf(), partial, out: Some(BufWriter::with_capacity(1 << 20, file)) })
-    }
-
-    fn out(&mut self) -> &mut BufWriter<File> {
-        // Only `commit` takes the writer, and it consumes `self`.
-        self.out.as_mut().expect("partial file is open until commit")
-    }
-
-    /// Flushes, syncs and renames into place.
-    fn commit(mut self) -> Result<(), IoError> {
-        let out = self.out.take().expect("partial file is open until commit");
-        let file = out.into_inner().map_err(|e| IoError::os(&self.partial, "write", e.into_error()))?;
-        // Sync before the rename so that after a crash the final name holds
-        // either the old file or the complete new one.
-        file.sync_all().map_err(|e| IoError::os(&self.partial, "write", e))?;
-        drop(file);
-        fs::rename(&self.partial, &self.path)
-            .map_err(|e| IoError::os(&self.path, "rename the finished file into place", e))
-    }
-}
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            // Best effort: a failed write is already being reported.
-            let _ = fs::remove_file(&self.partial);
-        }
-    }
-}
-
-/// Writes a whole file through a `.partial` file.
-pub(crate) fn write_atomically(
-    path: &Path,
-    body: impl FnOnce(&mut BufWriter<File>) -> Result<(), IoError>,
-) -> Result<(), IoError> {
-    let mut p = Partial::create(path)?;
-    body(p.out())?;
-    p.commit()
-}
 
 enum Kind {
     Npy,
@@ -134,6 +75,10 @@ impl StackWriter {
             Format::Png => {
                 Err(IoError::cannot_write(path, "a PNG chunk by chunk: PNG holds one image; stream to .tif or .npy"))
             }
+            Format::Zarr => Err(IoError::cannot_write(
+                path,
+                "a Zarr store of unknown length chunk by chunk: create it with its full shape (`create_writer`), or stream to .tif or .npy",
+            )),
             Format::Hdf5 => Err(IoError::cannot_write(
                 path,
                 "an HDF5 file chunk by chunk: stream to .tif or .npy, or write a whole scan with `write_dxchange`",

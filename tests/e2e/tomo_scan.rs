@@ -34,6 +34,12 @@ fn expected() -> Vec<f64> {
     v
 }
 
+/// `./plexus.sh` exports `PLEXUS_EXPECT_HDF5=1` when it built with HDF5:
+/// then a check skipped for want of HDF5 is a failure.
+fn expect_hdf5() -> bool {
+    std::env::var("PLEXUS_EXPECT_HDF5").is_ok_and(|v| v == "1")
+}
+
 fn assert_close(got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -53,6 +59,7 @@ fn projections_are_written_as_a_dxchange_scan() {
     let out = sb.run(&["run", "--json", "scan.toml"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() && stderr.contains("built without HDF5 support") {
+        assert!(!expect_hdf5(), "PLEXUS_EXPECT_HDF5=1 but plexus was built without HDF5: {}", show(&out));
         assert!(stderr.contains("--features plexus-host/hdf5"), "{}", show(&out));
         eprintln!("plexus was built without HDF5: checked that it refuses `.h5` outputs, nothing more");
         return;
@@ -78,8 +85,12 @@ fn projections_are_written_as_a_dxchange_scan() {
             let theta = info.datasets.iter().find(|d| d.path == "/exchange/theta").unwrap();
             assert_eq!(theta.attributes, 1, "`units` on the angles");
         }
-        Err(e) => eprintln!("this test binary's plexus-io reads no HDF5 ({e}): file checks skipped"),
+        Err(e) => {
+            assert!(!expect_hdf5(), "PLEXUS_EXPECT_HDF5=1 but this test binary's plexus-io reads no HDF5: {e}");
+            eprintln!("this test binary's plexus-io reads no HDF5 ({e}): file checks skipped")
+        }
     }
+    assert!(!expect_hdf5() || cfg!(feature = "hdf5"), "PLEXUS_EXPECT_HDF5=1 but plexus-e2e was built without `hdf5`");
 
     #[cfg(feature = "hdf5")]
     {

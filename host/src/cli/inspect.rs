@@ -9,7 +9,7 @@ use clap::Args;
 /// Arguments of `plexus inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// TIFF, PNG or NPY file.
+    /// TIFF, PNG, NPY or HDF5 file, or Zarr store (`.zarr` folder).
     pub file: PathBuf,
 }
 

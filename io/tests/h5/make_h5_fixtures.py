@@ -25,15 +25,13 @@ Python. Files are written with `libver="earliest"` so that HDF5 1.10 (Debian
 `expected.txt`: `file|dataset|shape|dtype|sha256` per array, sha256 of the
 elements in C order, little-endian, as plexus returns them.
 
-`--check DIR` instead reads `scan.h5` and `images.h5` that plexus wrote back
-into DIR (see `write_files_for_h5py` in tests/io/hdf5.rs) and compares every
-dataset and attribute with the fixtures.
+What h5py reads of the files plexus writes is checked by
+`scripts/peer-check.sh` (run by `./plexus.sh test`).
 """
 
 import hashlib
 import json
 import os
-import sys
 
 import h5py
 import numpy as np
@@ -182,40 +180,5 @@ def main():
     print(f"wrote {len(lines)} expectations with h5py {h5py.__version__} (HDF5 {h5py.version.hdf5_version})")
 
 
-def check(d):
-    """Compares files plexus wrote in `d` with the fixtures, with h5py."""
-    bad = 0
-
-    def same(a, b):
-        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-
-    for name in ["scan.h5", "images.h5"]:
-        with h5py.File(path(name), "r") as want, h5py.File(os.path.join(d, name), "r") as got:
-            def visit(key, obj):
-                nonlocal bad
-                if not isinstance(obj, h5py.Dataset):
-                    return
-                g = got[key]
-                if obj.dtype.kind in "OSU" or h5py.check_string_dtype(obj.dtype):
-                    ok = g.asstr()[()] == obj.asstr()[()]
-                else:
-                    ok = same(g[()], obj[()])
-                for k, v in obj.attrs.items():
-                    w = g.attrs.get(k)
-                    v = v.decode() if isinstance(v, bytes) else v
-                    w = w.decode() if isinstance(w, bytes) else w
-                    if not np.array_equal(np.asarray(w), np.asarray(v)):
-                        print(f"{name}:{key}: attribute {k}: {w!r} != {v!r}")
-                        bad += 1
-                print(f"{name}:{key}: {'ok' if ok else 'DIFFERS'} {g.dtype} {g.shape}")
-                bad += not ok
-
-            want.visititems(visit)
-    print("all equal" if not bad else f"{bad} differences")
-    return 1 if bad else 0
-
-
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--check":
-        sys.exit(check(sys.argv[2]))
     main()

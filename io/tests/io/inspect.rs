@@ -63,8 +63,10 @@ fn unreadable_files_are_described() {
     let i = inspect(&fixture("t_bool.tif")).unwrap();
     assert_eq!(i.dtype, None);
     assert_eq!(i.problem.as_deref(), Some("unsupported sample type 1-bit unsigned"));
+    let i = inspect(&fixture("c_lzma.tif")).unwrap();
+    assert_eq!(i.problem.as_deref(), Some("unsupported compression LZMA"));
     let i = inspect(&fixture("t_zstd.tif")).unwrap();
-    assert_eq!(i.problem.as_deref(), Some("unsupported compression zstd"));
+    assert_eq!((i.compression.as_str(), i.problem.as_deref()), ("zstd", None));
     let i = inspect(&fixture("n_fortran_be_i4.npy")).unwrap();
     assert_eq!(i.layout, "Fortran order");
     assert_eq!(i.stored, ">i4");

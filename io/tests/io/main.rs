@@ -4,9 +4,12 @@
 //! numpy, OpenCV, Pillow/imageio); `expected.txt` holds what those libraries
 //! decoded. The HDF5 fixtures under `tests/h5/` were made by
 //! `make_h5_fixtures.py` (h5py); their tests run only with the `hdf5`
-//! feature. Python is not needed to run these tests.
+//! feature, and fail to be missing when `PLEXUS_EXPECT_HDF5=1`. The Zarr
+//! fixtures under `tests/zarr/` were made by `make_zarr_fixtures.py`
+//! (zarr-python). Python is not needed to run these tests.
 
 mod batch;
+mod chunks;
 mod errors;
 mod fixtures;
 #[cfg(feature = "hdf5")]
@@ -14,11 +17,25 @@ mod hdf5;
 mod inspect;
 mod roundtrip;
 mod stack;
+mod writers;
+mod zarr;
 
 use std::path::{Path, PathBuf};
 
 use plexus_plugin_api::{Array, DType};
 use sha2::{Digest, Sha256};
+
+/// `./plexus.sh` exports `PLEXUS_EXPECT_HDF5=1` when it builds with HDF5:
+/// then the HDF5 tests above must have been compiled in, rather than
+/// silently left out.
+#[test]
+fn hdf5_tests_run_when_expected() {
+    let expected = std::env::var("PLEXUS_EXPECT_HDF5").is_ok_and(|v| v == "1");
+    assert!(
+        !expected || cfg!(feature = "hdf5"),
+        "PLEXUS_EXPECT_HDF5=1 but plexus-io's tests were built without its `hdf5` feature: the HDF5 tests did not run"
+    );
+}
 
 /// A fixture file by name.
 pub fn fixture(name: &str) -> PathBuf {

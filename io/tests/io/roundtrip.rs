@@ -1,5 +1,7 @@
 //! What we write, we read back unchanged: every dtype through NPY and TIFF,
-//! u8/u16 through PNG; and writes leave no `.partial` file behind.
+//! u8/u16 through PNG; and writes leave no `.partial` file behind. What the
+//! peers (numpy, tifffile, zarr-python, h5py, Pillow) read of the same
+//! writers is checked by `scripts/peer-check.sh`, run by `./plexus.sh test`.
 
 use plexus_io::{read, write, write_tiff, BigTiff, TiffOptions};
 use plexus_plugin_api::{Array, DType};
@@ -131,49 +133,4 @@ fn npy_header_is_what_numpy_writes() {
     let header = std::str::from_utf8(&bytes[10..10 + len]).unwrap();
     assert_eq!(header.trim_end(), "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 64, 64), }");
     assert_eq!(bytes.len(), 10 + len + 3 * 64 * 64 * 4);
-}
-
-/// Writes sample files for `tests/fixtures/check_peers.py`, which reads them
-/// with tifffile, numpy, OpenCV and imageio. Run by hand:
-/// `PLEXUS_IO_PEER_DIR=/tmp/peers cargo test -p plexus-io -- --ignored peers`
-/// then `python3 io/tests/fixtures/check_peers.py /tmp/peers`.
-#[test]
-#[ignore = "writes files for a manual check with Python"]
-fn write_files_for_peers() {
-    let dir = std::path::PathBuf::from(std::env::var("PLEXUS_IO_PEER_DIR").expect("set PLEXUS_IO_PEER_DIR"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let raw = |name: &str, a: &Array| {
-        // The elements, little-endian, for the Python side to compare.
-        std::fs::write(dir.join(format!("{name}.raw")), a.as_bytes()).unwrap();
-        std::fs::write(
-            dir.join(format!("{name}.meta")),
-            format!("{} {} {:?}", a.dtype(), a.axes().replace(' ', ","), a.shape()),
-        )
-        .unwrap();
-    };
-    for d in DType::ALL {
-        let a = sample_array(d, &[3, 4, 5]);
-        write(&dir.join(format!("npy_{d}.npy")), &a).unwrap();
-        raw(&format!("npy_{d}.npy"), &a);
-        let a = sample_array(d, &[4, 30, 20]);
-        write(&dir.join(format!("tif_{d}.tif")), &a).unwrap();
-        raw(&format!("tif_{d}.tif"), &a);
-        write_tiff(&dir.join(format!("big_{d}.tif")), &a, TiffOptions { bigtiff: BigTiff::Always }).unwrap();
-        raw(&format!("big_{d}.tif"), &a);
-    }
-    let cases = [
-        ("tif_rgb.tif", sample_array(DType::U8, &[30, 20, 3]).with_axes("y x band").unwrap()),
-        ("tif_rgba16.tif", sample_array(DType::U16, &[30, 20, 4]).with_axes("y x band").unwrap()),
-        ("tif_2d_big.tif", sample_array(DType::U16, &[300, 400])),
-        ("tif_4d.tif", sample_array(DType::F32, &[2, 3, 10, 12]).with_axes("t z y x").unwrap()),
-        ("png_gray8.png", sample_array(DType::U8, &[30, 20])),
-        ("png_gray16.png", sample_array(DType::U16, &[30, 20])),
-        ("png_rgb8.png", sample_array(DType::U8, &[30, 20, 3]).with_axes("y x band").unwrap()),
-        ("png_rgba16.png", sample_array(DType::U16, &[30, 20, 4]).with_axes("y x band").unwrap()),
-        ("png_ga8.png", sample_array(DType::U8, &[30, 20, 2]).with_axes("y x band").unwrap()),
-    ];
-    for (name, a) in cases {
-        write(&dir.join(name), &a).unwrap();
-        raw(name, &a);
-    }
 }
