@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crossbeam_channel::{unbounded, Receiver, Sender};
 use serde_json::{Map, Value};
+
+use crate::bus::{queue, QueueRx, QueueTx};
 
 /// One control event: a kind (`plugin.loaded`, `frame.error`, …), when it
 /// happened, and its fields.
@@ -50,7 +51,7 @@ impl Event {
 /// The broadcast channel of control events. Cloning shares it.
 #[derive(Clone, Default)]
 pub struct ControlBus {
-    subscribers: Arc<Mutex<Vec<Sender<Arc<Event>>>>>,
+    subscribers: Arc<Mutex<Vec<QueueTx<Arc<Event>>>>>,
 }
 
 impl ControlBus {
@@ -67,8 +68,8 @@ impl ControlBus {
     }
 
     /// Receives every event published from now on.
-    pub fn subscribe(&self) -> Receiver<Arc<Event>> {
-        let (tx, rx) = unbounded();
+    pub fn subscribe(&self) -> QueueRx<Arc<Event>> {
+        let (tx, rx) = queue(None);
         self.subscribers.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
         rx
     }

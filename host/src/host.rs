@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use plexus_registry::{Registry, RegistryEvent, Watcher};
 
+use crate::error::HostError;
 use crate::events::{ControlBus, Event, EventLog};
 use crate::paths;
 
@@ -24,23 +24,16 @@ pub struct Host {
 impl Host {
     /// Starts the event log at `events`, scans the plugin folders (with
     /// `extra` first) and, if `watch`, watches them for changes.
-    pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> anyhow::Result<Host> {
+    pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> Result<Host, HostError> {
         let bus = ControlBus::new();
-        let log = EventLog::start(&bus, events)
-            .with_context(|| format!("cannot open the event log `{}`", events.display()))?;
+        let log = EventLog::start(&bus, events).map_err(|e| HostError::system("open the event log", events, e))?;
         let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);
         registry.scan();
-        let watcher = if watch {
-            Some(
-                plexus_registry::watch(registry.clone(), Duration::from_millis(150))
-                    .context("cannot watch the plugin folders")?,
-            )
-        } else {
-            None
-        };
+        let watcher =
+            if watch { Some(plexus_registry::watch(registry.clone(), Duration::from_millis(150))?) } else { None };
         Ok(Host { bus, registry, log: Some(log), _watcher: watcher })
     }
 

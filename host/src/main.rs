@@ -1,5 +1,6 @@
 //! The `plexus` command: parses arguments, dispatches, maps errors to an
-//! exit code (0 success, 1 failure, 2 finished with failed frames).
+//! exit code (0 success, 1 failure, 2 finished with failed frames) and
+//! prints an error as its chain of causes, outermost first.
 
 use std::process::ExitCode;
 
@@ -12,7 +13,10 @@ fn main() -> ExitCode {
     match cli::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
             ExitCode::from(1)
         }
     }

@@ -6,6 +6,7 @@ mod faults;
 mod hot_reload;
 #[cfg(feature = "hdf5")]
 mod image_set;
+mod jobs;
 mod parallel;
 mod pipeline_errors;
 mod plots;

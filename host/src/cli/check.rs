@@ -25,7 +25,7 @@ pub(super) fn check(args: CheckArgs, extra: &[PathBuf], events: &Path) -> anyhow
     let host = Host::start(extra, events, false)?;
     let result = compile(&spec, &args.pipeline, &host.registry);
     host.shutdown();
-    let plan = result?;
+    let plan = result.map_err(crate::error::HostError::from)?;
     println!("`{}`: pipeline `{}` is valid", args.pipeline.display(), plan.name);
     for s in &plan.stages {
         let reads: Vec<String> = if s.inputs.is_empty() {
@@ -49,7 +49,7 @@ pub(super) fn check(args: CheckArgs, extra: &[PathBuf], events: &Path) -> anyhow
             let bytes: usize = shape.iter().product::<usize>() * info.dtype.map(|d| d.size()).unwrap_or(1);
             let slice = bytes / shape.first().copied().unwrap_or(1).max(1);
             let chunk = input.chunk.unwrap_or_else(|| {
-                crate::runtime::input::auto_chunk(slice, options.memory, plan.memory_factor(), options.threads)
+                crate::runtime::sources::auto_chunk(slice, options.memory, plan.memory_factor(), options.threads)
             });
             let chunk_bytes = (slice * chunk).min(bytes);
             let estimate = chunk_bytes as f64 * plan.memory_factor() * options.edge_capacity as f64;

@@ -7,6 +7,7 @@ mod events;
 mod inspect;
 mod plugins;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,7 +40,7 @@ pub enum Command {
     /// Validate a pipeline without running it.
     Check(check::CheckArgs),
     /// Run as a daemon: process every dataset dropped into a folder.
-    Serve(crate::serve::ServeArgs),
+    Serve(serve::ServeArgs),
     /// List, inspect and package plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
@@ -112,7 +113,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(a) => run::run(a, &cli.plugins, &events),
         Command::Check(a) => check::check(a, &cli.plugins, &events),
-        Command::Serve(a) => crate::serve::serve(a, &cli.plugins, &events),
+        Command::Serve(a) => serve::serve(a, &cli.plugins, &events),
         Command::Plugins(c) => plugins::plugins(c, &cli.plugins, &events),
         Command::Events(a) => events::events(a, &events),
         Command::Inspect(a) => inspect::inspect(a),

@@ -1,15 +1,17 @@
-//! `plexus run PIPELINE`: compile, run with a progress bar, print a summary.
+//! `plexus run PIPELINE`: compile, start the job, draw its progress, print
+//! a summary.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use anyhow::Context;
 use clap::Args;
 
+use crate::error::HostError;
 use crate::host::Host;
 use crate::pipeline::{compile, PipelineSpec};
-use crate::runtime::{self, RunReport};
+use crate::runtime::{Job, RunReport};
 
 /// Arguments of `plexus run`.
 #[derive(Args, Debug)]
@@ -36,13 +38,13 @@ pub struct RunArgs {
 }
 
 /// Loads a pipeline file, applies `--set` overrides and `--input`.
-pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> anyhow::Result<PipelineSpec> {
+pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> Result<PipelineSpec, HostError> {
     let mut spec = PipelineSpec::load(path)?;
     for s in set {
-        spec.apply_override(s).map_err(|e| anyhow::anyhow!("--set {e}"))?;
+        spec.apply_override(s).map_err(|expected| HostError::Argument { flag: "--set", value: s.clone(), expected })?;
     }
     if let Some(i) = input {
-        let abs = std::path::absolute(i).with_context(|| format!("`{}`", i.display()))?;
+        let abs = std::path::absolute(i).map_err(|e| HostError::system("resolve", i, e))?;
         match &mut spec.input {
             Some(inp) => inp.path = abs,
             None => spec.input = Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None, select: None }),
@@ -54,13 +56,25 @@ pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> anyhow::R
 pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
     let spec = load_spec(&args.pipeline, &args.set, args.input.as_deref())?;
     let host = Host::start(extra, events, args.watch_plugins)?;
-    let plan = compile(&spec, &args.pipeline, &host.registry)?;
-    let mut options = args.exec.options();
-    options.progress = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let plan = match compile(&spec, &args.pipeline, &host.registry) {
+        Ok(p) => p,
+        Err(e) => {
+            host.shutdown();
+            return Err(HostError::from(e).into());
+        }
+    };
+    let options = args.exec.options();
     let stop = options.stop.clone();
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone());
     let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone());
-    let report = runtime::run(&plan, &host.registry, &host.bus, &options);
+    let progress = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = Job::start(plan, host.registry.clone(), host.bus.clone(), options).and_then(|job| {
+        if progress {
+            watch(job)
+        } else {
+            job.wait()
+        }
+    });
     host.shutdown();
     let report = report?;
     if args.json {
@@ -74,6 +88,30 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
     Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
+/// Draws the job's progress (chunks done of total) until it ends.
+pub fn watch(job: Job) -> Result<RunReport, HostError> {
+    let p = job.progress();
+    let bar = if p.chunks_total > 0 {
+        indicatif::ProgressBar::new(p.chunks_total).with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} chunks {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        )
+    } else {
+        indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        )
+    };
+    bar.set_message(job.pipeline().to_string());
+    while !job.is_finished() {
+        bar.set_position(job.progress().chunks_done);
+        bar.tick();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+    job.wait()
+}
+
 /// The report as JSON (for scripts and tests).
 pub fn report_json(r: &RunReport) -> serde_json::Value {
     serde_json::json!({
@@ -83,6 +121,7 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         "chunks": r.chunks,
         "input_errors": r.input_errors,
         "errors": r.errors(),
+        "progress": r.progress,
         "stages": r.stages.iter().map(|s| serde_json::json!({
             "id": s.id, "use": s.uses, "frames_in": s.frames_in, "frames_out": s.frames_out,
             "calls": s.calls, "errors": s.errors, "busy_s": s.busy.as_secs_f64(),
@@ -90,7 +129,7 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "outputs": r.outputs.iter().map(|(w, side)| serde_json::json!({
             "path": w.path, "frames": w.frames, "shape": w.shape, "dtype": w.dtype,
-            "error": w.error, "sidecar": side,
+            "error": w.error.as_ref().map(|e| e.to_string()), "sidecar": side,
         })).collect::<Vec<_>>(),
         "results": r.results,
         "plots": r.plots.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e})).collect::<Vec<_>>(),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use plexus_registry::{validate_params, Grants, LoadedPlugin, Pattern, ReadGrant, Registry};
 use serde_json::Value;
 
-use super::plan::{InputPlan, OutputPlan, Plan, PlotPlan, Reference, StagePlan};
+use super::plan::{InputPlan, OutputFormat, OutputPlan, Plan, PlotPlan, Reference, Selection, StagePlan};
 use super::spec::{GrantsSpec, PipelineSpec};
 
 /// One problem, located by stage and key.
@@ -51,6 +51,10 @@ impl fmt::Display for CompileErrors {
         Ok(())
     }
 }
+
+/// What goes wrong with an `.h5` output when the host was built without HDF5.
+pub const NO_HDF5: &str = "this plexus was built without HDF5 support: rebuild with `--features plexus-host/hdf5` \
+                           (`./plexus.sh build` does when the HDF5 library is installed), or write .npy or .tif";
 
 /// Parses `"${stage.key}"` references.
 pub fn reference_of(v: &Value) -> Option<(&str, &str)> {
@@ -101,16 +105,13 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
     if spec.stages.is_empty() {
         err(None, "stage", "the pipeline has no `[[stage]]`".into());
     }
-    let select =
-        spec.input.as_ref().and_then(|i| i.select.as_deref()).and_then(
-            |s| match crate::runtime::input::Selection::parse(s) {
-                Ok(sel) => Some(sel),
-                Err(m) => {
-                    err(None, "input.select", m);
-                    None
-                }
-            },
-        );
+    let select = spec.input.as_ref().and_then(|i| i.select.as_deref()).and_then(|s| match Selection::parse(s) {
+        Ok(sel) => Some(sel),
+        Err(m) => {
+            err(None, "input.select", m);
+            None
+        }
+    });
     let input = spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk, select });
     if let Some(i) = &input {
         if !i.path.exists() {
@@ -166,7 +167,12 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
                 } else if stage == id {
                     err(Some(id), &format!("params.{param}"), "a stage cannot refer to its own results".into());
                 } else {
-                    refs.push(Reference { param: param.clone(), stage: index[stage], key: key.to_string() });
+                    refs.push(Reference {
+                        param: param.clone(),
+                        stage: index[stage],
+                        stage_id: stage.to_string(),
+                        key: key.to_string(),
+                    });
                 }
             } else if v.as_str().is_some_and(|t| t.contains("${")) {
                 err(
@@ -262,26 +268,26 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
     let mut outputs = Vec::new();
     for (n, o) in spec.outputs.iter().enumerate() {
         let key = format!("output[{n}]");
-        match index.get(o.from.as_str()) {
-            None => err(None, &format!("{key}.from"), format!("no stage `{}` to write", o.from)),
-            Some(&i) => outputs.push(OutputPlan { from: i, path: base_dir.join(&o.path), array: o.array.clone() }),
+        let format = OutputFormat::of(&o.path);
+        match (index.get(o.from.as_str()), format) {
+            (None, _) => err(None, &format!("{key}.from"), format!("no stage `{}` to write", o.from)),
+            (Some(&i), Some(format)) => {
+                outputs.push(OutputPlan { from: i, path: base_dir.join(&o.path), format, array: o.array.clone() })
+            }
+            (Some(_), None) => {}
         }
-        if plexus_io::Format::from_path(&o.path).is_err() {
+        if format.is_none() {
             err(
                 None,
                 &format!("{key}.path"),
                 format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()),
             );
         }
-        // `.h5` outputs are dxchange scans (runtime::sink::scan_sink), which
-        // need the HDF5 library.
+        // `.h5` outputs are dxchange scans (runtime::scan_sink), which need
+        // the HDF5 library.
         #[cfg(not(feature = "hdf5"))]
-        if crate::runtime::sink::scan_sink::is_scan_output(&o.path) {
-            err(
-                None,
-                &format!("{key}.path"),
-                format!("`{}`: {}", o.path.display(), crate::runtime::sink::scan_sink::NO_HDF5),
-            );
+        if format == Some(OutputFormat::Scan) {
+            err(None, &format!("{key}.path"), format!("`{}`: {NO_HDF5}", o.path.display()));
         }
     }
 

@@ -1,20 +1,19 @@
 //! Writing a stage's frames to an output file, in stream order, and the JSON
 //! sidecar with results and provenance beside it. An `.h5`/`.hdf5` output
-//! is a dxchange tomography scan, written by [`scan_sink`].
+//! is a dxchange tomography scan, written by [`scan_sink`](super::scan_sink).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
 use plexus_plugin_api::Array;
 use serde_json::{json, Value};
 
-use crate::bus::Envelope;
-
-#[path = "scan_sink.rs"]
-pub mod scan_sink;
+use crate::bus::{Envelope, Inlet};
+use crate::error::OutputError;
+use crate::pipeline::plan::{OutputFormat, OutputPlan};
 
 /// What a sink wrote.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Written {
     /// The file.
     pub path: PathBuf,
@@ -25,32 +24,41 @@ pub struct Written {
     /// Element type.
     pub dtype: String,
     /// Set when writing failed.
-    pub error: Option<String>,
+    pub error: Option<Arc<OutputError>>,
 }
 
-/// Receives frames of one stage and writes array `array` (or each frame's
-/// first) to `path`. A stream of one frame is written as that array; more
-/// frames are stacked along axis 0 (2-D frames become pages). An HDF5 path
-/// is written as a dxchange scan of projection chunks
-/// ([`scan_sink::write_scan`]).
-pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> Written {
-    if scan_sink::is_scan_output(path) {
-        return scan_sink::write_scan(rx, path, array);
+impl Written {
+    /// Nothing written yet to `path`.
+    pub fn new(path: &Path) -> Written {
+        Written { path: path.to_path_buf(), frames: 0, shape: Vec::new(), dtype: String::new(), error: None }
     }
-    let mut written = Written { path: path.to_path_buf(), ..Written::default() };
-    let mut pending: Option<(Array, u64)> = None;
+}
+
+/// Receives frames of one stage and writes the output's array (or each
+/// frame's first) to its path. A stream of one frame is written as that
+/// array; more frames are stacked along axis 0 (2-D frames become pages).
+/// An HDF5 path is written as a dxchange scan.
+pub fn write_frames(rx: Inlet, output: &OutputPlan) -> Written {
+    let (path, array) = (output.path.as_path(), output.array.as_deref());
+    if output.format == OutputFormat::Scan {
+        return super::scan_sink::write_scan(rx, path, array);
+    }
+    let mut written = Written::new(path);
+    // The first frame is held back, with its envelope (so it keeps its
+    // share of the budget): a single frame is written as it is.
+    let mut pending: Option<(Array, Envelope)> = None;
     let mut writer: Option<plexus_io::StackWriter> = None;
     let mut stacked_shape: Vec<usize> = Vec::new();
     let mut stacked_dtype = String::new();
-    let fail = |w: &mut Written, e: String| {
+    let fail = |w: &mut Written, e: OutputError| {
         if w.error.is_none() {
             tracing::error!(path = %path.display(), "output failed: {e}");
-            w.error = Some(e);
+            w.error = Some(Arc::new(e));
         }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            fail(&mut written, format!("cannot create `{}`: {e}", dir.display()));
+            fail(&mut written, OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
         }
     }
     for env in rx.iter() {
@@ -64,15 +72,14 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         let a = match a {
             Ok(a) => a,
             Err(e) => {
-                fail(&mut written, format!("frame {}: {e}", env.seq));
+                fail(&mut written, OutputError::Frame { seq: env.seq, source: e });
                 continue;
             }
         };
         written.frames += 1;
-        // Hold the first frame back: a single frame is written as it is.
-        let Some(first) = pending.take() else {
+        let Some((first, first_env)) = pending.take() else {
             match writer.as_mut() {
-                None => pending = Some((a, env.frame.key().length)),
+                None => pending = Some((a, env)),
                 Some(w) => {
                     if let Err(e) = append(w, &as_chunk(a, env.frame.key().length), &mut stacked_shape) {
                         fail(&mut written, e);
@@ -84,8 +91,9 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         let opened = plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f));
         match opened {
             Ok(mut w) => {
-                stacked_dtype = first.0.dtype().to_string();
-                let (first, second) = (as_chunk(first.0, first.1), as_chunk(a, env.frame.key().length));
+                stacked_dtype = first.dtype().to_string();
+                let first = as_chunk(first, first_env.frame.key().length);
+                let second = as_chunk(a, env.frame.key().length);
                 if let Err(e) =
                     append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &second, &mut stacked_shape))
                 {
@@ -93,27 +101,27 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
                 }
                 writer = Some(w);
             }
-            Err(e) => fail(&mut written, e.to_string()),
+            Err(e) => fail(&mut written, e.into()),
         }
     }
     if written.error.is_some() {
         return written;
     }
     let result = match (pending, writer) {
-        (Some((single, _)), None) => {
+        (Some((single, _env)), None) => {
             written.shape = single.shape().to_vec();
             written.dtype = single.dtype().to_string();
-            plexus_io::write(path, &single).map_err(|e| e.to_string())
+            plexus_io::write(path, &single).map_err(OutputError::from)
         }
         (None, Some(w)) => {
             written.shape = std::mem::take(&mut stacked_shape);
             written.dtype = stacked_dtype.clone();
-            w.finish().map(|_| ()).map_err(|e| e.to_string())
+            w.finish().map(|_| ()).map_err(OutputError::from)
         }
-        _ => Err("the stage emitted no frame to write".to_string()),
+        _ => Err(OutputError::Empty),
     };
     if let Err(e) = result {
-        written.error = Some(e);
+        written.error = Some(Arc::new(e));
     }
     written
 }
@@ -138,8 +146,8 @@ fn as_chunk(a: Array, length: u64) -> Array {
 }
 
 /// Appends one chunk along axis 0 and keeps the stacked shape up to date.
-fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -> Result<(), String> {
-    w.append(a).map_err(|e| e.to_string())?;
+fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -> Result<(), OutputError> {
+    w.append(a)?;
     if stacked.is_empty() {
         *stacked = a.shape().to_vec();
     } else {

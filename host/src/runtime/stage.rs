@@ -16,14 +16,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
 use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
 use plexus_registry::{OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
 use super::results::ResultsBoard;
 use super::stats::StageStats;
-use crate::bus::{Envelope, Outlet, Permit};
+use crate::budget::Permit;
+use crate::bus::{queue, Envelope, Inlet, Outlet, Recv};
+use crate::error::StageError;
 use crate::events::{ControlBus, Event};
 use crate::pipeline::plan::StagePlan;
 
@@ -78,12 +79,10 @@ impl StageContext {
     }
 
     /// Builds the first instance; errors end the stage before any frame.
-    fn start(&self, params: Map<String, Value>) -> Result<Runner, String> {
+    fn start(&self, params: Map<String, Value>) -> Result<Runner, StageError> {
         let seen_generation = self.registry.generation();
-        let plugin = self.registry.current(&self.stage.plugin).map_err(|e| e.to_string())?;
-        let inst = plugin
-            .instantiate_granted(&self.stage.operator, &params, self.threads, &self.stage.grants)
-            .map_err(|e| e.to_string())?;
+        let plugin = self.registry.current(&self.stage.plugin)?;
+        let inst = plugin.instantiate_granted(&self.stage.operator, &params, self.threads, &self.stage.grants)?;
         self.stats.record_version(&plugin.version().to_string(), &plugin.sha256);
         *self.stats.params.lock().unwrap_or_else(|e| e.into_inner()) = params.clone();
         Ok(Runner { inst, probation: None, seen_generation, params })
@@ -179,7 +178,7 @@ impl StageContext {
             let env = Envelope { seq: *out_seq, frame, permit: permit.clone() };
             *out_seq += 1;
             self.stats.frames_out.fetch_add(1, Ordering::Relaxed);
-            if self.outlet.send(env).is_err() && !self.outlet.is_empty() {
+            if self.outlet.send(env).is_err() {
                 tracing::debug!(stage = %self.stage.id, "every consumer has gone");
             }
         }
@@ -199,10 +198,10 @@ impl StageContext {
         );
     }
 
-    fn stage_error(&self, message: &str) {
+    fn stage_error(&self, e: &StageError) {
         self.stats.errors.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(stage = %self.stage.id, "{message}");
-        self.bus.emit(self.event("stage.error").with("error", message.to_string()));
+        tracing::error!(stage = %self.stage.id, "{e}");
+        self.bus.emit(self.event("stage.error").with("error", e.to_string()));
     }
 
     fn finish(&self, r: &mut Runner, out_seq: &mut u64) {
@@ -212,13 +211,13 @@ impl StageContext {
                 self.stats.record_call(started.elapsed());
                 self.deliver(out, None, out_seq);
             }
-            Err(e) => self.stage_error(&format!("finish failed: {e}")),
+            Err(e) => self.stage_error(&StageError::Finish(e)),
         }
     }
 
     /// Fills `${stage.key}` parameters once the referenced results exist,
     /// buffering incoming frames meanwhile so the upstream never stalls.
-    fn resolve(&self, inputs: &[Receiver<Envelope>], buffer: &mut Vec<Envelope>) -> Result<Map<String, Value>, String> {
+    fn resolve(&self, inputs: &[Inlet], buffer: &mut Vec<Envelope>) -> Result<Map<String, Value>, StageError> {
         let mut params = self.stage.params.clone();
         let mut open = true;
         'refs: for r in &self.stage.refs {
@@ -229,18 +228,19 @@ impl StageContext {
                         continue 'refs;
                     }
                     Err(()) => {
-                        return Err(format!(
-                            "parameter `{}`: stage `{}` finished without publishing `{}`",
-                            r.param, r.stage, r.key
-                        ))
+                        return Err(StageError::Unpublished {
+                            param: r.param.clone(),
+                            stage: r.stage_id.clone(),
+                            key: r.key.clone(),
+                        })
                     }
                     Ok(None) => {}
                 }
                 if open && inputs.len() == 1 {
                     match inputs[0].recv_timeout(Duration::from_millis(20)) {
-                        Ok(env) => buffer.push(env),
-                        Err(RecvTimeoutError::Timeout) => {}
-                        Err(RecvTimeoutError::Disconnected) => open = false,
+                        Recv::Frame(env) => buffer.push(env),
+                        Recv::Timeout => {}
+                        Recv::Closed => open = false,
                     }
                 } else {
                     self.results.wait(Duration::from_millis(50));
@@ -251,8 +251,9 @@ impl StageContext {
             let op = &self.stage.spec;
             for r in &self.stage.refs {
                 if let Some(spec) = op.params.get(&r.param) {
-                    plexus_registry::manifest::check_value(spec, &params[&r.param])
-                        .map_err(|m| format!("parameter `{}` from `${{…{}}}`: {m}", r.param, r.key))?;
+                    plexus_registry::manifest::check_value(spec, &params[&r.param]).map_err(|message| {
+                        StageError::BadReference { param: r.param.clone(), key: r.key.clone(), message }
+                    })?;
                 }
             }
         }
@@ -260,7 +261,7 @@ impl StageContext {
     }
 
     /// Runs a stage that reads upstream edges, to the end of its input.
-    pub fn run_transform(self, inputs: Vec<Receiver<Envelope>>) {
+    pub fn run_transform(self, inputs: Vec<Inlet>) {
         self.bus.emit(self.started());
         let mut buffer = Vec::new();
         let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
@@ -270,7 +271,7 @@ impl StageContext {
                 self.stage_error(&e);
                 // Drain so producers are not blocked forever.
                 for rx in &inputs {
-                    for _ in rx.iter() {}
+                    rx.drain();
                 }
                 self.results.finish(self.index);
                 return;
@@ -307,7 +308,7 @@ impl StageContext {
     /// downstream in input order. Each instance switches versions on its own
     /// at its next frame boundary, so frames in flight finish on the version
     /// they started on.
-    pub fn run_parallel(self, input: Receiver<Envelope>, workers: usize) {
+    pub fn run_parallel(self, input: Inlet, workers: usize) {
         self.bus.emit(self.started().with("instances", workers));
         let mut runners = Vec::with_capacity(workers);
         for _ in 0..workers {
@@ -315,7 +316,7 @@ impl StageContext {
                 Ok(r) => runners.push(r),
                 Err(e) => {
                     self.stage_error(&e);
-                    for _ in input.iter() {}
+                    input.drain();
                     self.results.finish(self.index);
                     return;
                 }
@@ -325,7 +326,7 @@ impl StageContext {
             Frame(Envelope, Result<Emitter, PluginError>, String),
             Finish(Result<Emitter, PluginError>),
         }
-        let (tx, rx) = crossbeam_channel::unbounded::<Done>();
+        let (tx, rx) = queue::<Done>(None);
         std::thread::scope(|scope| {
             for mut runner in runners {
                 let (input, tx, ctx) = (input.clone(), tx.clone(), &self);
@@ -375,7 +376,7 @@ impl StageContext {
             for result in finishes {
                 match result {
                     Ok(out) => self.deliver(out, None, &mut out_seq),
-                    Err(e) => self.stage_error(&format!("finish failed: {e}")),
+                    Err(e) => self.stage_error(&StageError::Finish(e)),
                 }
             }
         });
@@ -413,7 +414,7 @@ impl StageContext {
                     self.frame_error(seq, tick.key(), runner.inst.plugin().version().to_string(), &e);
                     failures_in_a_row += 1;
                     if failures_in_a_row >= 3 {
-                        self.stage_error("the source failed three times in a row; ending its stream");
+                        self.stage_error(&StageError::SourceFailing(failures_in_a_row));
                         break;
                     }
                 }
@@ -439,12 +440,12 @@ impl StageContext {
 
 /// Takes one frame from each input and merges them: arrays are renamed
 /// `<upstream>` (one array) or `<upstream>.<name>`. Ends when any input ends.
-fn zip(inputs: &[Receiver<Envelope>], stage: &str, bus: &ControlBus) -> Option<Envelope> {
+fn zip(inputs: &[Inlet], stage: &str, bus: &ControlBus) -> Option<Envelope> {
     let mut parts = Vec::with_capacity(inputs.len());
     for rx in inputs {
         match rx.recv() {
-            Ok(env) => parts.push(env),
-            Err(_) => {
+            Some(env) => parts.push(env),
+            None => {
                 if !parts.is_empty() {
                     bus.emit(Event::new("stage.warning").with("stage", stage.to_string()).with(
                         "message",
@@ -452,7 +453,7 @@ fn zip(inputs: &[Receiver<Envelope>], stage: &str, bus: &ControlBus) -> Option<E
                     ));
                 }
                 for rx in inputs {
-                    for _ in rx.iter() {}
+                    rx.drain();
                 }
                 return None;
             }

@@ -1,45 +1,39 @@
-//! `plexus serve`: the daemon. It watches the plugin folders (hot reload), a
+//! The daemon behind `plexus serve`. It watches the plugin folders (hot reload), a
 //! pipelines folder (a changed pipeline is re-checked and, if broken, the
 //! previous version stays) and an input folder; every dataset that lands in
 //! the input folder is run through every pipeline, and the outputs are
 //! written to `<output>/<dataset>/<pipeline>/`.
 //!
-//! The first SIGTERM or SIGINT stops taking new datasets; datasets in flight
-//! finish, their outputs and sidecars are written, and the daemon exits 0.
-//! A second signal exits at once.
+//! [`serve`] returns when its stop flag is set (the CLI sets it on SIGTERM
+//! or SIGINT), after the datasets in flight have finished.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context;
-use clap::Args;
-
+use crate::error::HostError;
 use crate::events::Event;
 use crate::host::Host;
 use crate::pipeline::spec::InputSpec;
 use crate::pipeline::{compile, PipelineSpec};
+use crate::runtime::{Job, RunOptions};
 
-/// Arguments of `plexus serve`.
-#[derive(Args, Debug)]
-pub struct ServeArgs {
+/// What the daemon serves, and how it runs pipelines.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
     /// Folder of pipeline files (`*.toml`), watched.
-    #[arg(long)]
     pub pipelines: PathBuf,
     /// Folder where datasets arrive.
-    #[arg(long)]
     pub input: PathBuf,
     /// Folder where results are written.
-    #[arg(long)]
     pub output: PathBuf,
-    /// How often to look for new datasets and changed pipelines, in ms.
-    #[arg(long, default_value_t = 300)]
-    pub poll_ms: u64,
-    #[command(flatten)]
-    pub exec: crate::cli::ExecArgs,
+    /// How often to look for new datasets and changed pipelines.
+    pub poll: Duration,
+    /// Threads and memory shared by the pipelines of a dataset.
+    pub threads: usize,
+    /// Memory budget shared by the pipelines of a dataset.
+    pub memory: usize,
 }
 
 struct LoadedPipeline {
@@ -47,18 +41,11 @@ struct LoadedPipeline {
     spec: PipelineSpec,
 }
 
-/// Runs the daemon until a signal.
-pub fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
+/// Runs the daemon on `host` until `stop` is set (by a signal).
+pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), HostError> {
     for dir in [&args.pipelines, &args.input, &args.output] {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| HostError::system("create", dir, e))?;
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        // A second signal while stopping exits at once.
-        signal_hook::flag::register_conditional_shutdown(sig, 1, stop.clone()).context("cannot handle signals")?;
-        signal_hook::flag::register(sig, stop.clone()).context("cannot handle signals")?;
-    }
-    let host = Host::start(extra, events, true)?;
     host.bus.emit(
         Event::new("serve.started")
             .with("pipelines", args.pipelines.display().to_string())
@@ -70,18 +57,17 @@ pub fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow::Resul
     let mut pipelines: BTreeMap<PathBuf, LoadedPipeline> = BTreeMap::new();
     let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
     while !stop.load(Ordering::Relaxed) {
-        refresh_pipelines(&args.pipelines, &mut pipelines, &host);
+        refresh_pipelines(&args.pipelines, &mut pipelines, host);
         for dataset in ready_datasets(&args.input, &mut sizes) {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            process_dataset(&dataset, &pipelines, &args, &host);
+            process_dataset(&dataset, &pipelines, args, host);
         }
-        std::thread::sleep(Duration::from_millis(args.poll_ms));
+        std::thread::sleep(args.poll);
     }
     host.bus.emit(Event::new("serve.stopped").with("reason", "signal"));
-    host.shutdown();
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Re-reads changed pipeline files; a file that no longer parses or checks
@@ -164,28 +150,23 @@ fn done_marker(dataset: &Path) -> PathBuf {
     dataset.with_file_name(format!(".{}", name.to_string_lossy()))
 }
 
-/// Runs every pipeline on one dataset, concurrently; a failure in one does
-/// not affect the others.
-fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeArgs, host: &Host) {
+/// Runs every pipeline on one dataset, concurrently, as jobs; a failure in
+/// one does not affect the others.
+fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Host) {
     let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
     host.bus
         .emit(Event::new("dataset.started").with("dataset", stem.clone()).with("path", dataset.display().to_string()));
-    let results: Vec<(String, Result<u64, String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pipelines
-            .iter()
-            .map(|(file, p)| {
-                let stem = stem.clone();
-                scope.spawn(move || (p.spec.pipeline.name.clone(), run_one(file, &p.spec, dataset, &stem, args, host)))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| ("?".into(), Err("the run panicked".into())))).collect()
-    });
+    let jobs: Vec<(String, Result<Job, HostError>)> = pipelines
+        .iter()
+        .map(|(file, p)| (p.spec.pipeline.name.clone(), start_one(file, &p.spec, dataset, &stem, args, host)))
+        .collect();
     let mut summary = serde_json::Map::new();
-    for (name, r) in &results {
-        match r {
-            Ok(errors) => summary.insert(name.clone(), serde_json::json!({ "errors": errors })),
-            Err(e) => summary.insert(name.clone(), serde_json::json!({ "failed": e })),
+    for (name, job) in jobs {
+        let value = match job.and_then(Job::wait) {
+            Ok(report) => serde_json::json!({ "errors": report.errors() }),
+            Err(e) => serde_json::json!({ "failed": e.chain().join(": ") }),
         };
+        summary.insert(name, value);
     }
     let marker = done_marker(dataset);
     let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
@@ -194,14 +175,14 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
     );
 }
 
-fn run_one(
+fn start_one(
     file: &Path,
     spec: &PipelineSpec,
     dataset: &Path,
     stem: &str,
-    args: &ServeArgs,
+    args: &ServeConfig,
     host: &Host,
-) -> Result<u64, String> {
+) -> Result<Job, HostError> {
     let mut spec = spec.clone();
     let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();
     spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select });
@@ -210,9 +191,12 @@ fn run_one(
         let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));
         o.path = std::path::absolute(out_dir.join(name)).unwrap_or_default();
     }
-    let plan = compile(&spec, file, &host.registry).map_err(|e| e.to_string())?;
-    let mut options = args.exec.options();
-    options.dataset = Some(stem.to_string());
-    let report = crate::runtime::run(&plan, &host.registry, &host.bus, &options).map_err(|e| e.to_string())?;
-    Ok(report.errors())
+    let plan = compile(&spec, file, &host.registry)?;
+    let options = RunOptions {
+        threads: args.threads,
+        memory: args.memory,
+        dataset: Some(stem.to_string()),
+        ..RunOptions::default()
+    };
+    Job::start(plan, host.registry.clone(), host.bus.clone(), options)
 }

@@ -1,0 +1,153 @@
+//! The memory budget: a cap on the bytes that chunks in flight may cost, and
+//! the [`Permit`] each chunk holds until the last frame derived from it is
+//! dropped.
+//!
+//! A permit is taken by a source before it reads a chunk and weighs what the
+//! chunk will cost on its way through the graph (its bytes times the plan's
+//! memory factor), so the budget caps the working set, not just the input
+//! copies. One chunk is always admitted when nothing is in flight, so a
+//! chunk larger than the budget still runs, alone; `plexus check` says when
+//! that happens. `plexus serve` shares one budget between every pipeline it
+//! runs.
+
+use std::sync::{Arc, Condvar, Mutex};
+
+/// Caps the bytes of chunks in flight.
+pub struct MemoryBudget {
+    limit: usize,
+    state: Mutex<State>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    used: usize,
+    peak: usize,
+}
+
+/// What runs when a permit is released (returning a buffer to its pool,
+/// counting a chunk done).
+type Release = Box<dyn FnOnce() + Send + Sync>;
+
+impl MemoryBudget {
+    /// A budget of `limit` bytes.
+    pub fn new(limit: usize) -> Arc<MemoryBudget> {
+        Arc::new(MemoryBudget { limit, state: Mutex::new(State::default()), freed: Condvar::new() })
+    }
+
+    /// The limit in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Blocks until `bytes` fit, then holds them until the permit drops.
+    pub fn acquire(self: &Arc<Self>, bytes: usize) -> Arc<Permit> {
+        Arc::new(self.acquire_owned(bytes))
+    }
+
+    /// [`acquire`](Self::acquire), unshared, so a release hook can be added.
+    pub fn acquire_owned(self: &Arc<Self>, bytes: usize) -> Permit {
+        let mut s = self.lock();
+        while s.used > 0 && s.used + bytes > self.limit {
+            s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        s.used += bytes;
+        s.peak = s.peak.max(s.used);
+        Permit { budget: self.clone(), bytes, release: Vec::new() }
+    }
+
+    /// Takes `bytes` if they fit now, without waiting.
+    pub fn try_acquire(self: &Arc<Self>, bytes: usize) -> Option<Permit> {
+        let mut s = self.lock();
+        if s.used > 0 && s.used + bytes > self.limit {
+            return None;
+        }
+        s.used += bytes;
+        s.peak = s.peak.max(s.used);
+        Some(Permit { budget: self.clone(), bytes, release: Vec::new() })
+    }
+
+    /// Bytes currently held.
+    pub fn in_use(&self) -> usize {
+        self.lock().used
+    }
+
+    /// The most bytes held at once so far.
+    pub fn peak(&self) -> usize {
+        self.lock().peak
+    }
+}
+
+/// A share of a [`MemoryBudget`], returned on drop (after its release
+/// hooks have run, so a pooled buffer is back in its pool before another
+/// chunk is admitted).
+pub struct Permit {
+    budget: Arc<MemoryBudget>,
+    bytes: usize,
+    release: Vec<Release>,
+}
+
+impl Permit {
+    /// Runs `f` when the permit is released.
+    pub fn on_release(mut self, f: impl FnOnce() + Send + Sync + 'static) -> Permit {
+        self.release.push(Box::new(f));
+        self
+    }
+
+    /// The bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        for f in self.release.drain(..) {
+            f();
+        }
+        let mut s = self.budget.lock();
+        s.used = s.used.saturating_sub(self.bytes);
+        self.budget.freed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_blocks_until_released() {
+        let budget = MemoryBudget::new(100);
+        let p1 = budget.acquire(60);
+        let b2 = budget.clone();
+        let t = std::thread::spawn(move || {
+            let _p2 = b2.acquire(60);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(budget.in_use(), 60);
+        assert!(budget.try_acquire(60).is_none());
+        drop(p1);
+        t.join().unwrap();
+        assert_eq!(budget.in_use(), 0);
+        assert_eq!(budget.peak(), 60);
+        // A chunk larger than the budget still runs alone.
+        let big = budget.acquire(1000);
+        assert_eq!(budget.in_use(), 1000);
+        drop(big);
+    }
+
+    #[test]
+    fn release_hooks_run_before_the_bytes_return() {
+        let budget = MemoryBudget::new(10);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (s, b) = (seen.clone(), budget.clone());
+        let p = budget.acquire_owned(10).on_release(move || s.lock().unwrap().push(b.in_use()));
+        drop(p);
+        assert_eq!(*seen.lock().unwrap(), vec![10], "the hook ran while the bytes were still held");
+        assert_eq!(budget.in_use(), 0);
+    }
+}
