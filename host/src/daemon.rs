@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::error::HostError;
-use crate::events::Event;
+use crate::events::EventKind;
 use crate::host::Host;
 use crate::pipeline::spec::InputSpec;
 use crate::pipeline::{compile, PipelineSpec};
@@ -46,12 +46,11 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
     for dir in [&args.pipelines, &args.input, &args.output] {
         std::fs::create_dir_all(dir).map_err(|e| HostError::system("create", dir, e))?;
     }
-    host.bus.emit(
-        Event::new("serve.started")
-            .with("pipelines", args.pipelines.display().to_string())
-            .with("input", args.input.display().to_string())
-            .with("output", args.output.display().to_string()),
-    );
+    host.bus.emit(EventKind::ServeStarted {
+        pipelines: args.pipelines.display().to_string(),
+        input: args.input.display().to_string(),
+        output: args.output.display().to_string(),
+    });
     tracing::info!("serving: pipelines {}, input {}", args.pipelines.display(), args.input.display());
 
     let mut pipelines: BTreeMap<PathBuf, LoadedPipeline> = BTreeMap::new();
@@ -66,7 +65,7 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
         }
         std::thread::sleep(args.poll);
     }
-    host.bus.emit(Event::new("serve.stopped").with("reason", "signal"));
+    host.bus.emit(EventKind::ServeStopped { reason: "signal".into() });
     Ok(())
 }
 
@@ -94,12 +93,12 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
         });
         match checked {
             Ok(spec) => {
-                let kind = if loaded.contains_key(&path) { "pipeline.reloaded" } else { "pipeline.loaded" };
-                host.bus.emit(
-                    Event::new(kind)
-                        .with("file", path.display().to_string())
-                        .with("pipeline", spec.pipeline.name.clone()),
-                );
+                let (file, pipeline) = (path.display().to_string(), spec.pipeline.name.clone());
+                host.bus.emit(if loaded.contains_key(&path) {
+                    EventKind::PipelineReloaded { file, pipeline }
+                } else {
+                    EventKind::PipelineLoaded { file, pipeline }
+                });
                 loaded.insert(path, LoadedPipeline { modified, spec });
             }
             Err(e) => {
@@ -109,12 +108,11 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
                     path.display(),
                     if kept { "; keeping the previous version" } else { "" }
                 );
-                host.bus.emit(
-                    Event::new("pipeline.reload_failed")
-                        .with("file", path.display().to_string())
-                        .with("kept_previous", kept)
-                        .with("error", e),
-                );
+                host.bus.emit(EventKind::PipelineReloadFailed {
+                    file: path.display().to_string(),
+                    kept_previous: kept,
+                    error: e,
+                });
                 if let Some(l) = loaded.get_mut(&path) {
                     l.modified = modified; // do not retry until it changes again
                 }
@@ -154,8 +152,7 @@ fn done_marker(dataset: &Path) -> PathBuf {
 /// one does not affect the others.
 fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Host) {
     let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
-    host.bus
-        .emit(Event::new("dataset.started").with("dataset", stem.clone()).with("path", dataset.display().to_string()));
+    host.bus.emit(EventKind::DatasetStarted { dataset: stem.clone(), path: dataset.display().to_string() });
     let jobs: Vec<(String, Result<Job, HostError>)> = pipelines
         .iter()
         .map(|(file, p)| (p.spec.pipeline.name.clone(), start_one(file, &p.spec, dataset, &stem, args, host)))
@@ -170,9 +167,7 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
     }
     let marker = done_marker(dataset);
     let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
-    host.bus.emit(
-        Event::new("dataset.finished").with("dataset", stem).with("pipelines", serde_json::Value::Object(summary)),
-    );
+    host.bus.emit(EventKind::DatasetFinished { dataset: stem, pipelines: serde_json::Value::Object(summary) });
 }
 
 fn start_one(

@@ -2,6 +2,7 @@
 
 mod batch;
 mod demo;
+mod events;
 mod faults;
 mod hot_reload;
 #[cfg(feature = "hdf5")]

@@ -14,7 +14,6 @@ use clap::Args;
 
 use crate::daemon::{self, ServeConfig};
 use crate::error::HostError;
-use crate::events::Event;
 use crate::host::Host;
 
 /// Arguments of `plexus serve`.
@@ -54,13 +53,6 @@ pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow
         memory: options.memory,
     };
     let host = Host::start(extra, events, true)?;
-    host.bus.emit(
-        Event::new("serve.started")
-            .with("pipelines", config.pipelines.display().to_string())
-            .with("input", config.input.display().to_string())
-            .with("output", config.output.display().to_string()),
-    );
-    tracing::info!("serving: pipelines {}, input {}", config.pipelines.display(), config.input.display());
     let result = daemon::serve(&config, &host, &stop);
     host.shutdown();
     result?;

@@ -26,7 +26,7 @@ use super::stats::StageStats;
 use super::{plots, RunOptions};
 use crate::budget::MemoryBudget;
 use crate::error::HostError;
-use crate::events::{ControlBus, Event};
+use crate::events::{ControlBus, EventKind};
 use crate::pipeline::Plan;
 
 /// How far a job has got: chunks (and their bytes) fully processed through
@@ -154,12 +154,11 @@ fn execute(
         Some(i) => i.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| plan.name.clone()),
         None => plan.name.clone(),
     });
-    bus.emit(
-        Event::new("pipeline.started")
-            .with("pipeline", plan.name.clone())
-            .with("file", plan.file.display().to_string())
-            .with("dataset", dataset.clone()),
-    );
+    bus.emit(EventKind::PipelineStarted {
+        pipeline: plan.name.clone(),
+        file: plan.file.display().to_string(),
+        dataset: dataset.clone(),
+    });
     let graph = Graph::wire(plan, options.edge_capacity);
     let n = plan.stages.len();
     let results = Arc::new(ResultsBoard::new(n));
@@ -247,12 +246,11 @@ fn execute(
         },
         bus,
     );
-    bus.emit(
-        Event::new("pipeline.finished")
-            .with("pipeline", plan.name.clone())
-            .with("dataset", report.dataset.clone())
-            .with("wall_ms", report.wall.as_secs_f64() * 1e3)
-            .with("errors", report.errors()),
-    );
+    bus.emit(EventKind::PipelineFinished {
+        pipeline: plan.name.clone(),
+        dataset: report.dataset.clone(),
+        wall_ms: report.wall.as_secs_f64() * 1e3,
+        errors: report.errors(),
+    });
     Ok(report)
 }

@@ -13,7 +13,7 @@ use super::plots;
 use super::results::ResultsBoard;
 use super::sink::{self, Written};
 use super::stats::StageStats;
-use crate::events::{ControlBus, Event};
+use crate::events::{ControlBus, EventKind};
 use crate::pipeline::Plan;
 
 /// What one stage did.
@@ -128,12 +128,11 @@ pub fn finish(f: Finished<'_>, bus: &ControlBus) -> RunReport {
         .collect();
     for (s, r) in plan.stages.iter().zip(&board) {
         if !r.is_empty() {
-            bus.emit(
-                Event::new("result")
-                    .with("pipeline", plan.name.clone())
-                    .with("stage", s.id.clone())
-                    .with("results", Value::Object(r.clone())),
-            );
+            bus.emit(EventKind::Result {
+                pipeline: plan.name.clone(),
+                stage: s.id.clone(),
+                results: Value::Object(r.clone()),
+            });
         }
     }
     let provenance = provenance(plan, &f.dataset, &stages);
@@ -145,13 +144,16 @@ pub fn finish(f: Finished<'_>, bus: &ControlBus) -> RunReport {
         .map(|(p, last)| {
             let stage = &plan.stages[p.from].id;
             let result = plots::draw(p, stage, &board[p.from], last.as_deref());
-            let e = match &result {
-                Ok(path) => Event::new("plot.written").with("path", path.display().to_string()),
-                Err(err) => {
-                    Event::new("plot.failed").with("path", p.spec.path.display().to_string()).with("error", err.clone())
-                }
-            };
-            bus.emit(e.with("pipeline", plan.name.clone()).with("stage", stage.clone()));
+            let (pipeline, stage_id) = (plan.name.clone(), stage.clone());
+            bus.emit(match &result {
+                Ok(path) => EventKind::PlotWritten { pipeline, stage: stage_id, path: path.display().to_string() },
+                Err(err) => EventKind::PlotFailed {
+                    pipeline,
+                    stage: stage_id,
+                    path: p.spec.path.display().to_string(),
+                    error: err.clone(),
+                },
+            });
             (p.spec.path.clone(), result.err())
         })
         .collect();
@@ -188,14 +190,11 @@ fn sidecar(
     } else {
         None
     };
-    let mut e = Event::new(if w.error.is_some() { "output.failed" } else { "output.written" })
-        .with("pipeline", plan.name.clone())
-        .with("path", w.path.display().to_string())
-        .with("frames", w.frames);
-    if let Some(err) = &w.error {
-        e = e.with("error", err.to_string());
-    }
-    bus.emit(e);
+    let (pipeline, path, frames) = (plan.name.clone(), w.path.display().to_string(), w.frames);
+    bus.emit(match &w.error {
+        Some(err) => EventKind::OutputFailed { pipeline, path, frames, error: err.to_string() },
+        None => EventKind::OutputWritten { pipeline, path, frames },
+    });
     (w, side)
 }
 

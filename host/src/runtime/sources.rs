@@ -16,7 +16,7 @@ use super::job::Progress;
 use crate::budget::MemoryBudget;
 use crate::bus::{Envelope, Outlet};
 use crate::error::HostError;
-use crate::events::{ControlBus, Event};
+use crate::events::{ControlBus, EventKind};
 use crate::pipeline::plan::Selection;
 use crate::pipeline::Plan;
 
@@ -156,12 +156,11 @@ fn feed_chunks(mut reader: Box<dyn ChunkReader>, chunks: &[(usize, usize)], feed
             Err(e) => {
                 fed.input_errors += 1;
                 tracing::error!("{e}");
-                feed.bus.emit(
-                    Event::new("input.error")
-                        .with("dataset", feed.dataset.to_string())
-                        .with("file", info.path.display().to_string())
-                        .with("error", e.to_string()),
-                );
+                feed.bus.emit(EventKind::InputError {
+                    dataset: Some(feed.dataset.to_string()),
+                    file: info.path.display().to_string(),
+                    error: e.to_string(),
+                });
                 break;
             }
         };
@@ -208,12 +207,7 @@ fn feed_images(items: impl ExactSizeIterator<Item = Item>, feed: &Feed<'_>) -> F
                 fed.input_errors += 1;
                 feed.progress.chunk_done(0);
                 tracing::warn!("skipping image `{name}`: {e}");
-                feed.bus.emit(
-                    Event::new("input.error")
-                        .with("dataset", feed.dataset.to_string())
-                        .with("file", name)
-                        .with("error", e),
-                );
+                feed.bus.emit(EventKind::InputError { dataset: Some(feed.dataset.to_string()), file: name, error: e });
                 continue;
             }
         };

@@ -25,7 +25,8 @@ use super::stats::StageStats;
 use crate::budget::Permit;
 use crate::bus::{queue, Envelope, Inlet, Outlet, Recv};
 use crate::error::StageError;
-use crate::events::{ControlBus, Event};
+use crate::events::kinds::HOST_KINDS;
+use crate::events::{ControlBus, EventKind};
 use crate::pipeline::plan::StagePlan;
 
 /// Everything a stage thread needs.
@@ -63,19 +64,22 @@ struct Runner {
 }
 
 impl StageContext {
-    fn event(&self, kind: &str) -> Event {
-        Event::new(kind).with("pipeline", self.pipeline.clone()).with("stage", self.stage.id.clone())
-    }
-
-    /// `stage.started`, with the sandbox grants when the pipeline gave any.
-    fn started(&self) -> Event {
-        let e = self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator));
+    /// `stage.started`, with the instance count of a parallel stage and the
+    /// sandbox grants when the pipeline gave any.
+    fn started(&self, instances: Option<u64>) -> EventKind {
         let g = &self.stage.grants;
-        if !g.clock && g.read.is_empty() {
-            return e;
+        let grants = (g.clock || !g.read.is_empty()).then(|| {
+            let read: Vec<String> = g.read.iter().map(|r| r.guest.clone()).collect();
+            serde_json::json!({ "clock": g.clock, "read": read })
+        });
+        EventKind::StageStarted {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            uses: format!("{}.{}", self.stage.plugin, self.stage.operator),
+            instances,
+            threads: Some(self.threads as u64),
+            grants,
         }
-        let read: Vec<String> = g.read.iter().map(|r| r.guest.clone()).collect();
-        e.with("grants", serde_json::json!({ "clock": g.clock, "read": read }))
     }
 
     /// Builds the first instance; errors end the stage before any frame.
@@ -138,13 +142,14 @@ impl StageContext {
                 Ok(_) => {
                     let (from, to) = (old.plugin(), r.inst.plugin());
                     self.stats.record_version(&to.version().to_string(), &to.sha256);
-                    self.bus.emit(
-                        self.event("stage.switched")
-                            .with("plugin", to.name())
-                            .with("from", from.version().to_string())
-                            .with("to", to.version().to_string())
-                            .with("seq", seq),
-                    );
+                    self.bus.emit(EventKind::StageSwitched {
+                        pipeline: self.pipeline.clone(),
+                        stage: self.stage.id.clone(),
+                        plugin: to.name().to_string(),
+                        from: from.version().to_string(),
+                        to: to.version().to_string(),
+                        seq,
+                    });
                 }
             }
         }
@@ -157,14 +162,7 @@ impl StageContext {
         let permit: Option<Arc<Permit>> = input.and_then(|e| e.permit.clone());
         self.results.publish(self.index, out.results());
         for ev in out.events() {
-            let kind = ev.get("kind").and_then(Value::as_str).unwrap_or("event").to_string();
-            let mut e = self.event(&kind).with("plugin", self.stage.plugin.clone());
-            if let Value::Object(m) = ev {
-                for (k, v) in m.iter().filter(|(k, _)| *k != "kind") {
-                    e = e.with(k, v.clone());
-                }
-            }
-            self.bus.emit(e);
+            self.bus.emit(self.plugin_event(ev));
         }
         let mut frames: Vec<Arc<Frame>> = Vec::new();
         if out.forwards_input() {
@@ -184,24 +182,51 @@ impl StageContext {
         }
     }
 
+    /// An event the operator published: its own kind and fields, with the
+    /// stage that published it. A kind that names a host event is prefixed
+    /// with the plugin's name, so a plugin cannot speak for the host.
+    fn plugin_event(&self, ev: &Value) -> EventKind {
+        let mut fields = ev.as_object().cloned().unwrap_or_default();
+        let kind = match fields.remove("kind") {
+            Some(Value::String(k)) => k,
+            _ => "event".to_string(),
+        };
+        let kind = if HOST_KINDS.contains(&kind.as_str()) { format!("{}.{kind}", self.stage.plugin) } else { kind };
+        for k in ["pipeline", "stage", "plugin", "time"] {
+            fields.remove(k);
+        }
+        EventKind::Plugin {
+            kind,
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            plugin: self.stage.plugin.clone(),
+            fields,
+        }
+    }
+
     fn frame_error(&self, seq: u64, key: ChunkKey, plugin_version: String, e: &PluginError) {
         self.stats.errors.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(stage = %self.stage.id, seq, "frame failed: {e}");
-        self.bus.emit(
-            self.event("frame.error")
-                .with("plugin", self.stage.plugin.clone())
-                .with("version", plugin_version)
-                .with("seq", seq)
-                .with("offset", key.offset)
-                .with("length", key.length)
-                .with("error", e.to_string()),
-        );
+        self.bus.emit(EventKind::FrameError {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            plugin: self.stage.plugin.clone(),
+            version: plugin_version,
+            seq,
+            offset: key.offset,
+            length: key.length,
+            error: e.to_string(),
+        });
     }
 
     fn stage_error(&self, e: &StageError) {
         self.stats.errors.fetch_add(1, Ordering::Relaxed);
         tracing::error!(stage = %self.stage.id, "{e}");
-        self.bus.emit(self.event("stage.error").with("error", e.to_string()));
+        self.bus.emit(EventKind::StageError {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            error: e.to_string(),
+        });
     }
 
     fn finish(&self, r: &mut Runner, out_seq: &mut u64) {
@@ -262,7 +287,7 @@ impl StageContext {
 
     /// Runs a stage that reads upstream edges, to the end of its input.
     pub fn run_transform(self, inputs: Vec<Inlet>) {
-        self.bus.emit(self.started());
+        self.bus.emit(self.started(None));
         let mut buffer = Vec::new();
         let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
         let mut runner = match runner {
@@ -295,7 +320,7 @@ impl StageContext {
                 handle(env, &mut runner);
             }
         } else {
-            while let Some(env) = zip(&inputs, &self.stage.id, &self.bus) {
+            while let Some(env) = zip(&inputs, &self.pipeline, &self.stage.id, &self.bus) {
                 handle(env, &mut runner);
             }
         }
@@ -309,7 +334,7 @@ impl StageContext {
     /// at its next frame boundary, so frames in flight finish on the version
     /// they started on.
     pub fn run_parallel(self, input: Inlet, workers: usize) {
-        self.bus.emit(self.started().with("instances", workers));
+        self.bus.emit(self.started(Some(workers as u64)));
         let mut runners = Vec::with_capacity(workers);
         for _ in 0..workers {
             match self.start(self.stage.params.clone()) {
@@ -385,7 +410,7 @@ impl StageContext {
 
     /// Runs a source operator until it ends its stream or the run is stopped.
     pub fn run_source(self) {
-        self.bus.emit(self.started());
+        self.bus.emit(self.started(None));
         let mut runner = match self.resolve(&[], &mut Vec::new()).and_then(|p| self.start(p)) {
             Ok(r) => r,
             Err(e) => {
@@ -427,30 +452,33 @@ impl StageContext {
     fn done(&self) {
         self.results.finish(self.index);
         let s = &self.stats;
-        self.bus.emit(
-            self.event("stage.finished")
-                .with("frames_in", StageStats::get(&s.frames_in))
-                .with("frames_out", StageStats::get(&s.frames_out))
-                .with("calls", StageStats::get(&s.calls))
-                .with("errors", StageStats::get(&s.errors))
-                .with("busy_ms", StageStats::get(&s.busy_ns) as f64 / 1e6),
-        );
+        self.bus.emit(EventKind::StageFinished {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            frames_in: StageStats::get(&s.frames_in),
+            frames_out: StageStats::get(&s.frames_out),
+            calls: StageStats::get(&s.calls),
+            errors: StageStats::get(&s.errors),
+            busy_ms: StageStats::get(&s.busy_ns) as f64 / 1e6,
+        });
     }
 }
 
 /// Takes one frame from each input and merges them: arrays are renamed
 /// `<upstream>` (one array) or `<upstream>.<name>`. Ends when any input ends.
-fn zip(inputs: &[Inlet], stage: &str, bus: &ControlBus) -> Option<Envelope> {
+fn zip(inputs: &[Inlet], pipeline: &str, stage: &str, bus: &ControlBus) -> Option<Envelope> {
     let mut parts = Vec::with_capacity(inputs.len());
     for rx in inputs {
         match rx.recv() {
             Some(env) => parts.push(env),
             None => {
                 if !parts.is_empty() {
-                    bus.emit(Event::new("stage.warning").with("stage", stage.to_string()).with(
-                        "message",
-                        "inputs ended after different numbers of frames; the unmatched frames were dropped",
-                    ));
+                    bus.emit(EventKind::StageWarning {
+                        pipeline: Some(pipeline.to_string()),
+                        stage: stage.to_string(),
+                        message: "inputs ended after different numbers of frames; the unmatched frames were dropped"
+                            .into(),
+                    });
                 }
                 for rx in inputs {
                     rx.drain();
