@@ -159,7 +159,7 @@ fn inspect_npy(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     }
     match h.stored {
         None => i.problem = Some(format!("unsupported element type `{}`", h.descr)),
-        Some(npy::Stored::Native(_)) => {}
+        Some(crate::element::Stored::Native(_)) => {}
         Some(s) => i.notes.push(format!("stored as `{}`, widened to {} without loss when read", h.descr, s.dtype())),
     }
     let end = h.data_len().map(|n| h.data_offset.saturating_add(n));
@@ -199,7 +199,7 @@ fn inspect_png(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
 }
 
 fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
-    let (_, layout) = tiff::scan(path, i.file_size)?;
+    let layout = tiff::scan(path, i.file_size)?;
     i.variant = format!(
         "{}, {}",
         if layout.bigtiff { "BigTIFF" } else { "classic" },
@@ -230,15 +230,18 @@ fn inspect_tiff(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     if first.planar && first.samples > 1 {
         i.layout.push_str(", planar (interleaved into `y x band` when read)");
     }
-    if let Some(c) = first.color {
-        use ::tiff::ColorType as C;
-        match c {
-            C::Palette(_) => i.notes.push("palette: indices are returned, the colour map is not applied".into()),
-            C::YCbCr(_) | C::CMYK(_) | C::CMYKA(_) | C::Lab(_) => {
-                i.notes.push(format!("colour model {c:?}: samples are returned as stored, not converted to RGB"))
-            }
-            _ => {}
+    match first.photometric {
+        0 => i.notes.push("WhiteIsZero: stored values are returned (0 is white), as tifffile does".into()),
+        3 => i.notes.push("palette: indices are returned, the colour map is not applied".into()),
+        5 | 6 | 8 | 9 | 10 => {
+            let model = match first.photometric {
+                5 => "CMYK",
+                6 => "YCbCr",
+                _ => "CIELab",
+            };
+            i.notes.push(format!("colour model {model}: samples are returned as stored, not converted to RGB"))
         }
+        _ => {}
     }
     if matches!(first.sample, tiff::Sample::I8 | tiff::Sample::F16) {
         i.notes.push(format!(

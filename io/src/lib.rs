@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod element;
 mod error;
 mod format;
 #[cfg(feature = "hdf5")]
@@ -42,6 +43,7 @@ mod hdf5;
 mod inspect;
 mod npy;
 mod png;
+mod positioned;
 mod source;
 mod stack;
 mod tiff;
@@ -60,9 +62,10 @@ pub use hdf5::{
     DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE,
 };
 pub use inspect::{inspect, DatasetInfo, Inspection};
+pub use npy::NpyReader;
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
-pub use tiff::{BigTiff, TiffOptions};
+pub use tiff::{BigTiff, TiffOptions, TiffReader};
 
 /// Reads the array stored in `path`.
 ///

@@ -15,10 +15,11 @@
 
 use std::path::{Path, PathBuf};
 
-use plexus_plugin_api::{Array, DType};
+use plexus_plugin_api::{Array, DType, Element};
 use serde_json::{Map, Value};
 
 use crate::error::IoError;
+use crate::format::{detect, Format};
 
 /// What a dataset is, known before any pixel is read.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +74,13 @@ pub trait ChunkReader: Send {
     /// or the reader holds the whole dataset (false, [`WholeFile`]).
     fn streams(&self) -> bool {
         true
+    }
+
+    /// The run of slices along axis 0 the format stores together (a Zarr
+    /// or HDF5 chunk, the rows of a TIFF strip), when there is one: slabs
+    /// that start and end on its multiples decode nothing twice.
+    fn natural_chunk(&self) -> Option<usize> {
+        None
     }
 
     /// Small arrays that travel with the dataset rather than being cut into
@@ -166,9 +174,41 @@ impl ChunkReader for WholeFile {
 }
 
 /// Opens `path` for chunked reading, choosing the format as
-/// [`read`](crate::read) does.
+/// [`read`](crate::read) does: NPY by offset, TIFF by pages, strips or
+/// tiles; anything else read whole ([`WholeFile`]).
 pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
-    Ok(Box::new(WholeFile::open(path)?))
+    let (format, len) = detect(path)?;
+    Ok(match format {
+        Format::Npy => Box::new(crate::npy::NpyReader::open(path, len)?),
+        Format::Tiff => Box::new(crate::tiff::TiffReader::open(path, len)?),
+        _ => Box::new(WholeFile::open(path)?),
+    })
+}
+
+/// Reads every slice of `reader` into one [`Array`] of the dataset's shape
+/// and axes (a 0-dimensional dataset gives a 0-dimensional array).
+pub(crate) fn read_whole(reader: &mut dyn ChunkReader) -> Result<Array, IoError> {
+    fn typed<T: Element>(reader: &mut dyn ChunkReader) -> Result<Array, IoError> {
+        let info = reader.info();
+        let (path, shape, len) = (info.path.clone(), info.shape.clone(), info.len());
+        let n: usize = shape.iter().product();
+        let mut v: Vec<T> = Vec::new();
+        v.try_reserve_exact(n)
+            .map_err(|_| IoError::unsupported(&path, format!("array of {n} elements: not enough memory to hold it")))?;
+        v.resize(n, T::zeroed());
+        reader.read_into(0, len, bytemuck::cast_slice_mut(&mut v))?;
+        let array = Array::from_vec(shape, v).map_err(|e| IoError::slab(&path, e.to_string()))?;
+        array.with_axes(&reader.info().axes).map_err(|e| IoError::slab(&path, e.to_string()))
+    }
+    match reader.info().dtype {
+        DType::U8 => typed::<u8>(reader),
+        DType::U16 => typed::<u16>(reader),
+        DType::U32 => typed::<u32>(reader),
+        DType::I16 => typed::<i16>(reader),
+        DType::I32 => typed::<i32>(reader),
+        DType::F32 => typed::<f32>(reader),
+        DType::F64 => typed::<f64>(reader),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Files written by tifffile, numpy, OpenCV and Pillow decode to exactly
-//! what those libraries decode (`expected.txt`), and the two real images
-//! give their known values.
+//! what those libraries decode (`expected.txt`, `expected_chunks.txt`), and
+//! the two real images give their known values. Palette TIFFs give their
+//! indices, WhiteIsZero and CMYK their stored samples, as tifffile does.
 
 use plexus_plugin_api::DType;
 
@@ -19,7 +20,10 @@ struct Expected {
 }
 
 fn expected() -> Vec<Expected> {
-    let text = std::fs::read_to_string(fixture("expected.txt")).unwrap();
+    // `expected.txt` from make_fixtures.py, `expected_chunks.txt` from
+    // make_chunk_fixtures.py.
+    let text = std::fs::read_to_string(fixture("expected.txt")).unwrap()
+        + &std::fs::read_to_string(fixture("expected_chunks.txt")).unwrap();
     text.lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
@@ -115,6 +119,11 @@ fn check_all(prefix: &str) {
 #[test]
 fn tiff_fixtures_match_tifffile() {
     check_all("t_");
+}
+
+#[test]
+fn chunk_layout_tiff_fixtures_match_tifffile() {
+    check_all("c_");
 }
 
 #[test]

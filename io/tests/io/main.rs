@@ -7,6 +7,7 @@
 //! feature. Python is not needed to run these tests.
 
 mod batch;
+mod chunks;
 mod errors;
 mod fixtures;
 #[cfg(feature = "hdf5")]

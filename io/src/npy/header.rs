@@ -1,61 +1,25 @@
-//! NumPy's `.npy` format, read and written here without a dependency: a magic
-//! string, a version, a Python-literal header dict (`descr`, `fortran_order`,
-//! `shape`) padded to a multiple of 64 bytes, then the raw elements.
+//! The `.npy` header: a magic string, a version, a Python-literal dict
+//! (`descr`, `fortran_order`, `shape`) padded to a multiple of 64 bytes.
 //!
-//! Reading accepts versions 1.0, 2.0 and 3.0, either byte order (big-endian
-//! data is swapped) and Fortran order (transposed into row-major). Element
-//! types are the seven of [`DType`] plus three that widen without loss:
-//! `bool` → u8 (0/1), `int8` → i16, `float16` → f32. Anything else (64-bit
-//! integers, complex, structured or object arrays) is refused by name.
-//!
-//! Writing always produces version 1.0 (2.0 when the header outgrows 64 KiB),
-//! little-endian, C order. The header is sized as if axis 0 needed 20 digits,
-//! so that [`StackWriter`](crate::StackWriter) can write it before knowing the
-//! final length and rewrite it in place; [`write`](crate::write) uses the same
-//! header so both produce identical files.
+//! [`read_header`] accepts versions 1.0, 2.0 and 3.0 and decodes `descr`
+//! into an [`element::Stored`](crate::element::Stored) and a byte order;
+//! element types Plexus does not read (64-bit integers, complex,
+//! structured or object arrays) are kept as text so the caller can refuse
+//! them by name. [`header_bytes`] writes version 1.0 (2.0 when the header
+//! outgrows 64 KiB), little-endian, C order, sized as if axis 0 needed 20
+//! digits so that a streaming writer can write it before knowing the final
+//! length and rewrite it in place.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use plexus_plugin_api::{Array, DType, Element};
+use plexus_plugin_api::DType;
 
+use crate::element::Stored;
 use crate::error::IoError;
 
 const MAGIC: &[u8] = b"\x93NUMPY";
-
-/// How elements are stored in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stored {
-    /// One of Plexus's own element types.
-    Native(DType),
-    /// numpy `bool`, read as u8 0/1.
-    Bool,
-    /// numpy `int8`, read as i16.
-    I8,
-    /// numpy `float16`, read as f32.
-    F16,
-}
-
-impl Stored {
-    fn size(self) -> usize {
-        match self {
-            Stored::Native(d) => d.size(),
-            Stored::Bool | Stored::I8 => 1,
-            Stored::F16 => 2,
-        }
-    }
-
-    /// The element type the array will have once read.
-    pub(crate) fn dtype(self) -> DType {
-        match self {
-            Stored::Native(d) => d,
-            Stored::Bool => DType::U8,
-            Stored::I8 => DType::I16,
-            Stored::F16 => DType::F32,
-        }
-    }
-}
 
 /// What an `.npy` header says.
 #[derive(Debug, Clone)]
@@ -370,135 +334,6 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// Reads a whole `.npy` file.
-pub(crate) fn read(path: &Path, file_len: u64) -> Result<Array, IoError> {
-    let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
-    let header = read_header(path, &mut file, file_len)?;
-    let stored = header.stored(path)?;
-    let data_len = header.data_len().ok_or_else(|| {
-        IoError::malformed(path, None, format!("NPY shape {:?} is too large to address", header.shape))
-    })?;
-    let available = file_len - header.data_offset;
-    if data_len > available {
-        return Err(IoError::truncated(
-            path,
-            file_len,
-            format!(
-                "shape {:?} of `{}` needs {data_len} bytes of data from byte {}, {} are missing",
-                header.shape,
-                header.descr,
-                header.data_offset,
-                data_len - available
-            ),
-        ));
-    }
-    file.seek(SeekFrom::Start(header.data_offset)).map_err(|e| IoError::os(path, "read", e))?;
-    let n: usize = header.shape.iter().product();
-    let h = &header;
-    match stored {
-        Stored::Native(DType::U8) => build::<u8>(path, &mut file, h, n),
-        Stored::Native(DType::U16) => build::<u16>(path, &mut file, h, n),
-        Stored::Native(DType::U32) => build::<u32>(path, &mut file, h, n),
-        Stored::Native(DType::I16) => build::<i16>(path, &mut file, h, n),
-        Stored::Native(DType::I32) => build::<i32>(path, &mut file, h, n),
-        Stored::Native(DType::F32) => build::<f32>(path, &mut file, h, n),
-        Stored::Native(DType::F64) => build::<f64>(path, &mut file, h, n),
-        Stored::Bool => {
-            let raw = read_elements::<u8>(path, &mut file, n)?;
-            make(path, h, raw.into_iter().map(|b| (b != 0) as u8).collect())
-        }
-        Stored::I8 => {
-            let raw = read_elements::<u8>(path, &mut file, n)?;
-            make(path, h, raw.into_iter().map(|b| b as i8 as i16).collect())
-        }
-        Stored::F16 => {
-            let mut raw = read_elements::<u16>(path, &mut file, n)?;
-            if h.big_endian != cfg!(target_endian = "big") {
-                raw.iter_mut().for_each(|v| *v = v.swap_bytes());
-            }
-            make(path, h, raw.into_iter().map(f16_to_f32).collect())
-        }
-    }
-}
-
-/// Reads `n` elements of `T`, swaps their bytes if needed and puts them in
-/// row-major order.
-fn build<T: Element>(path: &Path, file: &mut File, h: &Header, n: usize) -> Result<Array, IoError> {
-    let mut v = read_elements::<T>(path, file, n)?;
-    if h.big_endian != cfg!(target_endian = "big") && std::mem::size_of::<T>() > 1 {
-        for x in bytemuck::cast_slice_mut::<T, u8>(&mut v).chunks_exact_mut(std::mem::size_of::<T>()) {
-            x.reverse();
-        }
-    }
-    make(path, h, v)
-}
-
-/// Wraps elements read in file order into a row-major array.
-fn make<T: Element>(path: &Path, h: &Header, v: Vec<T>) -> Result<Array, IoError> {
-    let v = if h.fortran_order && h.shape.len() > 1 { fortran_to_c(&v, &h.shape) } else { v };
-    Array::from_vec(h.shape.clone(), v)
-        .map_err(|e| IoError::malformed(path, None, format!("cannot build the array: {e}")))
-}
-
-fn read_elements<T: Element>(path: &Path, file: &mut File, n: usize) -> Result<Vec<T>, IoError> {
-    let mut v: Vec<T> = Vec::new();
-    v.try_reserve_exact(n)
-        .map_err(|_| IoError::unsupported(path, format!("array of {n} elements: not enough memory to hold it")))?;
-    v.resize(n, T::zeroed());
-    file.read_exact(bytemuck::cast_slice_mut::<T, u8>(&mut v)).map_err(|e| IoError::os(path, "read", e))?;
-    Ok(v)
-}
-
-/// Reorders column-major elements into row-major order.
-pub(crate) fn fortran_to_c<T: Copy>(src: &[T], shape: &[usize]) -> Vec<T> {
-    let n = src.len();
-    let nd = shape.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    // Column-major strides, in elements.
-    let mut fstride = vec![1usize; nd];
-    for k in 1..nd {
-        fstride[k] = fstride[k - 1] * shape[k - 1];
-    }
-    let mut out = Vec::with_capacity(n);
-    let mut idx = vec![0usize; nd];
-    let mut off = 0usize;
-    for _ in 0..n {
-        out.push(src[off]);
-        // Odometer over row-major indices, last axis fastest.
-        for k in (0..nd).rev() {
-            idx[k] += 1;
-            off += fstride[k];
-            if idx[k] < shape[k] {
-                break;
-            }
-            off -= fstride[k] * shape[k];
-            idx[k] = 0;
-        }
-    }
-    out
-}
-
-/// Exact conversion of an IEEE half-precision value.
-pub(crate) fn f16_to_f32(h: u16) -> f32 {
-    let sign = ((h >> 15) as u32) << 31;
-    let exp = ((h >> 10) & 0x1f) as u32;
-    let man = (h & 0x3ff) as u32;
-    let bits = match (exp, man) {
-        (0, 0) => sign,
-        (0, _) => {
-            // Subnormal: value = man * 2^-24, exactly representable in f32.
-            let v = man as f32 * (1.0 / 16_777_216.0);
-            return if sign != 0 { -v } else { v };
-        }
-        (31, 0) => sign | 0x7f80_0000,
-        (31, _) => sign | 0x7f80_0000 | (man << 13),
-        _ => sign | ((exp + 127 - 15) << 23) | (man << 13),
-    };
-    f32::from_bits(bits)
-}
-
 /// The numpy `descr` of a Plexus element type, little-endian.
 pub(crate) fn descr(dtype: DType) -> &'static str {
     match dtype {
@@ -576,28 +411,5 @@ mod tests {
         assert_eq!(parse_dict("{\"shape\": ()}").unwrap()[0].1, Value::Tuple(vec![]));
         assert_eq!(parse_dict("{'descr': '<f8' 'x'}").unwrap_err(), (16, "expected `,` or `}`, found `'`".into()));
         assert!(matches!(parse_dict("{'descr': [('a', '<f4')], }").unwrap()[0].1, Value::Other));
-    }
-
-    #[test]
-    fn fortran_order_is_transposed() {
-        // numpy: np.arange(6).reshape(2, 3, order='F') stores 0..6 in memory
-        // and reads as [[0, 2, 4], [1, 3, 5]].
-        assert_eq!(fortran_to_c(&[0, 1, 2, 3, 4, 5], &[2, 3]), vec![0, 2, 4, 1, 3, 5]);
-        let src: Vec<u32> = (0..24).collect();
-        let c = fortran_to_c(&src, &[2, 3, 4]);
-        // C index (i, j, k) holds F offset i + 2j + 6k.
-        let (i, j, k) = (1, 2, 3);
-        assert_eq!(c[i * 12 + j * 4 + k] as usize, i + 2 * j + 6 * k);
-    }
-
-    #[test]
-    fn half_floats_convert_exactly() {
-        assert_eq!(f16_to_f32(0x3c00), 1.0);
-        assert_eq!(f16_to_f32(0xc000), -2.0);
-        assert_eq!(f16_to_f32(0x7bff), 65504.0);
-        assert_eq!(f16_to_f32(0x0001), 5.960_464_5e-8);
-        assert!(f16_to_f32(0x7e00).is_nan());
-        assert_eq!(f16_to_f32(0xfc00), f32::NEG_INFINITY);
-        assert_eq!(f16_to_f32(0x8000).to_bits(), 0x8000_0000);
     }
 }
