@@ -16,7 +16,7 @@ use crate::error::HostError;
 use crate::events::EventKind;
 use crate::host::Host;
 use crate::pipeline::spec::InputSpec;
-use crate::pipeline::{compile, PipelineSpec};
+use crate::pipeline::{compile, PipelineSpec, Plan};
 use crate::runtime::{Job, RunOptions};
 
 /// What the daemon serves, and how it runs pipelines.
@@ -148,36 +148,66 @@ fn done_marker(dataset: &Path) -> PathBuf {
     dataset.with_file_name(format!(".{}", name.to_string_lossy()))
 }
 
-/// Runs every pipeline on one dataset, concurrently, as jobs; a failure in
-/// one does not affect the others.
+/// Runs every pipeline on one dataset as jobs: the pipelines that read the
+/// input alike (same chunking and selection) share one job, so each chunk is
+/// read once for all of them and one budget holds them; a pipeline that
+/// fails to compile or whose outputs fail does not affect the others.
 fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Host) {
     let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
     host.bus.emit(EventKind::DatasetStarted { dataset: stem.clone(), path: dataset.display().to_string() });
-    let jobs: Vec<(String, Result<Job, HostError>)> = pipelines
-        .iter()
-        .map(|(file, p)| (p.spec.pipeline.name.clone(), start_one(file, &p.spec, dataset, &stem, args, host)))
-        .collect();
     let mut summary = serde_json::Map::new();
-    for (name, job) in jobs {
-        let value = match job.and_then(Job::wait) {
-            Ok(report) => serde_json::json!({ "errors": report.errors() }),
-            Err(e) => serde_json::json!({ "failed": e.chain().join(": ") }),
-        };
-        summary.insert(name, value);
+    let mut groups: BTreeMap<String, Vec<Plan>> = BTreeMap::new();
+    for (file, p) in pipelines {
+        match plan_for(file, &p.spec, dataset, &stem, args, host) {
+            Ok(plan) => {
+                let key = plan.input.as_ref().map(|i| format!("{:?} {:?}", i.chunk, i.select)).unwrap_or_default();
+                groups.entry(key).or_default().push(plan);
+            }
+            Err(e) => {
+                summary.insert(p.spec.pipeline.name.clone(), serde_json::json!({ "failed": e.chain().join(": ") }));
+            }
+        }
+    }
+    let options =
+        RunOptions { threads: args.threads, memory: args.memory, dataset: Some(stem.clone()), ..RunOptions::default() };
+    // Groups run one after the other, each within the whole budget.
+    let mut bytes_read = 0;
+    for plans in groups.into_values() {
+        let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+        match Job::start_shared(plans, host.registry.clone(), host.bus.clone(), options.clone()) {
+            Ok(job) => {
+                let reports = job.wait_all();
+                bytes_read += reports.first().map(|r| r.progress.bytes_done).unwrap_or(0);
+                for r in reports {
+                    summary.insert(r.pipeline.clone(), serde_json::json!({ "errors": r.errors() }));
+                }
+            }
+            Err(e) => {
+                for name in names {
+                    summary.insert(name, serde_json::json!({ "failed": e.chain().join(": ") }));
+                }
+            }
+        }
     }
     let marker = done_marker(dataset);
     let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
-    host.bus.emit(EventKind::DatasetFinished { dataset: stem, pipelines: serde_json::Value::Object(summary) });
+    host.bus.emit(EventKind::DatasetFinished {
+        dataset: stem,
+        pipelines: serde_json::Value::Object(summary),
+        bytes_read: Some(bytes_read),
+    });
 }
 
-fn start_one(
+/// The plan of one pipeline on `dataset`, its outputs under
+/// `<output>/<dataset>/<pipeline>/`.
+fn plan_for(
     file: &Path,
     spec: &PipelineSpec,
     dataset: &Path,
     stem: &str,
     args: &ServeConfig,
     host: &Host,
-) -> Result<Job, HostError> {
+) -> Result<Plan, HostError> {
     let mut spec = spec.clone();
     let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();
     spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select });
@@ -186,12 +216,5 @@ fn start_one(
         let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));
         o.path = std::path::absolute(out_dir.join(name)).unwrap_or_default();
     }
-    let plan = compile(&spec, file, &host.registry)?;
-    let options = RunOptions {
-        threads: args.threads,
-        memory: args.memory,
-        dataset: Some(stem.to_string()),
-        ..RunOptions::default()
-    };
-    Job::start(plan, host.registry.clone(), host.bus.clone(), options)
+    Ok(compile(&spec, file, &host.registry)?)
 }

@@ -123,6 +123,9 @@ pub enum InputError {
     /// `[input] select` reads HDF5 image sets, and HDF5 is not built in.
     #[error("`select` reads HDF5 image sets, and this plexus was built without its `hdf5` feature")]
     NoHdf5,
+    /// A chunk does not make an array of the dataset's shape.
+    #[error(transparent)]
+    Array(#[from] plexus_plugin_api::ArrayError),
     /// `[input] preview` does not fit the dataset.
     #[error("`preview`: {0}")]
     Preview(String),

@@ -8,6 +8,7 @@ mod hot_reload;
 #[cfg(feature = "hdf5")]
 mod image_set;
 mod jobs;
+mod memory;
 mod parallel;
 mod pipeline_errors;
 mod plots;

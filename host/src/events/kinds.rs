@@ -370,6 +370,9 @@ pub enum EventKind {
         dataset: String,
         /// Per pipeline, `{errors}` or `{failed}`.
         pipelines: Value,
+        /// Bytes of the dataset read (once for the pipelines sharing a read).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bytes_read: Option<u64>,
     },
 
     // ----- open-ended -----

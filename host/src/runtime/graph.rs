@@ -9,8 +9,9 @@ use plexus_registry::Pattern;
 
 /// The edges of one run, grouped by who owns each end.
 pub struct Graph {
-    /// Feeds the stages that read the pipeline input.
-    pub input: Outlet,
+    /// Edges to the stages that read the pipeline input (the source's
+    /// outlet, shared with other plans reading the same input).
+    pub input: Vec<EdgeTx>,
     /// Per stage, its upstream edges in the order of its `inputs`.
     pub stage_inputs: Vec<Vec<Inlet>>,
     /// Per stage, every downstream edge.
@@ -61,12 +62,6 @@ impl Graph {
                 })
             })
             .collect();
-        Graph {
-            input: Outlet::new(input),
-            stage_inputs,
-            stage_outlets: outlets.into_iter().map(Outlet::new).collect(),
-            sinks,
-            plots,
-        }
+        Graph { input, stage_inputs, stage_outlets: outlets.into_iter().map(Outlet::new).collect(), sinks, plots }
     }
 }

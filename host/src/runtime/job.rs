@@ -4,10 +4,16 @@
 //! [`Job::wait`]. `plexus run`, `plexus serve` (and the HTTP API to come)
 //! drive this handle.
 //!
-//! Inside, a run is: the graph from the plan ([`graph`](super::graph)),
-//! the sources ([`sources`](super::sources)), the stages
+//! [`Job::start_shared`] runs several plans on one input as one job: the
+//! input is read once, each chunk goes to every plan's first stages, and
+//! one memory budget holds them all (`plexus serve` runs the pipelines of a
+//! dataset this way).
+//!
+//! Inside, a run is: the schedule ([`schedule`](super::schedule)), the
+//! graph from each plan ([`graph`](super::graph)), the source
+//! ([`sources`](super::sources)) with its buffer pool, the stages
 //! ([`stage`](super::stage)), the sinks ([`sink`](super::sink)), and the
-//! report with provenance ([`report`](super::report)).
+//! reports with provenance ([`report`](super::report)).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,14 +23,17 @@ use std::time::Instant;
 use plexus_registry::{Pattern, Registry};
 
 use super::graph::Graph;
+use super::pool::BufferPool;
 use super::report::{self, Finished, RunReport};
 use super::results::ResultsBoard;
+use super::schedule::Schedule;
 use super::sink::{self, Written};
-use super::sources::{Feed, Source};
+use super::sources::{Fed, Feed, Source};
 use super::stage::StageContext;
 use super::stats::StageStats;
 use super::{plots, RunOptions};
 use crate::budget::MemoryBudget;
+use crate::bus::Outlet;
 use crate::error::HostError;
 use crate::events::{ControlBus, EventKind};
 use crate::pipeline::Plan;
@@ -76,36 +85,52 @@ impl Progress {
     }
 }
 
-/// A running pipeline.
+/// A running job of one or more plans sharing one input.
 pub struct Job {
-    pipeline: String,
+    name: String,
     progress: Arc<Progress>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<RunReport, HostError>>>,
+    thread: Option<JoinHandle<Vec<RunReport>>>,
 }
 
 impl Job {
     /// Opens the plan's input and starts the run on its own thread. Fails
     /// at once when the input cannot be opened or a thread cannot start.
     pub fn start(plan: Plan, registry: Arc<Registry>, bus: ControlBus, options: RunOptions) -> Result<Job, HostError> {
-        let source = Source::open(&plan, options.memory, options.threads)?;
+        Job::start_shared(vec![plan], registry, bus, options)
+    }
+
+    /// Runs `plans`, which read the same input, as one job: one read of
+    /// each chunk for all of them, one budget. The first plan's `[input]`
+    /// (path, chunk, selection) is the one read.
+    pub fn start_shared(
+        plans: Vec<Plan>,
+        registry: Arc<Registry>,
+        bus: ControlBus,
+        options: RunOptions,
+    ) -> Result<Job, HostError> {
+        let input = plans.first().and_then(|p| p.input.clone());
+        let source = Source::open(input.as_ref())?;
+        let refs: Vec<&Plan> = plans.iter().collect();
+        let schedule =
+            Schedule::new(&refs, source.info(), input.as_ref().and_then(|i| i.chunk), options.memory, options.threads);
         let progress = Arc::new(Progress::default());
-        let (chunks, bytes) = source.totals();
+        let (chunks, bytes) = source.totals(&schedule);
         progress.set_totals(chunks, bytes);
         let stop = options.stop.clone();
         let p = progress.clone();
-        let pipeline = plan.name.clone();
-        let name = format!("plexus-job-{pipeline}");
+        let name = plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("+");
+        let thread_name = format!("plexus-job-{name}");
         let thread = std::thread::Builder::new()
-            .name(name.clone())
-            .spawn(move || execute(&plan, &registry, &bus, &options, source, &p))
-            .map_err(|e| HostError::system("start the thread", name, e))?;
-        Ok(Job { pipeline, progress, stop, thread: Some(thread) })
+            .name(thread_name.clone())
+            .spawn(move || execute(&plans, &registry, &bus, &options, source, &schedule, &p))
+            .map_err(|e| HostError::system("start the thread", thread_name, e))?;
+        Ok(Job { name, progress, stop, thread: Some(thread) })
     }
 
-    /// The pipeline's name.
+    /// The pipeline's name (`a+b` for plans sharing an input).
     pub fn pipeline(&self) -> &str {
-        &self.pipeline
+        &self.name
     }
 
     /// Chunks and bytes done of total.
@@ -123,8 +148,15 @@ impl Job {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 
-    /// Waits for the end of the run and returns its report.
-    pub fn wait(mut self) -> Result<RunReport, HostError> {
+    /// Waits for the end of the run and returns the report of its (first)
+    /// plan.
+    pub fn wait(self) -> Result<RunReport, HostError> {
+        Ok(self.wait_all().into_iter().next().expect("a job runs at least one plan"))
+    }
+
+    /// Waits for the end of the run and returns every plan's report, in
+    /// the order the plans were given.
+    pub fn wait_all(mut self) -> Vec<RunReport> {
         let thread = self.thread.take().expect("a job is waited for once");
         match thread.join() {
             Ok(r) => r,
@@ -135,40 +167,55 @@ impl Job {
     }
 }
 
-/// Spawns a named thread or says which one could not start.
-fn spawn<T: Send + 'static>(name: String, f: impl FnOnce() -> T + Send + 'static) -> Result<JoinHandle<T>, HostError> {
-    std::thread::Builder::new().name(name.clone()).spawn(f).map_err(|e| HostError::system("start the thread", name, e))
+/// Spawns a named thread, or says which one could not start. Once a run has
+/// started, a thread that cannot start is a broken machine: the job ends
+/// with the report of what ran, and the error is logged.
+fn spawn<T: Send + 'static>(name: String, f: impl FnOnce() -> T + Send + 'static) -> Option<JoinHandle<T>> {
+    match std::thread::Builder::new().name(name.clone()).spawn(f) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            tracing::error!("{}", HostError::system("start the thread", name, e));
+            None
+        }
+    }
 }
 
-/// The run itself, on the job's thread.
-fn execute(
-    plan: &Plan,
+/// One plan's running parts.
+struct Running<'a> {
+    plan: &'a Plan,
+    dataset: String,
+    started: Instant,
+    results: Arc<ResultsBoard>,
+    stats: Vec<Arc<StageStats>>,
+    workers: Vec<JoinHandle<()>>,
+    sinks: Vec<Option<JoinHandle<Written>>>,
+    plots: Vec<Option<JoinHandle<Option<Vec<f64>>>>>,
+}
+
+/// Starts one plan's stages, sinks and plot collectors; returns them with
+/// the edges that feed its input readers.
+fn start_plan<'a>(
+    plan: &'a Plan,
+    dataset: &str,
     registry: &Arc<Registry>,
     bus: &ControlBus,
     options: &RunOptions,
-    source: Source,
-    progress: &Arc<Progress>,
-) -> Result<RunReport, HostError> {
+) -> (Running<'a>, Vec<crate::bus::EdgeTx>) {
     let started = Instant::now();
-    let dataset = options.dataset.clone().unwrap_or_else(|| match &plan.input {
-        Some(i) => i.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| plan.name.clone()),
-        None => plan.name.clone(),
-    });
     bus.emit(EventKind::PipelineStarted {
         pipeline: plan.name.clone(),
         file: plan.file.display().to_string(),
-        dataset: dataset.clone(),
+        dataset: dataset.to_string(),
     });
     let graph = Graph::wire(plan, options.edge_capacity);
     let n = plan.stages.len();
     let results = Arc::new(ResultsBoard::new(n));
     let stats: Vec<Arc<StageStats>> = (0..n).map(|_| Arc::new(StageStats::default())).collect();
-
-    let plot_frames = graph
+    let plots = graph
         .plots
         .into_iter()
-        .map(|rx| rx.map(|rx| spawn("plexus-plot".into(), move || plots::last_array(rx))).transpose())
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|rx| rx.and_then(|rx| spawn("plexus-plot".into(), move || plots::last_array(rx))))
+        .collect();
     let sinks = plan
         .outputs
         .iter()
@@ -177,7 +224,7 @@ fn execute(
             let o = o.clone();
             spawn(format!("plexus-sink-{}", o.path.display()), move || sink::write_frames(rx, &o))
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let mut workers = Vec::new();
     for (j, (s, (inputs, outlet))) in
         plan.stages.iter().zip(graph.stage_inputs.into_iter().zip(graph.stage_outlets)).enumerate()
@@ -192,7 +239,7 @@ fn execute(
         };
         let ctx = StageContext {
             pipeline: plan.name.clone(),
-            dataset: dataset.clone(),
+            dataset: dataset.to_string(),
             stage: s.clone(),
             index: j,
             registry: registry.clone(),
@@ -203,7 +250,7 @@ fn execute(
             threads: if instances > 1 { 1 } else { options.threads.max(1) },
             stop: options.stop.clone(),
         };
-        workers.push(spawn(format!("plexus-stage-{}", s.id), move || {
+        let worker = spawn(format!("plexus-stage-{}", s.id), move || {
             if source {
                 ctx.run_source()
             } else if instances > 1 {
@@ -212,45 +259,124 @@ fn execute(
             } else {
                 ctx.run_transform(inputs)
             }
-        })?);
+        });
+        workers.extend(worker);
     }
+    let running = Running { plan, dataset: dataset.to_string(), started, results, stats, workers, sinks, plots };
+    (running, graph.input)
+}
 
+/// One plan's parts once every thread has ended.
+struct Joined<'a> {
+    plan: &'a Plan,
+    dataset: String,
+    started: Instant,
+    results: Arc<ResultsBoard>,
+    stats: Vec<Arc<StageStats>>,
+    written: Vec<Written>,
+    plot_frames: Vec<Option<Vec<f64>>>,
+}
+
+impl<'a> Running<'a> {
+    /// Waits for the stages, sinks and plots.
+    fn join(self) -> Joined<'a> {
+        for w in self.workers {
+            let _ = w.join();
+        }
+        let written = self
+            .sinks
+            .into_iter()
+            .zip(&self.plan.outputs)
+            .map(|(h, o)| h.and_then(|h| h.join().ok()).unwrap_or_else(|| Written::new(&o.path)))
+            .collect();
+        let plot_frames = self.plots.into_iter().map(|h| h.and_then(|h| h.join().ok().flatten())).collect();
+        Joined {
+            plan: self.plan,
+            dataset: self.dataset,
+            started: self.started,
+            results: self.results,
+            stats: self.stats,
+            written,
+            plot_frames,
+        }
+    }
+}
+
+impl Joined<'_> {
+    /// Writes sidecars and plots, emits the closing events, reports.
+    fn report(self, fed: Fed, progress: &Progress, bus: &ControlBus) -> RunReport {
+        let report = report::finish(
+            Finished {
+                plan: self.plan,
+                dataset: self.dataset,
+                stats: &self.stats,
+                results: &self.results,
+                written: self.written,
+                plot_frames: self.plot_frames,
+                chunks: fed.chunks,
+                input_errors: fed.input_errors,
+                wall: self.started.elapsed(),
+                progress: progress.snapshot(),
+            },
+            bus,
+        );
+        bus.emit(EventKind::PipelineFinished {
+            pipeline: self.plan.name.clone(),
+            dataset: report.dataset.clone(),
+            wall_ms: report.wall.as_secs_f64() * 1e3,
+            errors: report.errors(),
+        });
+        report
+    }
+}
+
+/// The run itself, on the job's thread: every plan's graph, one source
+/// feeding them all, then the reports in plan order.
+fn execute(
+    plans: &[Plan],
+    registry: &Arc<Registry>,
+    bus: &ControlBus,
+    options: &RunOptions,
+    source: Source,
+    schedule: &Schedule,
+    progress: &Arc<Progress>,
+) -> Vec<RunReport> {
+    let first = &plans[0];
+    let dataset = options.dataset.clone().unwrap_or_else(|| match &first.input {
+        Some(i) => i.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| first.name.clone()),
+        None => first.name.clone(),
+    });
+    let mut running = Vec::new();
+    let mut readers = Vec::new();
+    for plan in plans {
+        let (r, input) = start_plan(plan, &dataset, registry, bus, options);
+        running.push(r);
+        readers.extend(input);
+    }
     let budget = MemoryBudget::new(options.memory);
+    let pool = Arc::new(BufferPool::new());
     let fed = source.feed(&Feed {
         dataset: &dataset,
-        outlet: graph.input,
+        outlet: Outlet::new(readers),
         budget: &budget,
+        schedule,
+        pool: &pool,
         progress,
         bus,
         stop: &options.stop,
     });
-
-    for w in workers {
-        let _ = w.join();
-    }
-    let written: Vec<Written> =
-        sinks.into_iter().zip(&plan.outputs).map(|(h, o)| h.join().unwrap_or_else(|_| Written::new(&o.path))).collect();
-    let plot_frames = plot_frames.into_iter().map(|h| h.and_then(|h| h.join().ok().flatten())).collect();
-    let report = report::finish(
-        Finished {
-            plan,
-            dataset,
-            stats: &stats,
-            results: &results,
-            written,
-            plot_frames,
-            chunks: fed.chunks,
-            input_errors: fed.input_errors,
-            wall: started.elapsed(),
-            progress: progress.snapshot(),
-        },
-        bus,
+    // Every plan's threads end before any report, so the reports see the
+    // whole job's progress.
+    let joined: Vec<Joined<'_>> = running.into_iter().map(Running::join).collect();
+    let reports = joined.into_iter().map(|j| j.report(fed, progress, bus)).collect();
+    let pool = pool.stats();
+    tracing::debug!(
+        "chunk buffers: {} fresh, {} reused, {} not returned; budget peak {} of {} bytes",
+        pool.fresh,
+        pool.reused,
+        pool.lost,
+        budget.peak(),
+        budget.limit()
     );
-    bus.emit(EventKind::PipelineFinished {
-        pipeline: plan.name.clone(),
-        dataset: report.dataset.clone(),
-        wall_ms: report.wall.as_secs_f64() * 1e3,
-        errors: report.errors(),
-    });
-    Ok(report)
+    reports
 }

@@ -16,9 +16,11 @@
 mod graph;
 pub mod job;
 mod plots;
+mod pool;
 pub mod report;
 mod results;
 mod scan_sink;
+pub mod schedule;
 pub mod sink;
 pub mod sources;
 mod stage;

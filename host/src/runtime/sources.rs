@@ -1,8 +1,10 @@
 //! Sources: what feeds the stages that read the pipeline's input. A file is
 //! opened once as a [`ChunkReader`](plexus_io::ChunkReader) and read chunk
-//! by chunk along axis 0; a folder is a batch of images and an HDF5 image
-//! set a selection of images, one frame each. Each chunk takes its permit
-//! from the memory budget before it is read, and the permit's release marks
+//! by chunk along axis 0, straight into a buffer from the pool that becomes
+//! the frame's array (no copy between reader and first stage); a folder is
+//! a batch of images and an HDF5 image set a selection of images, one frame
+//! each. Each chunk takes its permit from the memory budget before it is
+//! read; the permit's release gives the buffer back to the pool and marks
 //! the chunk done in the job's progress.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,12 +15,13 @@ use plexus_plugin_api::{Array, ChunkKey, Frame};
 use serde_json::{Map, Value};
 
 use super::job::Progress;
+use super::pool::BufferPool;
+use super::schedule::Schedule;
 use crate::budget::MemoryBudget;
 use crate::bus::{Envelope, Outlet};
-use crate::error::HostError;
+use crate::error::{HostError, InputError};
 use crate::events::{ControlBus, EventKind};
-use crate::pipeline::plan::Selection;
-use crate::pipeline::Plan;
+use crate::pipeline::plan::{InputPlan, Selection};
 
 /// How an input array is cut: 2-D images (and `y x band`) are one frame;
 /// stacks are cut along axis 0 into chunks of `chunk` slices.
@@ -36,27 +39,14 @@ pub fn is_single_image(shape: &[usize], axes: &str) -> bool {
     shape.len() <= 2 || (shape.len() == 3 && axes.ends_with("band"))
 }
 
-/// Slices per chunk when the pipeline does not fix it: as many as fit the
-/// budget given the stages' memory factors, shared by the worker threads,
-/// at most 64.
-pub fn auto_chunk(slice_bytes: usize, budget: usize, memory_factor: f64, threads: usize) -> usize {
-    let per_chunk = budget as f64 / memory_factor.max(1.0) / threads.max(1) as f64;
-    ((per_chunk / slice_bytes.max(1) as f64) as usize).clamp(1, 64)
-}
-
 /// One image of a batch or set: its name, and the image with metadata or
 /// why it could not be read.
 pub type Item = (String, Result<(Array, Map<String, Value>), String>);
 
 /// What feeds the input readers.
 pub enum Source {
-    /// A file cut into chunks `(start, len)` along axis 0.
-    Chunked {
-        /// The open file.
-        reader: Box<dyn ChunkReader>,
-        /// The chunks, in order.
-        chunks: Vec<(usize, usize)>,
-    },
+    /// A file read chunk by chunk along axis 0, as the schedule says.
+    Chunked(Box<dyn ChunkReader>),
     /// A folder of images, one frame each.
     Batch(plexus_io::Batch),
     /// The selected images of an HDF5 image set.
@@ -75,10 +65,10 @@ pub struct Fed {
 }
 
 impl Source {
-    /// Opens the plan's input: a folder as a batch, an image set by its
+    /// Opens a plan's input: a folder as a batch, an image set by its
     /// selection, any other file for chunked reading.
-    pub fn open(plan: &Plan, memory: usize, threads: usize) -> Result<Source, HostError> {
-        let Some(input) = &plan.input else { return Ok(Source::None) };
+    pub fn open(input: Option<&InputPlan>) -> Result<Source, HostError> {
+        let Some(input) = input else { return Ok(Source::None) };
         let path = &input.path;
         if let Some(selection) = input.select {
             return image_set(path, selection).map(Source::Images);
@@ -86,21 +76,24 @@ impl Source {
         if path.is_dir() {
             return plexus_io::Batch::open(path).map(Source::Batch).map_err(|e| HostError::input(path, e));
         }
-        let reader = plexus_io::open(path).map_err(|e| HostError::input(path, e))?;
-        let info = reader.info();
-        let chunk =
-            input.chunk.unwrap_or_else(|| auto_chunk(info.slice_bytes(), memory, plan.memory_factor(), threads));
-        let chunks = chunk_plan(&info.shape, &info.axes, chunk);
-        Ok(Source::Chunked { reader, chunks })
+        plexus_io::open(path).map(Source::Chunked).map_err(|e| HostError::input(path, e))
     }
 
-    /// Chunks (or images) and bytes the source will send, when known.
-    pub fn totals(&self) -> (u64, u64) {
+    /// What a chunked file holds, and whether it streams.
+    pub fn info(&self) -> Option<(plexus_io::SourceInfo, bool)> {
         match self {
-            Source::Chunked { reader, chunks } => (chunks.len() as u64, reader.info().total_bytes()),
-            Source::Batch(b) => (b.len() as u64, 0),
-            Source::Images(items) => (items.len() as u64, 0),
-            Source::None => (0, 0),
+            Source::Chunked(r) => Some((r.info().clone(), r.streams())),
+            _ => None,
+        }
+    }
+
+    /// Chunks (or images) and bytes the source will send under `schedule`.
+    pub fn totals(&self, schedule: &Schedule) -> (u64, u64) {
+        match (self, &schedule.input) {
+            (Source::Chunked(r), Some(i)) => (i.chunks as u64, r.info().total_bytes()),
+            (Source::Batch(b), _) => (b.len() as u64, 0),
+            (Source::Images(items), _) => (items.len() as u64, 0),
+            _ => (0, 0),
         }
     }
 
@@ -109,7 +102,7 @@ impl Source {
     /// Stops early when `stop` is set or every consumer has gone.
     pub fn feed(self, feed: &Feed<'_>) -> Fed {
         match self {
-            Source::Chunked { reader, chunks } => feed_chunks(reader, &chunks, feed),
+            Source::Chunked(reader) => feed_chunks(reader, feed),
             Source::Batch(b) => feed_images(batch_items(&b), feed),
             Source::Images(items) => feed_images(items.into_iter(), feed),
             Source::None => Fed::default(),
@@ -125,6 +118,10 @@ pub struct Feed<'a> {
     pub outlet: Outlet,
     /// Memory budget each chunk takes a permit from.
     pub budget: &'a Arc<MemoryBudget>,
+    /// Chunk size and weights.
+    pub schedule: &'a Schedule,
+    /// Where chunk buffers come from and go back to.
+    pub pool: &'a Arc<BufferPool>,
     /// Counts chunks done.
     pub progress: &'a Arc<Progress>,
     /// Control events (`input.error`).
@@ -134,24 +131,37 @@ pub struct Feed<'a> {
 }
 
 impl Feed<'_> {
-    /// A permit for a chunk of `bytes`, counted done on release.
+    /// A permit for an image of `bytes` (weighed by the memory factor),
+    /// counted done on release.
     fn permit(&self, bytes: usize) -> Arc<crate::budget::Permit> {
         let progress = self.progress.clone();
-        Arc::new(self.budget.acquire_owned(bytes).on_release(move || progress.chunk_done(bytes as u64)))
+        let weight = (bytes as f64 * self.schedule.memory_factor).ceil() as usize;
+        Arc::new(self.budget.acquire_owned(weight).on_release(move || progress.chunk_done(bytes as u64)))
     }
 }
 
-fn feed_chunks(mut reader: Box<dyn ChunkReader>, chunks: &[(usize, usize)], feed: &Feed<'_>) -> Fed {
+fn feed_chunks(mut reader: Box<dyn ChunkReader>, feed: &Feed<'_>) -> Fed {
     let info = reader.info().clone();
-    let single = is_single_image(&info.shape, &info.axes);
+    let Some(layout) = &feed.schedule.input else { return Fed::default() };
+    let single = layout.single;
     let extent = if single { 1 } else { info.len() as u64 };
+    let slice_elems = info.slice_bytes() / info.dtype.size().max(1);
     let mut fed = Fed::default();
-    for (seq, &(start, len)) in chunks.iter().enumerate() {
+    for (seq, (start, len)) in chunk_plan(&info.shape, &info.axes, layout.chunk).into_iter().enumerate() {
         if feed.stop.load(Ordering::Relaxed) {
             break;
         }
-        let permit = feed.permit(len * info.slice_bytes());
-        let part = match reader.read(start, len) {
+        // The permit first: the buffer is only taken once the chunk fits.
+        let permit = feed.budget.acquire_owned(feed.schedule.weight(len));
+        let mut buffer = feed.pool.take(info.dtype, len * slice_elems);
+        let read = reader.read_into(start, len, buffer.bytes_mut()).map_err(InputError::from).and_then(|()| {
+            let mut shape = info.shape.clone();
+            if let Some(first) = shape.first_mut() {
+                *first = len;
+            }
+            Ok(buffer.into_array(shape).and_then(|a| a.with_axes(&info.axes))?)
+        });
+        let part = match read {
             Ok(a) => a,
             Err(e) => {
                 fed.input_errors += 1;
@@ -169,6 +179,12 @@ fn feed_chunks(mut reader: Box<dyn ChunkReader>, chunks: &[(usize, usize)], feed
         } else {
             ChunkKey { axis: 0, offset: start as u64, length: len as u64, extent }
         };
+        let (progress, pool, bytes) = (feed.progress.clone(), feed.pool.clone(), (len * info.slice_bytes()) as u64);
+        let back = part.clone();
+        let permit = Arc::new(permit.on_release(move || {
+            pool.give_back(back);
+            progress.chunk_done(bytes);
+        }));
         let mut frame = Frame::new(feed.dataset, key).with_array("image", part);
         for (name, a) in reader.aux() {
             frame.insert(name.clone(), a.clone());
@@ -264,7 +280,7 @@ fn image_set(path: &std::path::Path, selection: Selection) -> Result<Vec<Item>, 
 
 #[cfg(not(feature = "hdf5"))]
 fn image_set(path: &std::path::Path, _selection: Selection) -> Result<Vec<Item>, HostError> {
-    Err(HostError::input(path, crate::error::InputError::NoHdf5))
+    Err(HostError::input(path, InputError::NoHdf5))
 }
 
 #[cfg(test)]
@@ -276,11 +292,5 @@ mod tests {
         assert_eq!(chunk_plan(&[10, 4, 4], "z y x", 4), vec![(0, 4), (4, 4), (8, 2)]);
         assert_eq!(chunk_plan(&[256, 256], "y x", 4), vec![(0, 256)]);
         assert_eq!(chunk_plan(&[8, 8, 3], "y x band", 2), vec![(0, 8)]);
-    }
-
-    #[test]
-    fn auto_chunk_respects_budget() {
-        assert_eq!(auto_chunk(1 << 20, 64 << 20, 4.0, 2), 8);
-        assert_eq!(auto_chunk(1 << 30, 1 << 20, 4.0, 2), 1);
     }
 }
