@@ -5,16 +5,21 @@
 //! A permit is taken by a source before it reads a chunk and weighs what the
 //! chunk will cost on its way through the graph (its bytes times the plan's
 //! memory factor), so the budget caps the working set, not just the input
-//! copies. One chunk is always admitted when nothing is in flight, so a
-//! chunk larger than the budget still runs, alone; `plexus check` says when
-//! that happens. `plexus serve` shares one budget between every pipeline it
-//! runs.
+//! copies. One chunk is always admitted when no other chunk is in flight, so
+//! a chunk larger than the budget still runs, alone; `plexus check` says
+//! when that happens. A [`reservation`](MemoryBudget::reserve) (an
+//! in-memory reslice store) holds bytes without being a chunk, so it never
+//! keeps a chunk from running alone. `plexus serve` shares one budget
+//! between the pipelines of a dataset.
 
 use std::sync::{Arc, Condvar, Mutex};
 
 /// Caps the bytes of chunks in flight.
 pub struct MemoryBudget {
     limit: usize,
+    /// Chunks admitted whatever their weight (a halo window holds one chunk
+    /// while it waits for the next).
+    min_chunks: usize,
     state: Mutex<State>,
     freed: Condvar,
 }
@@ -23,6 +28,8 @@ pub struct MemoryBudget {
 struct State {
     used: usize,
     peak: usize,
+    /// Chunk permits held (reservations are not chunks).
+    chunks: usize,
 }
 
 /// What runs when a permit is released (returning a buffer to its pool,
@@ -32,7 +39,14 @@ type Release = Box<dyn FnOnce() + Send + Sync>;
 impl MemoryBudget {
     /// A budget of `limit` bytes.
     pub fn new(limit: usize) -> Arc<MemoryBudget> {
-        Arc::new(MemoryBudget { limit, state: Mutex::new(State::default()), freed: Condvar::new() })
+        MemoryBudget::with_min_chunks(limit, 1)
+    }
+
+    /// A budget of `limit` bytes that admits `min_chunks` chunks at once
+    /// even when they weigh more.
+    pub fn with_min_chunks(limit: usize, min_chunks: usize) -> Arc<MemoryBudget> {
+        let min_chunks = min_chunks.max(1);
+        Arc::new(MemoryBudget { limit, min_chunks, state: Mutex::new(State::default()), freed: Condvar::new() })
     }
 
     /// The limit in bytes.
@@ -52,23 +66,34 @@ impl MemoryBudget {
     /// [`acquire`](Self::acquire), unshared, so a release hook can be added.
     pub fn acquire_owned(self: &Arc<Self>, bytes: usize) -> Permit {
         let mut s = self.lock();
-        while s.used > 0 && s.used + bytes > self.limit {
+        while s.chunks >= self.min_chunks && s.used + bytes > self.limit {
             s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
         }
         s.used += bytes;
+        s.chunks += 1;
         s.peak = s.peak.max(s.used);
-        Permit { budget: self.clone(), bytes, release: Vec::new() }
+        Permit { budget: self.clone(), bytes, chunk: true, release: Vec::new() }
     }
 
     /// Takes `bytes` if they fit now, without waiting.
     pub fn try_acquire(self: &Arc<Self>, bytes: usize) -> Option<Permit> {
         let mut s = self.lock();
-        if s.used > 0 && s.used + bytes > self.limit {
+        if s.chunks >= self.min_chunks && s.used + bytes > self.limit {
             return None;
         }
         s.used += bytes;
+        s.chunks += 1;
         s.peak = s.peak.max(s.used);
-        Some(Permit { budget: self.clone(), bytes, release: Vec::new() })
+        Some(Permit { budget: self.clone(), bytes, chunk: true, release: Vec::new() })
+    }
+
+    /// Holds `bytes` for something that is not a chunk (an in-memory
+    /// reslice store), at once: the schedule decided it fits.
+    pub fn reserve(self: &Arc<Self>, bytes: usize) -> Permit {
+        let mut s = self.lock();
+        s.used += bytes;
+        s.peak = s.peak.max(s.used);
+        Permit { budget: self.clone(), bytes, chunk: false, release: Vec::new() }
     }
 
     /// Bytes currently held.
@@ -88,6 +113,7 @@ impl MemoryBudget {
 pub struct Permit {
     budget: Arc<MemoryBudget>,
     bytes: usize,
+    chunk: bool,
     release: Vec<Release>,
 }
 
@@ -111,6 +137,9 @@ impl Drop for Permit {
         }
         let mut s = self.budget.lock();
         s.used = s.used.saturating_sub(self.bytes);
+        if self.chunk {
+            s.chunks = s.chunks.saturating_sub(1);
+        }
         self.budget.freed.notify_all();
     }
 }
@@ -134,10 +163,15 @@ mod tests {
         t.join().unwrap();
         assert_eq!(budget.in_use(), 0);
         assert_eq!(budget.peak(), 60);
-        // A chunk larger than the budget still runs alone.
+        // A chunk larger than the budget still runs alone, even beside a
+        // reservation.
+        let store = budget.reserve(80);
         let big = budget.acquire(1000);
-        assert_eq!(budget.in_use(), 1000);
+        assert_eq!(budget.in_use(), 1080);
+        assert!(budget.try_acquire(1).is_none());
         drop(big);
+        assert!(budget.try_acquire(20).is_some());
+        drop(store);
     }
 
     #[test]

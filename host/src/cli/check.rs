@@ -57,6 +57,7 @@ pub(super) fn check(args: CheckArgs, extra: &[PathBuf], events: &Path) -> anyhow
         plan.input.as_ref().and_then(|i| i.chunk),
         options.memory,
         options.threads,
+        options.spill.clone(),
     );
     println!("plan:");
     for line in schedule.describe() {

@@ -122,6 +122,7 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         "input_errors": r.input_errors,
         "errors": r.errors(),
         "progress": r.progress,
+        "peak_rss_bytes": peak_rss(),
         "stages": r.stages.iter().map(|s| serde_json::json!({
             "id": s.id, "use": s.uses, "frames_in": s.frames_in, "frames_out": s.frames_out,
             "calls": s.calls, "errors": s.errors, "busy_s": s.busy.as_secs_f64(),
@@ -134,6 +135,14 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         "results": r.results,
         "plots": r.plots.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e})).collect::<Vec<_>>(),
     })
+}
+
+/// This process's peak resident memory so far (`VmHWM`), where the system
+/// says (Linux).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim();
+    kib.parse::<u64>().ok().map(|k| k * 1024)
 }
 
 /// Prints the summary table.

@@ -67,30 +67,6 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The axis a stage's output is cut along, if its pattern says.
-fn output_cut(p: Pattern) -> Option<&'static str> {
-    match p {
-        Pattern::Projection => Some("angle"),
-        Pattern::Sinogram | Pattern::Slice | Pattern::Volume => Some("z"),
-        Pattern::Frame | Pattern::Source => None,
-    }
-}
-
-/// The axis a stage needs its input cut along, if any.
-fn input_cut(p: Pattern) -> Option<&'static str> {
-    match p {
-        Pattern::Projection => Some("angle"),
-        Pattern::Sinogram => Some("row"),
-        Pattern::Slice | Pattern::Volume => Some("z"),
-        Pattern::Frame | Pattern::Source => None,
-    }
-}
-
-fn cuts_agree(have: &str, need: &str) -> bool {
-    // Sinograms are cut along detector rows, which become `z` slices.
-    have == need || matches!((have, need), ("z", "row") | ("row", "z"))
-}
-
 /// Checks `spec` (read from `file`) against the plugins in `registry`.
 pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<Plan, CompileErrors> {
     let mut errors = Vec::new();
@@ -245,24 +221,6 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             let names: Vec<&str> = cycle.iter().map(|&i| stages[i].id.as_str()).collect();
             err(Some(names[0]), "inputs", format!("the stages form a cycle: {}", names.join(" → ")));
         }
-        for s in &stages {
-            for &up in &s.inputs {
-                let upstream = &stages[up];
-                let have = effective_cut(&stages, up);
-                if let (Some(have), Some(need)) = (have, input_cut(s.spec.pattern)) {
-                    if !cuts_agree(have, need) {
-                        err(
-                            Some(&s.id),
-                            "use",
-                            format!(
-                                "pattern `{}` needs frames cut along `{need}`, but stage `{}` (pattern `{}`) gives frames cut along `{have}`; reslicing between them is not supported yet",
-                                s.spec.pattern, upstream.id, upstream.spec.pattern
-                            ),
-                        );
-                    }
-                }
-            }
-        }
     }
 
     let mut outputs = Vec::new();
@@ -386,31 +344,6 @@ fn check_grants(g: &GrantsSpec, plugin: &LoadedPlugin, base_dir: &Path, err: &mu
         }
     }
     out
-}
-
-/// The cut of stage `i`'s output: its own pattern's, or for `frame`
-/// operators, whatever it reads.
-fn effective_cut(stages: &[StagePlan], i: usize) -> Option<&'static str> {
-    let s = &stages[i];
-    match output_cut(s.spec.pattern) {
-        Some(c) => Some(c),
-        None if s.spec.pattern == Pattern::Frame => s.inputs.first().and_then(|&u| effective_cut_guarded(stages, u, 0)),
-        None => None,
-    }
-}
-
-fn effective_cut_guarded(stages: &[StagePlan], i: usize, depth: usize) -> Option<&'static str> {
-    if depth > stages.len() {
-        return None; // a cycle, reported separately
-    }
-    let s = &stages[i];
-    match output_cut(s.spec.pattern) {
-        Some(c) => Some(c),
-        None if s.spec.pattern == Pattern::Frame => {
-            s.inputs.first().and_then(|&u| effective_cut_guarded(stages, u, depth + 1))
-        }
-        None => None,
-    }
 }
 
 /// A cycle through inputs and references, if any, as stage indices.

@@ -3,6 +3,7 @@
 
 pub mod compile;
 pub mod plan;
+pub mod sections;
 pub mod spec;
 
 pub use compile::{compile, CompileError, CompileErrors};

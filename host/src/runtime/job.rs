@@ -22,11 +22,13 @@ use std::time::Instant;
 
 use plexus_registry::{Pattern, Registry};
 
-use super::graph::Graph;
+use super::graph::{Graph, Node};
 use super::pool::BufferPool;
 use super::report::{self, Finished, RunReport};
+use super::reslice::Reslice;
 use super::results::ResultsBoard;
 use super::schedule::Schedule;
+use super::schedule::{BoundaryPlan, PlanLayout};
 use super::sink::{self, Written};
 use super::sources::{Fed, Feed, Source};
 use super::stage::StageContext;
@@ -74,6 +76,12 @@ impl Progress {
         self.bytes_total.store(bytes, Ordering::Relaxed);
     }
 
+    /// Adds chunks that a reslice will send to the totals.
+    pub fn add_totals(&self, chunks: u64, bytes: u64) {
+        self.chunks_total.fetch_add(chunks, Ordering::Relaxed);
+        self.bytes_total.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> ProgressSnapshot {
         ProgressSnapshot {
@@ -112,8 +120,14 @@ impl Job {
         let input = plans.first().and_then(|p| p.input.clone());
         let source = Source::open(input.as_ref())?;
         let refs: Vec<&Plan> = plans.iter().collect();
-        let schedule =
-            Schedule::new(&refs, source.info(), input.as_ref().and_then(|i| i.chunk), options.memory, options.threads);
+        let schedule = Schedule::new(
+            &refs,
+            source.info(),
+            input.as_ref().and_then(|i| i.chunk),
+            options.memory,
+            options.threads,
+            options.spill.clone(),
+        );
         let progress = Arc::new(Progress::default());
         let (chunks, bytes) = source.totals(&schedule);
         progress.set_totals(chunks, bytes);
@@ -192,22 +206,72 @@ struct Running<'a> {
     plots: Vec<Option<JoinHandle<Option<Vec<f64>>>>>,
 }
 
-/// Starts one plan's stages, sinks and plot collectors; returns them with
-/// the edges that feed its input readers.
+/// What every plan of a job shares.
+struct Shared<'a> {
+    registry: &'a Arc<Registry>,
+    bus: &'a ControlBus,
+    options: &'a RunOptions,
+    schedule: &'a Schedule,
+    budget: &'a Arc<MemoryBudget>,
+    pool: &'a Arc<BufferPool>,
+    progress: &'a Arc<Progress>,
+}
+
+/// Starts the node on one boundary edge: a reslice (with its store's
+/// reservation when the schedule keeps it in memory) or a halo window.
+fn start_node(plan: &Plan, node: Node, b: &BoundaryPlan, sh: &Shared<'_>) -> Option<JoinHandle<()>> {
+    let t = node.boundary.transform;
+    let name = format!("plexus-{}-{}", if t.may_reslice() { "reslice" } else { "halo" }, b.to_id);
+    if !t.may_reslice() {
+        return spawn(name, move || super::halo::window(node.input.iter(), &node.outlet, t.halo));
+    }
+    let reslice = Reslice {
+        pipeline: plan.name.clone(),
+        from: b.from_id.clone(),
+        to: b.to_id.clone(),
+        input: node.input,
+        outlet: node.outlet,
+        halo: t.halo,
+        adaptive: t.reslice.is_none(),
+        chunk: None,
+        memory_factor: b.memory_factor,
+        threads: sh.options.threads,
+        budget: sh.budget.clone(),
+        chunk_budget: sh.schedule.chunk_budget(),
+        reserved: b.in_memory.then(|| sh.budget.reserve(b.store_bytes)),
+        size_at_runtime: b.store_bytes == 0,
+        spill: sh.options.spill.clone(),
+        pool: sh.pool.clone(),
+        progress: sh.progress.clone(),
+        stop: sh.options.stop.clone(),
+        bus: sh.bus.clone(),
+        pending: None,
+    };
+    spawn(name, move || reslice.run())
+}
+
+/// Starts one plan's stages, nodes, sinks and plot collectors; returns them
+/// with the edges that feed its input readers.
 fn start_plan<'a>(
     plan: &'a Plan,
+    layout: &PlanLayout,
     dataset: &str,
-    registry: &Arc<Registry>,
-    bus: &ControlBus,
-    options: &RunOptions,
+    sh: &Shared<'_>,
 ) -> (Running<'a>, Vec<crate::bus::EdgeTx>) {
+    let (registry, bus, options) = (sh.registry, sh.bus, sh.options);
     let started = Instant::now();
     bus.emit(EventKind::PipelineStarted {
         pipeline: plan.name.clone(),
         file: plan.file.display().to_string(),
         dataset: dataset.to_string(),
     });
-    let graph = Graph::wire(plan, options.edge_capacity);
+    let boundaries: Vec<_> = layout.boundaries.iter().map(|b| b.boundary.clone()).collect();
+    let mut graph = Graph::wire(plan, options.edge_capacity, &boundaries);
+    let mut workers = Vec::new();
+    for node in std::mem::take(&mut graph.nodes) {
+        let b = layout.boundaries.iter().find(|b| b.boundary == node.boundary).expect("a node per boundary");
+        workers.extend(start_node(plan, node, b, sh));
+    }
     let n = plan.stages.len();
     let results = Arc::new(ResultsBoard::new(n));
     let stats: Vec<Arc<StageStats>> = (0..n).map(|_| Arc::new(StageStats::default())).collect();
@@ -225,7 +289,6 @@ fn start_plan<'a>(
             spawn(format!("plexus-sink-{}", o.path.display()), move || sink::write_frames(rx, &o))
         })
         .collect();
-    let mut workers = Vec::new();
     for (j, (s, (inputs, outlet))) in
         plan.stages.iter().zip(graph.stage_inputs.into_iter().zip(graph.stage_outlets)).enumerate()
     {
@@ -249,6 +312,8 @@ fn start_plan<'a>(
             outlet,
             threads: if instances > 1 { 1 } else { options.threads.max(1) },
             stop: options.stop.clone(),
+            budget: sh.budget.clone(),
+            memory_factor: layout_factor(layout, j, sh.schedule),
         };
         let worker = spawn(format!("plexus-stage-{}", s.id), move || {
             if source {
@@ -330,6 +395,18 @@ impl Joined<'_> {
     }
 }
 
+/// The memory factor of stage `j`'s section: the first section's is the
+/// schedule's; a later one's is its boundary's.
+fn layout_factor(layout: &PlanLayout, j: usize, schedule: &Schedule) -> f64 {
+    let section = layout.section_of.get(j).copied().unwrap_or(0);
+    layout
+        .boundaries
+        .iter()
+        .find(|b| layout.section_of.get(b.boundary.to) == Some(&section) && section > 0)
+        .map(|b| b.memory_factor)
+        .unwrap_or(schedule.memory_factor)
+}
+
 /// The run itself, on the job's thread: every plan's graph, one source
 /// feeding them all, then the reports in plan order.
 fn execute(
@@ -346,15 +423,16 @@ fn execute(
         Some(i) => i.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| first.name.clone()),
         None => first.name.clone(),
     });
+    let budget = MemoryBudget::with_min_chunks(options.memory, schedule.min_chunks());
+    let pool = Arc::new(BufferPool::new());
+    let shared = Shared { registry, bus, options, schedule, budget: &budget, pool: &pool, progress };
     let mut running = Vec::new();
     let mut readers = Vec::new();
-    for plan in plans {
-        let (r, input) = start_plan(plan, &dataset, registry, bus, options);
+    for (plan, layout) in plans.iter().zip(&schedule.plans) {
+        let (r, input) = start_plan(plan, layout, &dataset, &shared);
         running.push(r);
         readers.extend(input);
     }
-    let budget = MemoryBudget::new(options.memory);
-    let pool = Arc::new(BufferPool::new());
     let fed = source.feed(&Feed {
         dataset: &dataset,
         outlet: Outlet::new(readers),

@@ -13,11 +13,14 @@
 //! reload), [`sink`] and [`scan_sink`] (outputs), [`report`] (report,
 //! provenance, sidecars, plots), [`job`] (the handle that ties them).
 
+mod chunk_store;
 mod graph;
+mod halo;
 pub mod job;
 mod plots;
 mod pool;
 pub mod report;
+mod reslice;
 mod results;
 mod scan_sink;
 pub mod schedule;
@@ -51,6 +54,8 @@ pub struct RunOptions {
     pub stop: Arc<AtomicBool>,
     /// Dataset id; the input file's stem when absent.
     pub dataset: Option<String>,
+    /// Where reslices that do not fit the budget spill.
+    pub spill: std::path::PathBuf,
 }
 
 impl Default for RunOptions {
@@ -61,6 +66,7 @@ impl Default for RunOptions {
             edge_capacity: 4,
             stop: Arc::new(AtomicBool::new(false)),
             dataset: None,
+            spill: crate::paths::home().join("spill"),
         }
     }
 }

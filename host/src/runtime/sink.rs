@@ -8,7 +8,7 @@ use std::sync::Arc;
 use plexus_plugin_api::Array;
 use serde_json::{json, Value};
 
-use crate::bus::{Envelope, Inlet};
+use crate::bus::Inlet;
 use crate::error::OutputError;
 use crate::pipeline::plan::{OutputFormat, OutputPlan};
 
@@ -44,9 +44,10 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan) -> Written {
         return super::scan_sink::write_scan(rx, path, array);
     }
     let mut written = Written::new(path);
-    // The first frame is held back, with its envelope (so it keeps its
-    // share of the budget): a single frame is written as it is.
-    let mut pending: Option<(Array, Envelope)> = None;
+    // The first frame's array is held back (a single frame is written as it
+    // is); its envelope, and so its permit, goes, since the next frame may
+    // need that share of the budget to arrive at all.
+    let mut pending: Option<(Array, u64)> = None;
     let mut writer: Option<plexus_io::StackWriter> = None;
     let mut stacked_shape: Vec<usize> = Vec::new();
     let mut stacked_dtype = String::new();
@@ -77,9 +78,25 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan) -> Written {
             }
         };
         written.frames += 1;
-        let Some((first, first_env)) = pending.take() else {
+        let key = env.frame.key();
+        // A chunk of a larger dataset is stacked at once; only a frame that
+        // may be the whole output (a whole image, a stream's first frame)
+        // waits to see whether another follows.
+        if writer.is_none() && pending.is_none() && key.extent > key.length && key.length > 0 {
+            match plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f)) {
+                Ok(w) => {
+                    stacked_dtype = a.dtype().to_string();
+                    writer = Some(w);
+                }
+                Err(e) => {
+                    fail(&mut written, e.into());
+                    continue;
+                }
+            }
+        }
+        let Some((first, first_length)) = pending.take() else {
             match writer.as_mut() {
-                None => pending = Some((a, env)),
+                None => pending = Some((a, key.length)),
                 Some(w) => {
                     if let Err(e) = append(w, &as_chunk(a, env.frame.key().length), &mut stacked_shape) {
                         fail(&mut written, e);
@@ -92,7 +109,7 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan) -> Written {
         match opened {
             Ok(mut w) => {
                 stacked_dtype = first.dtype().to_string();
-                let first = as_chunk(first, first_env.frame.key().length);
+                let first = as_chunk(first, first_length);
                 let second = as_chunk(a, env.frame.key().length);
                 if let Err(e) =
                     append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &second, &mut stacked_shape))
@@ -108,7 +125,7 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan) -> Written {
         return written;
     }
     let result = match (pending, writer) {
-        (Some((single, _env)), None) => {
+        (Some((single, _)), None) => {
             written.shape = single.shape().to_vec();
             written.dtype = single.dtype().to_string();
             plexus_io::write(path, &single).map_err(OutputError::from)

@@ -20,9 +20,10 @@ use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
 use plexus_registry::{OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
+use super::halo::{self, Halo};
 use super::results::ResultsBoard;
 use super::stats::StageStats;
-use crate::budget::Permit;
+use crate::budget::{MemoryBudget, Permit};
 use crate::bus::{queue, Envelope, Inlet, Outlet, Recv};
 use crate::error::StageError;
 use crate::events::kinds::HOST_KINDS;
@@ -53,6 +54,10 @@ pub struct StageContext {
     pub threads: usize,
     /// Set on SIGINT/SIGTERM: sources stop producing, the rest drain.
     pub stop: Arc<AtomicBool>,
+    /// The job's budget, which a source operator's frames take permits from.
+    pub budget: Arc<MemoryBudget>,
+    /// Memory factor of the stage's section, for those permits.
+    pub memory_factor: f64,
 }
 
 /// An operator instance plus what hot reload needs.
@@ -158,20 +163,40 @@ impl StageContext {
     }
 
     /// Sends what one call emitted, in order, and publishes its side outputs.
+    ///
+    /// Frames derived from an input chunk share its permit; a source
+    /// operator's frames take a permit of their own (waiting while the
+    /// budget is full), so a source cannot run ahead of the budget. Outputs
+    /// of a padded input (a halo) are trimmed back to its chunk.
     fn deliver(&self, out: Emitter, input: Option<&Envelope>, out_seq: &mut u64) {
-        let permit: Option<Arc<Permit>> = input.and_then(|e| e.permit.clone());
         self.results.publish(self.index, out.results());
         for ev in out.events() {
             self.bus.emit(self.plugin_event(ev));
         }
+        let mut out = out;
+        let emitted = out.take_frames();
+        let permit: Option<Arc<Permit>> = match input {
+            Some(e) => e.permit.clone(),
+            None if self.stage.spec.pattern == plexus_registry::Pattern::Source && !emitted.is_empty() => {
+                let bytes: usize = emitted.iter().flat_map(|f| f.arrays()).map(|(_, a)| a.as_bytes().len()).sum();
+                Some(self.budget.acquire((bytes as f64 * self.memory_factor).ceil() as usize))
+            }
+            None => None,
+        };
+        let halo = input.and_then(|e| Halo::of(&e.frame).map(|h| (h, e.frame.key())));
         let mut frames: Vec<Arc<Frame>> = Vec::new();
         if out.forwards_input() {
             if let Some(env) = input {
-                frames.push(env.frame.clone());
+                frames.push(match halo {
+                    Some((h, key)) => Arc::new(halo::trim(&env.frame, h, key)),
+                    None => env.frame.clone(),
+                });
             }
         }
-        let mut out = out;
-        frames.extend(out.take_frames().into_iter().map(Arc::new));
+        frames.extend(emitted.into_iter().map(|f| match halo {
+            Some((h, key)) => Arc::new(halo::trim(&f, h, key)),
+            None => Arc::new(f),
+        }));
         for frame in frames {
             let env = Envelope { seq: *out_seq, frame, permit: permit.clone() };
             *out_seq += 1;
