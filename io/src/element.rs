@@ -101,6 +101,18 @@ pub(crate) fn convert(stored: Stored, big_endian: bool, src: &[u8], dst: &mut [u
     expand_in_place(stored, big_endian, dst);
 }
 
+/// Native elements of `size` bytes as little-endian bytes, the order every
+/// format written here stores (borrowed on little-endian machines).
+pub(crate) fn to_little_endian(bytes: &[u8], size: usize) -> std::borrow::Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") || size == 1 {
+        std::borrow::Cow::Borrowed(bytes)
+    } else {
+        let mut v = bytes.to_vec();
+        v.chunks_exact_mut(size).for_each(|c| c.reverse());
+        std::borrow::Cow::Owned(v)
+    }
+}
+
 /// Exact conversion of an IEEE half-precision value.
 pub(crate) fn f16_to_f32(h: u16) -> f32 {
     let sign = ((h >> 15) as u32) << 31;

@@ -57,7 +57,7 @@ pub enum IoError {
     },
 
     /// The extension names no format Plexus knows.
-    #[error("`{file}`: unknown file extension {ext}; plexus reads and writes .tif/.tiff, .png and .npy")]
+    #[error("`{file}`: unknown file extension {ext}; plexus reads and writes .tif/.tiff, .png, .npy, .zarr and .h5")]
     UnknownExtension {
         /// The file, as given.
         file: String,

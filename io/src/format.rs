@@ -24,6 +24,10 @@ pub enum Format {
     /// `ImageSet`; written only as whole files (`write_dxchange`,
     /// `write_image_set`), never streamed.
     Hdf5,
+    /// A Zarr store (`.zarr`): a folder holding `zarr.json` (v3) or
+    /// `.zarray`/`.zgroup` (v2); read by chunk, written as v3 with
+    /// OME-Zarr metadata for volumes.
+    Zarr,
 }
 
 const TIFF_LE: &[u8] = b"II";
@@ -41,6 +45,7 @@ impl Format {
             "png" => Some(Format::Png),
             "npy" => Some(Format::Npy),
             "h5" | "hdf5" => Some(Format::Hdf5),
+            "zarr" => Some(Format::Zarr),
             _ => None,
         }
     }
@@ -88,6 +93,7 @@ impl Format {
             Format::Png => "PNG",
             Format::Npy => "NPY",
             Format::Hdf5 => "HDF5",
+            Format::Zarr => "Zarr",
         }
     }
 
@@ -98,6 +104,7 @@ impl Format {
             Format::Png => "the signature `89 50 4e 47 0d 0a 1a 0a`",
             Format::Npy => "`\\x93NUMPY`",
             Format::Hdf5 => "the signature `89 48 44 46 0d 0a 1a 0a`",
+            Format::Zarr => "a folder holding `zarr.json`, `.zarray` or `.zgroup`",
         }
     }
 }
@@ -123,12 +130,33 @@ pub(crate) fn describe_bytes(head: &[u8]) -> String {
 /// first bytes agree with it. Returns the format and the file's length.
 pub(crate) fn detect(path: &Path) -> Result<(Format, u64), IoError> {
     let format = Format::from_path(path)?;
+    if format == Format::Zarr {
+        return detect_zarr(path).map(|()| (format, 0));
+    }
     let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
     let len = file.metadata().map_err(|e| IoError::os(path, "read", e))?.len();
     let mut head = Vec::with_capacity(16);
     (&mut file).take(16).read_to_end(&mut head).map_err(|e| IoError::os(path, "read", e))?;
     check_magic(path, format, &head)?;
     Ok((format, len))
+}
+
+/// Fails unless `path` is a folder holding Zarr metadata. A store is a
+/// folder, so its "magic" is a metadata file in it.
+fn detect_zarr(path: &Path) -> Result<(), IoError> {
+    let meta = std::fs::metadata(path).map_err(|e| IoError::os(path, "open", e))?;
+    let found = if !meta.is_dir() {
+        "it is a file, not a folder".to_string()
+    } else if ["zarr.json", ".zarray", ".zgroup"].iter().any(|m| path.join(m).is_file()) {
+        return Ok(());
+    } else {
+        "the folder holds none".to_string()
+    };
+    Err(IoError::WrongFormat {
+        file: shown(path),
+        expected: Format::Zarr.name(),
+        found: format!("expected {}, {found}", Format::Zarr.expected_magic()),
+    })
 }
 
 /// Fails unless `head` starts with the magic of `format`.
@@ -163,13 +191,14 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("b.Npy")).unwrap(), Format::Npy);
         assert_eq!(Format::from_path(Path::new("scan.H5")).unwrap(), Format::Hdf5);
         assert_eq!(Format::from_path(Path::new("scan.hdf5")).unwrap(), Format::Hdf5);
+        assert_eq!(Format::from_path(Path::new("vol.ZARR")).unwrap(), Format::Zarr);
         assert_eq!(
             Format::from_path(Path::new("b.jpg")).unwrap_err().to_string(),
-            "`b.jpg`: unknown file extension `.jpg`; plexus reads and writes .tif/.tiff, .png and .npy"
+            "`b.jpg`: unknown file extension `.jpg`; plexus reads and writes .tif/.tiff, .png, .npy, .zarr and .h5"
         );
         assert_eq!(
             Format::from_path(Path::new("noext")).unwrap_err().to_string(),
-            "`noext`: unknown file extension (none); plexus reads and writes .tif/.tiff, .png and .npy"
+            "`noext`: unknown file extension (none); plexus reads and writes .tif/.tiff, .png, .npy, .zarr and .h5"
         );
     }
 

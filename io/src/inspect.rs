@@ -11,6 +11,7 @@ use plexus_plugin_api::DType;
 
 use crate::error::IoError;
 use crate::format::{detect, Format};
+use crate::hdf5::DatasetInfo;
 use crate::{npy, png, tiff};
 
 /// What a file holds, from its headers.
@@ -53,23 +54,6 @@ pub struct Inspection {
     pub datasets: Vec<DatasetInfo>,
 }
 
-/// One dataset of an HDF5 file, as [`inspect`] lists it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DatasetInfo {
-    /// Absolute path inside the file: `/exchange/data`, `/0`.
-    pub path: String,
-    /// Its shape (empty for a scalar).
-    pub shape: Vec<usize>,
-    /// The element type `read_hdf5` returns, `None` when it refuses it.
-    pub dtype: Option<DType>,
-    /// How elements are stored, in HDF5's terms: `uint16`, `float32`,
-    /// `unicode (var len)`, `compound (3 fields)`.
-    pub stored: String,
-    /// Number of attributes.
-    pub attributes: usize,
-}
-
 /// Describes `path` from its headers, without decoding pixels.
 pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
     let (format, file_size) = detect(path)?;
@@ -95,6 +79,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, IoError> {
         Format::Png => inspect_png(path, &mut i)?,
         Format::Tiff => inspect_tiff(path, &mut i)?,
         Format::Hdf5 => inspect_hdf5(path, &mut i)?,
+        Format::Zarr => inspect_zarr(path, &mut i)?,
     }
     Ok(i)
 }
@@ -139,6 +124,21 @@ fn inspect_hdf5(_path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     i.stored = "unknown".into();
     i.compression = String::new();
     i.problem = Some("plexus-io was built without its `hdf5` feature".into());
+    Ok(())
+}
+
+fn inspect_zarr(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
+    let d = crate::zarr::describe(path)?;
+    i.variant = d.variant;
+    i.file_size = d.bytes;
+    i.shape = d.shape;
+    i.axes = d.axes;
+    i.dtype = d.dtype;
+    i.stored = d.stored;
+    i.compression = d.codecs;
+    i.layout = d.layout;
+    i.notes = d.notes;
+    i.problem = d.problem;
     Ok(())
 }
 

@@ -38,15 +38,18 @@ mod batch;
 mod element;
 mod error;
 mod format;
-#[cfg(feature = "hdf5")]
 mod hdf5;
 mod inspect;
+mod natural;
 mod npy;
+mod ordered;
 mod png;
 mod positioned;
 mod source;
 mod stack;
 mod tiff;
+mod writer;
+mod zarr;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -58,14 +61,16 @@ pub use error::IoError;
 pub use format::Format;
 #[cfg(feature = "hdf5")]
 pub use hdf5::{
-    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, ImageSet, ImageSetView,
-    DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE,
+    read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, Hdf5Reader, ImageSet, ImageSetView,
 };
-pub use inspect::{inspect, DatasetInfo, Inspection};
-pub use npy::NpyReader;
+pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
+pub use inspect::{inspect, Inspection};
+pub use npy::{NpyReader, NpyWriter};
 pub use source::{check_slab, open, ChunkReader, SourceInfo, WholeFile};
 pub use stack::{partial_path, StackWriter};
-pub use tiff::{BigTiff, TiffOptions, TiffReader};
+pub use tiff::{BigTiff, TiffOptions, TiffReader, TiffWriter};
+pub use writer::{create_writer, ChunkWriter, DatasetSpec, WriteOptions, WriteStart};
+pub use zarr::{ZarrCodec, ZarrOptions, ZarrReader, ZarrWriter};
 
 /// Reads the array stored in `path`.
 ///
@@ -83,6 +88,7 @@ pub fn read(path: &Path) -> Result<Array, IoError> {
         Format::Hdf5 => hdf5::read_default(path),
         #[cfg(not(feature = "hdf5"))]
         Format::Hdf5 => Err(IoError::unsupported(path, "HDF5 file: plexus-io was built without its `hdf5` feature")),
+        Format::Zarr => zarr::read(path),
     }
 }
 
@@ -105,6 +111,16 @@ pub fn write(path: &Path, array: &Array) -> Result<(), IoError> {
         Format::Npy => {
             let mut w = StackWriter::open(path, Format::Npy)?;
             w.append(array)?;
+            w.finish().map(|_| ())
+        }
+        Format::Zarr => {
+            let spec = DatasetSpec::new(array.shape().to_vec(), array.dtype())
+                .with_axes(array.axes())
+                .with_chunk(array.shape().first().copied().unwrap_or(1).max(1));
+            let mut w = create_writer(path, spec, &WriteOptions::default())?;
+            if w.spec().chunks() > 0 {
+                w.write(0, array)?;
+            }
             w.finish().map(|_| ())
         }
         Format::Hdf5 => Err(IoError::cannot_write(

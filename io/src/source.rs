@@ -175,12 +175,18 @@ impl ChunkReader for WholeFile {
 
 /// Opens `path` for chunked reading, choosing the format as
 /// [`read`](crate::read) does: NPY by offset, TIFF by pages, strips or
-/// tiles; anything else read whole ([`WholeFile`]).
+/// tiles, HDF5 by hyperslab (feature `hdf5`: a dxchange scan's
+/// `/exchange/data` with its flat and dark fields and angles as
+/// [`aux`](ChunkReader::aux) arrays, or the file's only dataset); PNG is
+/// read whole ([`WholeFile`]).
 pub fn open(path: &Path) -> Result<Box<dyn ChunkReader>, IoError> {
     let (format, len) = detect(path)?;
     Ok(match format {
         Format::Npy => Box::new(crate::npy::NpyReader::open(path, len)?),
         Format::Tiff => Box::new(crate::tiff::TiffReader::open(path, len)?),
+        #[cfg(feature = "hdf5")]
+        Format::Hdf5 => Box::new(crate::hdf5::Hdf5Reader::open_default(path)?),
+        Format::Zarr => Box::new(crate::zarr::ZarrReader::open(path)?),
         _ => Box::new(WholeFile::open(path)?),
     })
 }

@@ -134,6 +134,10 @@ impl StackWriter {
             Format::Png => {
                 Err(IoError::cannot_write(path, "a PNG chunk by chunk: PNG holds one image; stream to .tif or .npy"))
             }
+            Format::Zarr => Err(IoError::cannot_write(
+                path,
+                "a Zarr store of unknown length chunk by chunk: create it with its full shape (`create_writer`), or stream to .tif or .npy",
+            )),
             Format::Hdf5 => Err(IoError::cannot_write(
                 path,
                 "an HDF5 file chunk by chunk: stream to .tif or .npy, or write a whole scan with `write_dxchange`",

@@ -10,12 +10,14 @@
 //! - `header`: parsing and writing the header.
 //! - `reader`: [`NpyReader`], slabs by offset; a whole-file read is the
 //!   slab of every slice.
+//! - `writer`: [`NpyWriter`], chunks in order behind the final header.
 //!
 //! Writing always produces version 1.0 (2.0 when the header outgrows 64 KiB),
 //! little-endian, C order; see [`StackWriter`](crate::StackWriter).
 
 mod header;
 mod reader;
+mod writer;
 
 use std::path::Path;
 
@@ -23,6 +25,7 @@ use plexus_plugin_api::Array;
 
 pub(crate) use header::{header_bytes, read_header};
 pub use reader::NpyReader;
+pub use writer::NpyWriter;
 
 use crate::error::IoError;
 

@@ -40,7 +40,7 @@ pub struct TiffOptions {
 /// Size of the area reserved for the header: a BigTIFF header is 16 bytes,
 /// a classic one 8 followed by 8 unused bytes, so pixel data can be written
 /// before we know which it will be.
-const HEADER_RESERVED: u64 = 16;
+pub(crate) const HEADER_RESERVED: u64 = 16;
 /// Target strip size: small enough for readers to fetch parts of a page,
 /// large enough to keep the offset tables short.
 const STRIP_TARGET: usize = 64 * 1024;
@@ -130,6 +130,23 @@ pub(crate) struct TiffEncoder {
 impl TiffEncoder {
     pub(crate) fn new(options: TiffOptions) -> TiffEncoder {
         TiffEncoder { options, geometry: None, rows: 0, data_bytes: 0, classic_limit: u32::MAX as u64 }
+    }
+
+    /// An encoder for an array whose pixel data (every slice of `shape`,
+    /// little-endian, row-major) is already written behind the reserved
+    /// header: only the directories remain, written by `finish`.
+    pub(crate) fn for_written(
+        path: &Path,
+        options: TiffOptions,
+        dtype: DType,
+        shape: &[usize],
+        axes: &str,
+    ) -> Result<TiffEncoder, IoError> {
+        let mut enc = TiffEncoder::new(options);
+        enc.geometry = Some(Geometry::new(path, dtype, shape, axes)?);
+        enc.rows = shape.first().copied().unwrap_or(1);
+        enc.data_bytes = (shape.iter().product::<usize>() * dtype.size()) as u64;
+        Ok(enc)
     }
 
     /// Writes the reserved header; call once before any data.

@@ -20,12 +20,15 @@
 //! - `decode`: one strip or tile, decompressed and un-predicted.
 //! - `reader`: [`TiffReader`], slabs along axis 0; a whole-file read is
 //!   the slab of every slice.
-//! - `encode`: the writer behind [`StackWriter`](crate::StackWriter).
+//! - `encode`: the encoder behind [`StackWriter`](crate::StackWriter) and
+//!   [`TiffWriter`].
+//! - `writer`: [`TiffWriter`], chunks in order for a known shape.
 
 mod decode;
 mod encode;
 mod layout;
 mod reader;
+mod writer;
 
 use std::path::Path;
 
@@ -35,6 +38,7 @@ pub(crate) use encode::TiffEncoder;
 pub use encode::{BigTiff, TiffOptions};
 pub(crate) use layout::{array_shape, compression_name, compression_supported, scan, Sample};
 pub use reader::TiffReader;
+pub use writer::TiffWriter;
 
 use crate::error::IoError;
 

@@ -169,8 +169,10 @@ fn unsupported_extension() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("photo.jpg");
     std::fs::write(&p, [0xff, 0xd8, 0xff]).unwrap();
-    let msg =
-        format!("`{}`: unknown file extension `.jpg`; plexus reads and writes .tif/.tiff, .png and .npy", p.display());
+    let msg = format!(
+        "`{}`: unknown file extension `.jpg`; plexus reads and writes .tif/.tiff, .png, .npy, .zarr and .h5",
+        p.display()
+    );
     assert_eq!(read_err(&p), msg);
     assert_eq!(write(&p, &Array::zeros::<u8>(vec![2, 2])).unwrap_err().to_string(), msg);
     assert_eq!(plexus_io::inspect(&p).unwrap_err().to_string(), msg);

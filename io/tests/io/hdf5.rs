@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use plexus_io::{
-    inspect, read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, Dxchange, Format, ImageSet,
+    inspect, open, read_dxchange, read_hdf5, write_dxchange, write_image_set, Attributes, ChunkReader, Dxchange,
+    Format, Hdf5Reader, ImageSet,
 };
 use plexus_plugin_api::{Array, DType};
 use serde_json::{json, Value};
@@ -242,6 +243,93 @@ fn dxchange_shapes_are_checked() {
 fn expected_attrs() -> Vec<Attributes> {
     let text = std::fs::read_to_string(h5_fixture("images_attrs.json")).unwrap();
     serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn hyperslab_slabs_equal_the_whole_dataset() {
+    // Chunks of 4 (gzip + shuffle), 5 (big-endian, gzip) and 2 along axis
+    // 0, a contiguous dataset, widened types, and the older fixtures.
+    let text = std::fs::read_to_string(h5_fixture("expected_chunks.txt")).unwrap();
+    let mut n = 0;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        let path = h5_fixture(f[0]);
+        let whole = read_hdf5(&path, f[1]).unwrap();
+        assert_eq!(sha256(&whole), f[4], "{line}");
+        let mut r = Hdf5Reader::open_dataset(&path, f[1]).unwrap();
+        assert!(r.streams());
+        let info = r.info().clone();
+        assert_eq!((info.shape.as_slice(), info.dtype), (whole.shape(), whole.dtype()), "{line}");
+        let row = info.slice_bytes();
+        for start in 0..info.len() {
+            for len in [1, 2, 3, 5, 9] {
+                let len = len.min(info.len() - start);
+                let mut buf = vec![0x5au8; len * row];
+                r.read_into(start, len, &mut buf).unwrap();
+                assert!(buf == whole.as_bytes()[start * row..(start + len) * row], "{line}: {start}+{len}");
+            }
+        }
+        n += 1;
+    }
+    assert_eq!(n, 8);
+    for name in ["u1", "be_i4", "gzip_u2", "i1", "bool", "scalar_f8"] {
+        let p = h5_fixture("types.h5");
+        let whole = read_hdf5(&p, name).unwrap();
+        let mut r = Hdf5Reader::open_dataset(&p, name).unwrap();
+        let mut buf = vec![0u8; r.info().len() * r.info().slice_bytes()];
+        r.read_into(0, r.info().len(), &mut buf).unwrap();
+        assert_eq!(buf, whole.as_bytes(), "{name}");
+    }
+}
+
+#[test]
+fn open_serves_a_dxchange_scan_with_its_fields() {
+    let p = h5_fixture("chunked.h5");
+    let r = open(&p).unwrap();
+    let info = r.info();
+    assert_eq!(
+        (info.shape.as_slice(), info.dtype, info.axes.as_str()),
+        (&[25, 12, 10][..], DType::U16, "angle row col")
+    );
+    assert_eq!(info.meta["theta_units"], "rad");
+    assert_eq!(info.meta["dataset"], "/exchange/data");
+    assert_eq!(r.natural_chunk(), Some(4));
+    let aux: Vec<(&str, &[usize], &str)> = r.aux().iter().map(|(k, a)| (k.as_str(), a.shape(), a.axes())).collect();
+    assert_eq!(
+        aux,
+        [
+            ("data_white", &[3usize, 12, 10][..], "frame row col"),
+            ("data_dark", &[2, 12, 10][..], "frame row col"),
+            ("theta", &[25][..], "angle")
+        ]
+    );
+    let d = read_dxchange(&p).unwrap();
+    assert_same(&r.aux()[0].1, d.white.as_ref().unwrap());
+    assert_same(&r.aux()[2].1, d.theta.as_ref().unwrap());
+    // scan.h5: contiguous, degrees.
+    let r = open(&h5_fixture("scan.h5")).unwrap();
+    assert_eq!((r.info().meta["theta_units"].as_str(), r.natural_chunk()), (Some("degrees"), None));
+    // A file of one dataset serves it; several without `/exchange/data` are refused.
+    let set = h5_fixture("images.h5");
+    assert_eq!(
+        open(&set).err().unwrap().to_string(),
+        format!(
+            "`{}`: dataset `/`: expected `/exchange/data` or a single dataset, found 5 datasets; name one to read it",
+            set.display()
+        )
+    );
+    let bad = h5_fixture("bad_scan.h5");
+    assert_eq!(
+        open(&bad).err().unwrap().to_string(),
+        format!("`{}`: dataset `/exchange/theta`: expected f32 or f64 angles, found i32", bad.display())
+    );
+    assert_eq!(
+        err_text(Hdf5Reader::open_dataset(&p, "/entry/nope")),
+        format!(
+            "`{}`: dataset `/entry/nope`: not found; the file holds `/entry/be_f4`, `/entry/bool`, `/entry/contig`, `/entry/i1`, `/exchange/data`, `/exchange/data_dark`, `/exchange/data_white`, `/exchange/theta`, … (9 in all)",
+            p.display()
+        )
+    );
 }
 
 #[test]

@@ -15,6 +15,8 @@ mod hdf5;
 mod inspect;
 mod roundtrip;
 mod stack;
+mod writers;
+mod zarr;
 
 use std::path::{Path, PathBuf};
 
