@@ -144,6 +144,27 @@ impl Drop for Permit {
     }
 }
 
+/// Makes the allocator give large freed blocks back to the system at once,
+/// so that memory the budget no longer counts is no longer resident.
+///
+/// glibc's malloc serves blocks above a threshold with `mmap`, but raises
+/// that threshold (up to 32 MiB) each time such a block is freed; blocks of
+/// that size then come from the allocating thread's arena and stay resident
+/// after `free`, one arena per thread. Chunk buffers are allocated on one
+/// thread (a source, a reslice) and freed on others, so freed chunks piled
+/// up beyond the budget: a 720 × 256 × 256 f32 reslice under `--memory
+/// 48MiB` peaked at 116 MiB, 90 MiB with this (BENCHMARKS.md). A fixed
+/// 2 MiB threshold maps every large block only while it is used; the
+/// buffer pool keeps reused chunk buffers from paying fresh page faults.
+pub fn return_large_frees_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets a parameter of glibc's allocator; it is
+    // called once at start, before any thread is spawned.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 2 << 20);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

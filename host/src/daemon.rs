@@ -17,7 +17,7 @@ use crate::events::EventKind;
 use crate::host::Host;
 use crate::pipeline::spec::InputSpec;
 use crate::pipeline::{compile, PipelineSpec, Plan};
-use crate::runtime::{Job, RunOptions};
+use crate::runtime::{Job, Resume, RunOptions};
 
 /// What the daemon serves, and how it runs pipelines.
 #[derive(Debug, Clone)]
@@ -168,8 +168,14 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
             }
         }
     }
-    let options =
-        RunOptions { threads: args.threads, memory: args.memory, dataset: Some(stem.clone()), ..RunOptions::default() };
+    let options = RunOptions {
+        threads: args.threads,
+        memory: args.memory,
+        dataset: Some(stem.clone()),
+        // After a restart, a dataset in flight picks up where it stopped.
+        resume: Resume::IfPossible,
+        ..RunOptions::default()
+    };
     // Groups run one after the other, each within the whole budget.
     let mut bytes_read = 0;
     for plans in groups.into_values() {

@@ -86,7 +86,7 @@ pub enum HostError {
     #[error(transparent)]
     Registry(#[from] RegistryError),
     /// `--resume` asked of a run that cannot skip chunks.
-    #[error("cannot resume: {0}")]
+    #[error("cannot resume")]
     Resume(#[from] ResumeError),
 }
 
@@ -207,6 +207,15 @@ pub enum OutputError {
     /// The host was built without the writer this output needs.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// The run ended before every chunk was written (it was cancelled); the
+    /// partial output stays for `--resume`.
+    #[error("{missing} of {chunks} chunk(s) were not written; the partial output is kept: rerun with `--resume` to finish it")]
+    Incomplete {
+        /// Chunks missing.
+        missing: usize,
+        /// Chunks of the output.
+        chunks: usize,
+    },
     /// The journal of finished chunks could not be kept.
     #[error("journal `{}`: {source}", path.display())]
     Journal {
@@ -230,7 +239,7 @@ pub enum ResumeError {
         uses: String,
     },
     /// An output format that cannot be written chunk by chunk in place.
-    #[error("output `{}` cannot be resumed: only .npy and .zarr outputs record finished chunks", path.display())]
+    #[error("output `{}` cannot be resumed: only .npy, .tif and .zarr outputs record finished chunks", path.display())]
     Format {
         /// The output.
         path: PathBuf,
@@ -238,15 +247,14 @@ pub enum ResumeError {
     /// The pipeline reads no chunked input.
     #[error("the pipeline reads no chunked input file")]
     NoInput,
-    /// The journal belongs to another run.
-    #[error("the journal `{}` was written for {found}, not for this run ({expected}); remove it to start over", path.display())]
-    Mismatch {
-        /// The journal.
-        path: PathBuf,
-        /// What this run is.
-        expected: String,
-        /// What the journal says.
-        found: String,
+    /// The pipeline writes no output to resume.
+    #[error("the pipeline writes no output")]
+    NoOutput,
+    /// A reslice needs every upstream chunk again.
+    #[error("stage `{stage}` reads a reslice, which needs every upstream chunk; run without `--resume`")]
+    Resliced {
+        /// The stage after the reslice.
+        stage: String,
     },
 }
 

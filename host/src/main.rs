@@ -8,6 +8,7 @@ use clap::Parser;
 use plexus_host::cli::{self, Cli};
 
 fn main() -> ExitCode {
+    plexus_host::budget::return_large_frees_to_the_system();
     let cli = Cli::parse();
     cli::init_logging(cli.verbose);
     match cli::dispatch(cli) {

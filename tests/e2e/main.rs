@@ -13,6 +13,7 @@ mod parallel;
 mod pipeline_errors;
 mod plots;
 mod rejects;
+mod resume;
 mod sections;
 mod serve;
 mod tomo_scan;

@@ -98,7 +98,10 @@ fn references_input_file_and_outputs() {
     );
     assert_line(&e, "key `input.path`: file `missing.tif` does not exist");
     assert_line(&e, "stage `a`, key `params.ddof`: `${ghost.value}` refers to no stage `ghost`");
-    assert_line(&e, "key `output[0].path`: cannot tell the format of `out.jpeg`: use .npy, .tif, .tiff or .png");
+    assert_line(
+        &e,
+        "key `output[0].path`: cannot tell the format of `out.jpeg`: use .npy, .tif, .tiff, .png, .zarr or .h5",
+    );
     assert_line(&e, "key `output[1].from`: no stage `zzz` to write");
 }
 

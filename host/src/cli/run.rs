@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// Keep watching the plugin folders and hot-reload changed plugins mid-run.
     #[arg(long)]
     pub watch_plugins: bool,
+    /// Pick up the partial outputs of a killed run of this pipeline and
+    /// compute only the chunks it had not finished.
+    #[arg(long)]
+    pub resume: bool,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -63,7 +67,10 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
             return Err(HostError::from(e).into());
         }
     };
-    let options = args.exec.options();
+    let mut options = args.exec.options();
+    if args.resume {
+        options.resume = crate::runtime::Resume::Required;
+    }
     let stop = options.stop.clone();
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone());
     let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone());

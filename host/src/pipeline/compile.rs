@@ -238,7 +238,7 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             err(
                 None,
                 &format!("{key}.path"),
-                format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()),
+                format!("cannot tell the format of `{}`: use .npy, .tif, .tiff, .png, .zarr or .h5", o.path.display()),
             );
         }
         // `.h5` outputs are dxchange scans (runtime::scan_sink), which need

@@ -126,6 +126,9 @@ pub enum OutputFormat {
     Png,
     /// `.h5`/`.hdf5`: a dxchange scan, gathered and written at the end.
     Scan,
+    /// `.zarr`: a Zarr v3 store (OME-Zarr for volumes), chunk by chunk in
+    /// any order, each chunk written atomically.
+    Zarr,
 }
 
 impl OutputFormat {
@@ -136,6 +139,7 @@ impl OutputFormat {
             plexus_io::Format::Tiff => Some(OutputFormat::Tiff),
             plexus_io::Format::Png => Some(OutputFormat::Png),
             plexus_io::Format::Hdf5 => Some(OutputFormat::Scan),
+            plexus_io::Format::Zarr => Some(OutputFormat::Zarr),
         }
     }
 }

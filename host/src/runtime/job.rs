@@ -23,22 +23,28 @@ use std::time::Instant;
 use plexus_registry::{Pattern, Registry};
 
 use super::graph::{Graph, Node};
+use super::journal::{self, Journal};
 use super::pool::BufferPool;
 use super::report::{self, Finished, RunReport};
 use super::reslice::Reslice;
 use super::results::ResultsBoard;
+use super::resume::{self, Resumption};
 use super::schedule::Schedule;
 use super::schedule::{BoundaryPlan, PlanLayout};
-use super::sink::{self, Written};
+use super::sink::{self, SinkStart, Written};
 use super::sources::{Fed, Feed, Source};
 use super::stage::StageContext;
 use super::stats::StageStats;
+use super::Resume;
 use super::{plots, RunOptions};
 use crate::budget::MemoryBudget;
 use crate::bus::Outlet;
 use crate::error::HostError;
 use crate::events::{ControlBus, EventKind};
+use crate::pipeline::plan::OutputFormat;
 use crate::pipeline::Plan;
+use plexus_io::ChunkWriter;
+use serde_json::Value;
 
 /// How far a job has got: chunks (and their bytes) fully processed through
 /// the graph, of the total the source will send (0 when unknown, as for a
@@ -120,24 +126,54 @@ impl Job {
         let input = plans.first().and_then(|p| p.input.clone());
         let source = Source::open(input.as_ref())?;
         let refs: Vec<&Plan> = plans.iter().collect();
+        // A resumed run keeps the chunk length its outputs were started with.
+        let journaled = (options.resume != Resume::Never)
+            .then(|| plans.iter().flat_map(|p| &p.outputs).find_map(|o| Journal::read(&o.path)))
+            .flatten()
+            .and_then(|j| j.identity["chunk"].as_u64().map(|c| c as usize));
         let schedule = Schedule::new(
             &refs,
             source.info(),
-            input.as_ref().and_then(|i| i.chunk),
+            input.as_ref().and_then(|i| i.chunk).or(journaled),
             options.memory,
             options.threads,
             options.spill.clone(),
         );
+        let identities: Vec<Option<Value>> = plans
+            .iter()
+            .map(|p| schedule.input.as_ref().filter(|i| !i.single).map(|i| journal::identity(p, i.chunk)))
+            .collect();
+        let resumption = match options.resume {
+            Resume::Never => Resumption::none(&refs),
+            Resume::IfPossible => resume::prepare(&refs, &schedule, &identities, false)?,
+            Resume::Required => resume::prepare(&refs, &schedule, &identities, true)?,
+        };
         let progress = Arc::new(Progress::default());
         let (chunks, bytes) = source.totals(&schedule);
         progress.set_totals(chunks, bytes);
+        if let Some(i) = &schedule.input {
+            for &k in &resumption.skip {
+                let slices = i.chunk.min(i.info.len().saturating_sub(k * i.chunk));
+                progress.chunk_done((slices * i.info.slice_bytes()) as u64);
+            }
+        }
+        if options.resume != Resume::Never && resumption.writers.iter().flatten().any(Option::is_some) {
+            bus.emit(EventKind::JobResumed {
+                pipeline: plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("+"),
+                done: resumption.skip.len() as u64,
+                total: chunks,
+            });
+        }
         let stop = options.stop.clone();
         let p = progress.clone();
         let name = plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("+");
         let thread_name = format!("plexus-job-{name}");
         let thread = std::thread::Builder::new()
             .name(thread_name.clone())
-            .spawn(move || execute(&plans, &registry, &bus, &options, source, &schedule, &p))
+            .spawn(move || {
+                let start = Start { source, schedule, identities, resumption };
+                execute(&plans, &registry, &bus, &options, start, &p)
+            })
             .map_err(|e| HostError::system("start the thread", thread_name, e))?;
         Ok(Job { name, progress, stop, thread: Some(thread) })
     }
@@ -206,6 +242,14 @@ struct Running<'a> {
     plots: Vec<Option<JoinHandle<Option<Vec<f64>>>>>,
 }
 
+/// What a job starts from: its input, schedule and what it resumes.
+struct Start {
+    source: Source,
+    schedule: Schedule,
+    identities: Vec<Option<Value>>,
+    resumption: Resumption,
+}
+
 /// What every plan of a job shares.
 struct Shared<'a> {
     registry: &'a Arc<Registry>,
@@ -257,6 +301,8 @@ fn start_plan<'a>(
     layout: &PlanLayout,
     dataset: &str,
     sh: &Shared<'_>,
+    resumed: Vec<Option<Box<dyn ChunkWriter>>>,
+    identity: Option<Value>,
 ) -> (Running<'a>, Vec<crate::bus::EdgeTx>) {
     let (registry, bus, options) = (sh.registry, sh.bus, sh.options);
     let started = Instant::now();
@@ -280,13 +326,21 @@ fn start_plan<'a>(
         .into_iter()
         .map(|rx| rx.and_then(|rx| spawn("plexus-plot".into(), move || plots::last_array(rx))))
         .collect();
+    let resumable = resume::refusal(plan, layout, sh.schedule).is_none();
     let sinks = plan
         .outputs
         .iter()
         .zip(graph.sinks)
-        .map(|(o, rx)| {
+        .zip(resumed)
+        .map(|((o, rx), resumed)| {
             let o = o.clone();
-            spawn(format!("plexus-sink-{}", o.path.display()), move || sink::write_frames(rx, &o))
+            let start = SinkStart {
+                resumed,
+                identity: identity.clone(),
+                stop: Some(options.stop.clone()),
+                chunked: o.format == OutputFormat::Zarr || resumable,
+            };
+            spawn(format!("plexus-sink-{}", o.path.display()), move || sink::write_frames(rx, &o, start))
         })
         .collect();
     for (j, (s, (inputs, outlet))) in
@@ -414,10 +468,11 @@ fn execute(
     registry: &Arc<Registry>,
     bus: &ControlBus,
     options: &RunOptions,
-    source: Source,
-    schedule: &Schedule,
+    start: Start,
     progress: &Arc<Progress>,
 ) -> Vec<RunReport> {
+    let Start { source, schedule, identities, resumption } = start;
+    let schedule = &schedule;
     let first = &plans[0];
     let dataset = options.dataset.clone().unwrap_or_else(|| match &first.input {
         Some(i) => i.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| first.name.clone()),
@@ -428,8 +483,11 @@ fn execute(
     let shared = Shared { registry, bus, options, schedule, budget: &budget, pool: &pool, progress };
     let mut running = Vec::new();
     let mut readers = Vec::new();
-    for (plan, layout) in plans.iter().zip(&schedule.plans) {
-        let (r, input) = start_plan(plan, layout, &dataset, &shared);
+    let skip = resumption.skip;
+    for (((plan, layout), writers), identity) in
+        plans.iter().zip(&schedule.plans).zip(resumption.writers).zip(identities)
+    {
+        let (r, input) = start_plan(plan, layout, &dataset, &shared, writers, identity);
         running.push(r);
         readers.extend(input);
     }
@@ -442,6 +500,7 @@ fn execute(
         progress,
         bus,
         stop: &options.stop,
+        skip: &skip,
     });
     // Every plan's threads end before any report, so the reports see the
     // whole job's progress.

@@ -17,11 +17,13 @@ mod chunk_store;
 mod graph;
 mod halo;
 pub mod job;
+mod journal;
 mod plots;
 mod pool;
 pub mod report;
 mod reslice;
 mod results;
+mod resume;
 mod scan_sink;
 pub mod schedule;
 pub mod sink;
@@ -56,6 +58,20 @@ pub struct RunOptions {
     pub dataset: Option<String>,
     /// Where reslices that do not fit the budget spill.
     pub spill: std::path::PathBuf,
+    /// Whether to pick up the partial outputs of a killed run.
+    pub resume: Resume,
+}
+
+/// Whether a run picks up the partial outputs of an earlier, killed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resume {
+    /// Start over: partial outputs of earlier runs are removed.
+    #[default]
+    Never,
+    /// Resume when the pipeline can, else start over (`plexus serve`).
+    IfPossible,
+    /// Resume, or fail saying why the pipeline cannot (`--resume`).
+    Required,
 }
 
 impl Default for RunOptions {
@@ -67,6 +83,7 @@ impl Default for RunOptions {
             stop: Arc::new(AtomicBool::new(false)),
             dataset: None,
             spill: crate::paths::home().join("spill"),
+            resume: Resume::Never,
         }
     }
 }

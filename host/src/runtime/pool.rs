@@ -5,9 +5,11 @@
 //! therefore touches no fresh pages: on this machine a fresh 64 MiB buffer
 //! costs ~35 ms of page faults, more than reading it from the page cache.
 //!
-//! The pool keeps buffers of one size only (the last size asked for): the
-//! chunks of a dataset are all one size but the last, so free plus in-flight
-//! buffers never exceed the chunks the budget admits, plus one tail.
+//! A free buffer serves any request of its element type between half its
+//! capacity and its capacity (the chunks of a dataset are all one size but
+//! the last; the next section's chunks are about as large), so free plus
+//! in-flight buffers never exceed the chunks the budget admits, plus one
+//! tail; free buffers that fit no request are let go.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,6 +81,17 @@ impl Buffer {
         each!(self, v => v.len())
     }
 
+    /// Elements it can hold without allocating.
+    pub fn capacity(&self) -> usize {
+        each!(self, v => v.capacity())
+    }
+
+    /// Sets the number of elements, within its capacity when it fits (new
+    /// elements are zero; pages already touched stay touched).
+    pub fn resize(&mut self, n: usize) {
+        each!(self, v => v.resize(n, Default::default()))
+    }
+
     /// Whether it holds no element.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -121,10 +134,10 @@ impl Buffer {
     }
 }
 
-/// Free buffers of one size, and how well reuse works.
+/// Free buffers, and how well reuse works.
 #[derive(Default)]
 pub struct BufferPool {
-    free: Mutex<HashMap<(DType, usize), Vec<Buffer>>>,
+    free: Mutex<HashMap<DType, Vec<Buffer>>>,
     fresh: AtomicU64,
     reused: AtomicU64,
     lost: AtomicU64,
@@ -147,15 +160,23 @@ impl BufferPool {
         BufferPool::default()
     }
 
-    /// A buffer of `n` elements of `dtype`: a free one when there is one,
-    /// else fresh. Free buffers of other sizes are let go.
+    /// A buffer of `n` elements of `dtype`: a free one whose capacity lies
+    /// between `n` and `2n` when there is one (resized, no allocation),
+    /// else fresh. Free buffers that fit neither this request nor one of
+    /// its size are let go.
     pub fn take(&self, dtype: DType, n: usize) -> Buffer {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(b) = free.get_mut(&(dtype, n)).and_then(Vec::pop) {
-            self.reused.fetch_add(1, Ordering::Relaxed);
-            return b;
+        let fits = |b: &Buffer| b.capacity() >= n && b.capacity() <= n.saturating_mul(2).max(1);
+        if let Some(list) = free.get_mut(&dtype) {
+            if let Some(i) = list.iter().position(fits) {
+                let mut b = list.swap_remove(i);
+                b.resize(n);
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                return b;
+            }
+            list.clear();
         }
-        free.retain(|k, _| *k == (dtype, n));
+        free.retain(|d, _| *d == dtype);
         drop(free);
         self.fresh.fetch_add(1, Ordering::Relaxed);
         Buffer::zeroed(dtype, n)
@@ -167,7 +188,7 @@ impl BufferPool {
         match Buffer::from_array(array) {
             Some(b) => {
                 let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-                free.entry((b.dtype(), b.len())).or_default().push(b);
+                free.entry(b.dtype()).or_default().push(b);
             }
             None => {
                 self.lost.fetch_add(1, Ordering::Relaxed);
@@ -212,7 +233,13 @@ mod tests {
         assert_eq!(pool.stats().lost, 1);
         drop(kept);
         pool.give_back(pool.take(DType::F32, 8).into_array(vec![8]).unwrap());
-        let _other = pool.take(DType::F32, 2);
-        assert!(pool.free.lock().unwrap().is_empty(), "the 8-element buffer was let go");
+        // A request of 5 fits the 8-element buffer (5 ≤ 8 ≤ 10).
+        let five = pool.take(DType::F32, 5);
+        assert_eq!((five.len(), five.capacity()), (5, 8));
+        assert_eq!(pool.stats().reused, 1);
+        pool.give_back(five.into_array(vec![5]).unwrap());
+        // A request of 2 does not (8 > 4): the buffer goes.
+        let _two = pool.take(DType::F32, 2);
+        assert!(pool.free.lock().unwrap()[&DType::F32].is_empty(), "the 8-element buffer was let go");
     }
 }

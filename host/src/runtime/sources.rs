@@ -128,6 +128,8 @@ pub struct Feed<'a> {
     pub bus: &'a ControlBus,
     /// Set to stop reading.
     pub stop: &'a AtomicBool,
+    /// Chunks (by index) a resumed run has finished already.
+    pub skip: &'a std::collections::BTreeSet<usize>,
 }
 
 impl Feed<'_> {
@@ -150,6 +152,9 @@ fn feed_chunks(mut reader: Box<dyn ChunkReader>, feed: &Feed<'_>) -> Fed {
     for (seq, (start, len)) in chunk_plan(&info.shape, &info.axes, layout.chunk).into_iter().enumerate() {
         if feed.stop.load(Ordering::Relaxed) {
             break;
+        }
+        if feed.skip.contains(&seq) {
+            continue;
         }
         // The permit first: the buffer is only taken once the chunk fits.
         let permit = feed.budget.acquire_owned(feed.schedule.weight(len));
@@ -189,7 +194,8 @@ fn feed_chunks(mut reader: Box<dyn ChunkReader>, feed: &Feed<'_>) -> Fed {
         for (name, a) in reader.aux() {
             frame.insert(name.clone(), a.clone());
         }
-        if feed.outlet.send(Envelope { seq: seq as u64, frame: Arc::new(frame), permit: Some(permit) }).is_err() {
+        // Edges number frames 0, 1, 2, … whatever was skipped.
+        if feed.outlet.send(Envelope { seq: fed.chunks, frame: Arc::new(frame), permit: Some(permit) }).is_err() {
             break;
         }
         fed.chunks += 1;

@@ -5,7 +5,7 @@
 //!   side of the chunk it is given. It declares `halo = 1`, so the host
 //!   hands it each chunk with one neighbour slice on each side and trims
 //!   its output: chunked, it must equal the whole-volume result exactly.
-//! - `trace`: forwards its input and appends `offset length` of each chunk
+//! - `trace`: forwards its input and appends `offset length` of each chunk as it starts
 //!   to a file, so a test can count the chunks computed (twice, after a
 //!   resume); `sleep_ms` slows it down so a test can kill a run mid-way.
 
@@ -79,7 +79,8 @@ impl Trace {
 
 impl Operator for Trace {
     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
-        std::thread::sleep(std::time::Duration::from_millis(self.sleep_ms));
+        // Logged when the work starts, so a chunk killed mid-way counts as
+        // computed.
         if !self.log.is_empty() {
             let key = input.key();
             let mut f = std::fs::OpenOptions::new()
@@ -91,6 +92,7 @@ impl Operator for Trace {
             f.write_all(format!("{} {}\n", key.offset, key.length).as_bytes())
                 .map_err(|e| PluginError::failed(format!("`{}`: {e}", self.log)))?;
         }
+        std::thread::sleep(std::time::Duration::from_millis(self.sleep_ms));
         out.forward();
         Ok(())
     }
