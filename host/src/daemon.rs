@@ -87,8 +87,12 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
             // Check against a stand-in input that exists; the real one is
             // each dataset.
             let mut probe = spec.clone();
-            probe.input =
-                Some(InputSpec { path: std::path::absolute(&path).unwrap_or(path.clone()), chunk: None, select: None });
+            probe.input = Some(InputSpec {
+                path: std::path::absolute(&path).unwrap_or(path.clone()),
+                chunk: None,
+                select: None,
+                preview: None,
+            });
             compile(&probe, &path, &host.registry).map(|_| spec).map_err(|e| e.to_string())
         });
         match checked {
@@ -216,7 +220,9 @@ fn plan_for(
 ) -> Result<Plan, HostError> {
     let mut spec = spec.clone();
     let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();
-    spec.input = Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select });
+    let preview = spec.input.as_ref().and_then(|i| i.preview.clone());
+    spec.input =
+        Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select, preview });
     let out_dir = args.output.join(stem).join(&spec.pipeline.name);
     for o in &mut spec.outputs {
         let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));

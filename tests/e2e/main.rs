@@ -12,6 +12,7 @@ mod memory;
 mod parallel;
 mod pipeline_errors;
 mod plots;
+mod previews;
 mod rejects;
 mod resume;
 mod sections;

@@ -10,7 +10,10 @@ use clap::Args;
 
 use crate::error::HostError;
 use crate::host::Host;
+use crate::pipeline::spec::SweepOutput;
+use crate::pipeline::sweep::Sweep;
 use crate::pipeline::{compile, PipelineSpec};
+use crate::runtime::sweep::SweepReport;
 use crate::runtime::{Job, RunReport};
 
 /// Arguments of `plexus run`.
@@ -31,6 +34,15 @@ pub struct RunArgs {
     /// compute only the chunks it had not finished.
     #[arg(long)]
     pub resume: bool,
+    /// Run once per value of a parameter: `stage.param=start:stop:step`
+    /// (stop included) or `stage.param=v1,v2,…`; overrides `[[sweep]]`.
+    #[arg(long, value_name = "STAGE.PARAM=VALUES")]
+    pub sweep: Option<String>,
+    /// With a sweep: `each` (one output per value, `out_<param>-<value>`)
+    /// or `stacked` (one output per `[[output]]`, values along a new first
+    /// axis) [default: the `[[sweep]]`'s, else each].
+    #[arg(long, value_name = "each|stacked")]
+    pub sweep_output: Option<String>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -51,15 +63,77 @@ pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> Result<Pi
         let abs = std::path::absolute(i).map_err(|e| HostError::system("resolve", i, e))?;
         match &mut spec.input {
             Some(inp) => inp.path = abs,
-            None => spec.input = Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None, select: None }),
+            None => {
+                spec.input =
+                    Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None, select: None, preview: None })
+            }
         }
     }
     Ok(spec)
 }
 
+/// The sweep asked for: `--sweep` first, else the pipeline's `[[sweep]]`.
+fn sweep_of(args: &RunArgs, spec: &PipelineSpec) -> Result<Option<Sweep>, HostError> {
+    let output = match args.sweep_output.as_deref() {
+        None => None,
+        Some("each") => Some(SweepOutput::Each),
+        Some("stacked") => Some(SweepOutput::Stacked),
+        Some(other) => {
+            return Err(HostError::Argument {
+                flag: "--sweep-output",
+                value: other.to_string(),
+                expected: "expected `each` or `stacked`".into(),
+            })
+        }
+    };
+    let sweep = match (&args.sweep, spec.sweeps.first()) {
+        (Some(arg), _) => Sweep::parse_arg(arg, output.unwrap_or_default())
+            .map_err(|expected| HostError::Argument { flag: "--sweep", value: arg.clone(), expected })?,
+        (None, Some(s)) => {
+            let mut sweep = Sweep::from_spec(s).map_err(|expected| HostError::Argument {
+                flag: "[[sweep]]",
+                value: format!("{}.{}", s.stage, s.param),
+                expected,
+            })?;
+            if let Some(o) = output {
+                sweep.output = o;
+            }
+            sweep
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(sweep))
+}
+
 pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
     let spec = load_spec(&args.pipeline, &args.set, args.input.as_deref())?;
+    let sweep = sweep_of(&args, &spec)?;
     let host = Host::start(extra, events, args.watch_plugins)?;
+    if let Some(sweep) = sweep {
+        let mut options = args.exec.options();
+        if args.resume {
+            options.resume = crate::runtime::Resume::Required;
+        }
+        let report = crate::runtime::sweep::run(&spec, &args.pipeline, &sweep, &host.registry, &host.bus, &options);
+        host.shutdown();
+        let report = report?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&sweep_json(&report))?);
+        } else {
+            for (v, r) in &report.runs {
+                println!("{}.{} = {v}", sweep.stage, sweep.param);
+                print_report(r);
+                println!();
+            }
+            for (path, error) in &report.stacked {
+                match error {
+                    None => println!("stacked: {}", path.display()),
+                    Some(e) => println!("stacked: {}  FAILED: {e}", path.display()),
+                }
+            }
+        }
+        return Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS });
+    }
     let plan = match compile(&spec, &args.pipeline, &host.registry) {
         Ok(p) => p,
         Err(e) => {
@@ -117,6 +191,23 @@ pub fn watch(job: Job) -> Result<RunReport, HostError> {
     }
     bar.finish_and_clear();
     job.wait()
+}
+
+/// A sweep's report as JSON: the sweep, each value's run, the stacked
+/// outputs.
+pub fn sweep_json(r: &SweepReport) -> serde_json::Value {
+    serde_json::json!({
+        "sweep": { "stage": r.sweep.stage, "param": r.sweep.param, "values": r.sweep.values },
+        "runs": r.runs.iter().map(|(v, run)| {
+            let mut j = report_json(run);
+            j["value"] = v.clone();
+            j
+        }).collect::<Vec<_>>(),
+        "stacked": r.stacked.iter().map(|(p, e)| serde_json::json!({
+            "path": p, "error": e.as_ref().map(|e| e.to_string()),
+        })).collect::<Vec<_>>(),
+        "errors": r.errors(),
+    })
 }
 
 /// The report as JSON (for scripts and tests).

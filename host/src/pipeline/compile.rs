@@ -10,6 +10,7 @@ use plexus_registry::{validate_params, Grants, LoadedPlugin, Pattern, ReadGrant,
 use serde_json::Value;
 
 use super::plan::{InputPlan, OutputFormat, OutputPlan, Plan, PlotPlan, Reference, Selection, StagePlan};
+use super::preview::Preview;
 use super::spec::{GrantsSpec, PipelineSpec};
 
 /// One problem, located by stage and key.
@@ -88,7 +89,15 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             None
         }
     });
-    let input = spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk, select });
+    let preview = spec.input.as_ref().and_then(|i| i.preview.as_ref()).and_then(|p| match Preview::from_spec(p) {
+        Ok(p) => Some(p),
+        Err(m) => {
+            err(None, "input.preview", m);
+            None
+        }
+    });
+    let input =
+        spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk, select, preview });
     if let Some(i) = &input {
         if !i.path.exists() {
             err(None, "input.path", format!("file `{}` does not exist", i.path.display()));
@@ -266,6 +275,21 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
                 &format!("{key}.path"),
                 format!("plots are PNG files: expected a `.png` path, got `{}`", p.path.display()),
             );
+        }
+    }
+
+    for (n, sw) in spec.sweeps.iter().enumerate() {
+        let key = format!("sweep[{n}]");
+        if n > 0 {
+            err(None, &key, "a pipeline has one `[[sweep]]`".into());
+        }
+        if !index.contains_key(sw.stage.as_str()) {
+            err(None, &format!("{key}.stage"), format!("no stage `{}` to sweep", sw.stage));
+        }
+        if let crate::pipeline::spec::SweepValues::Range(r) = &sw.values {
+            if let Err(m) = super::sweep::range(r) {
+                err(None, &format!("{key}.values"), m);
+            }
         }
     }
 

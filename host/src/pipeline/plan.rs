@@ -42,6 +42,8 @@ pub struct InputPlan {
     pub chunk: Option<usize>,
     /// Which images of an HDF5 image set.
     pub select: Option<Selection>,
+    /// The subset along each axis, when previewing.
+    pub preview: Option<super::preview::Preview>,
 }
 
 /// One stage.

@@ -20,6 +20,7 @@ pub mod job;
 mod journal;
 mod plots;
 mod pool;
+mod preview;
 pub mod report;
 mod reslice;
 mod results;
@@ -30,6 +31,7 @@ pub mod sink;
 pub mod sources;
 mod stage;
 mod stats;
+pub mod sweep;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

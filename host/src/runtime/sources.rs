@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::job::Progress;
 use super::pool::BufferPool;
+use super::preview::PreviewReader;
 use super::schedule::Schedule;
 use crate::budget::MemoryBudget;
 use crate::bus::{Envelope, Outlet};
@@ -70,13 +71,26 @@ impl Source {
     pub fn open(input: Option<&InputPlan>) -> Result<Source, HostError> {
         let Some(input) = input else { return Ok(Source::None) };
         let path = &input.path;
+        let chunked = input.select.is_none() && !path.is_dir();
+        if input.preview.is_some() && !chunked {
+            return Err(HostError::input(
+                path,
+                InputError::Preview("applies to a file read in chunks, not to a folder or an image set".into()),
+            ));
+        }
         if let Some(selection) = input.select {
             return image_set(path, selection).map(Source::Images);
         }
         if path.is_dir() {
             return plexus_io::Batch::open(path).map(Source::Batch).map_err(|e| HostError::input(path, e));
         }
-        plexus_io::open(path).map(Source::Chunked).map_err(|e| HostError::input(path, e))
+        let reader = plexus_io::open(path).map_err(|e| HostError::input(path, e))?;
+        match &input.preview {
+            Some(p) => PreviewReader::new(reader, p)
+                .map(|r| Source::Chunked(Box::new(r)))
+                .map_err(|e| HostError::input(path, InputError::Preview(e))),
+            None => Ok(Source::Chunked(reader)),
+        }
     }
 
     /// What a chunked file holds, and whether it streams.
