@@ -17,6 +17,7 @@ mod rejects;
 mod resume;
 mod sections;
 mod serve;
+mod threads;
 mod tomo_scan;
 mod wasm;
 mod wasm_grants;

@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use plexus_registry::{Pattern, Registry};
 
+use super::cpu::{self, CpuPool};
 use super::graph::{Graph, Node};
 use super::journal::{self, Journal};
 use super::pool::BufferPool;
@@ -259,6 +260,9 @@ struct Shared<'a> {
     budget: &'a Arc<MemoryBudget>,
     pool: &'a Arc<BufferPool>,
     progress: &'a Arc<Progress>,
+    cpu: Arc<CpuPool>,
+    /// Chunks the first section will see (0 when unknown).
+    chunks: usize,
 }
 
 /// Starts the node on one boundary edge: a reslice (with its store's
@@ -347,13 +351,12 @@ fn start_plan<'a>(
         plan.stages.iter().zip(graph.stage_inputs.into_iter().zip(graph.stage_outlets)).enumerate()
     {
         let source = s.spec.pattern == Pattern::Source;
-        // Stateless operators run as several instances when there are cores
-        // to spare; each then gets one thread.
-        let instances = if s.spec.parallel && inputs.len() == 1 && s.refs.is_empty() && !source {
-            options.threads.max(1)
-        } else {
-            1
-        };
+        // Stateless operators run as several instances over the chunks of
+        // a stream, sharing the threads; one frame, or a stateful stage,
+        // gets every thread for parallelism inside the operator.
+        let stateless = s.spec.parallel && inputs.len() == 1 && s.refs.is_empty() && !source;
+        let chunks = if layout.section_of.get(j) == Some(&0) { sh.chunks } else { 0 };
+        let (instances, threads) = cpu::split(options.threads, stateless, chunks);
         let ctx = StageContext {
             pipeline: plan.name.clone(),
             dataset: dataset.to_string(),
@@ -364,7 +367,8 @@ fn start_plan<'a>(
             results: results.clone(),
             stats: stats[j].clone(),
             outlet,
-            threads: if instances > 1 { 1 } else { options.threads.max(1) },
+            threads,
+            cpu: sh.cpu.clone(),
             stop: options.stop.clone(),
             budget: sh.budget.clone(),
             memory_factor: layout_factor(layout, j, sh.schedule),
@@ -480,7 +484,9 @@ fn execute(
     });
     let budget = MemoryBudget::with_min_chunks(options.memory, schedule.min_chunks());
     let pool = Arc::new(BufferPool::new());
-    let shared = Shared { registry, bus, options, schedule, budget: &budget, pool: &pool, progress };
+    let chunks = progress.snapshot().chunks_total as usize;
+    let cpu = CpuPool::new(options.threads);
+    let shared = Shared { registry, bus, options, schedule, budget: &budget, pool: &pool, progress, cpu, chunks };
     let mut running = Vec::new();
     let mut readers = Vec::new();
     let skip = resumption.skip;

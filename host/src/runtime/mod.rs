@@ -14,6 +14,7 @@
 //! provenance, sidecars, plots), [`job`] (the handle that ties them).
 
 mod chunk_store;
+mod cpu;
 mod graph;
 mod halo;
 pub mod job;

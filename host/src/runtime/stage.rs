@@ -20,6 +20,7 @@ use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
 use plexus_registry::{OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
+use super::cpu::CpuPool;
 use super::halo::{self, Halo};
 use super::results::ResultsBoard;
 use super::stats::StageStats;
@@ -52,6 +53,8 @@ pub struct StageContext {
     pub outlet: Outlet,
     /// Threads the operator may use.
     pub threads: usize,
+    /// The job's threads: a call holds `threads` of them while it runs.
+    pub cpu: Arc<CpuPool>,
     /// Set on SIGINT/SIGTERM: sources stop producing, the rest drain.
     pub stop: Arc<AtomicBool>,
     /// The job's budget, which a source operator's frames take permits from.
@@ -135,6 +138,8 @@ impl StageContext {
     /// fails its first frame.
     fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
         self.maybe_switch(r);
+        // Held until the call (and any retry on the old version) returns.
+        let _cpu = self.cpu.acquire(self.threads);
         let started = Instant::now();
         let mut result = r.inst.process(frame, seq);
         if let Some(old) = r.probation.take() {
@@ -255,8 +260,11 @@ impl StageContext {
     }
 
     fn finish(&self, r: &mut Runner, out_seq: &mut u64) {
+        let cpu = self.cpu.acquire(self.threads);
         let started = Instant::now();
-        match r.inst.finish() {
+        let finished = r.inst.finish();
+        drop(cpu);
+        match finished {
             Ok(out) => {
                 self.stats.record_call(started.elapsed());
                 self.deliver(out, None, out_seq);
@@ -389,9 +397,11 @@ impl StageContext {
                             return;
                         }
                     }
+                    let cpu = ctx.cpu.acquire(ctx.threads);
                     let started = Instant::now();
                     let result = runner.inst.finish();
                     ctx.stats.record_call(started.elapsed());
+                    drop(cpu);
                     let _ = tx.send(Done::Finish(result));
                 });
             }

@@ -7,9 +7,12 @@
 //!   its output: chunked, it must equal the whole-volume result exactly.
 //! - `trace`: forwards its input and appends `offset length` of each chunk as it starts
 //!   to a file, so a test can count the chunks computed (twice, after a
-//!   resume); `sleep_ms` slows it down so a test can kill a run mid-way.
+//!   resume); `sleep_ms` slows it down so a test can kill a run mid-way;
+//!   it publishes the most calls of `trace` that ran at once in the
+//!   process (`peak_concurrent`), so a test can see the thread budget hold.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plexus_plugin_api::{export_plugin, Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
 
@@ -65,6 +68,11 @@ impl Operator for Median3 {
     }
 }
 
+/// Calls of `trace` running now, in this process (every instance of every
+/// stage), and the most seen at once: published as `peak_concurrent`.
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
 /// Forwards frames, logging each chunk.
 pub struct Trace {
     log: String,
@@ -92,8 +100,16 @@ impl Operator for Trace {
             f.write_all(format!("{} {}\n", key.offset, key.length).as_bytes())
                 .map_err(|e| PluginError::failed(format!("`{}`: {e}", self.log)))?;
         }
+        let now = ACTIVE.fetch_add(1, Ordering::SeqCst) + 1;
+        PEAK.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(std::time::Duration::from_millis(self.sleep_ms));
+        ACTIVE.fetch_sub(1, Ordering::SeqCst);
         out.forward();
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        out.result("peak_concurrent", PEAK.load(Ordering::SeqCst) as u64);
         Ok(())
     }
 }
