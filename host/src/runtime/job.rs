@@ -300,6 +300,7 @@ fn start_node(plan: &Plan, node: Node, b: &BoundaryPlan, sh: &Shared<'_>) -> Opt
 
 /// Starts one plan's stages, nodes, sinks and plot collectors; returns them
 /// with the edges that feed its input readers.
+#[allow(clippy::too_many_arguments)]
 fn start_plan<'a>(
     plan: &'a Plan,
     layout: &PlanLayout,
@@ -307,6 +308,7 @@ fn start_plan<'a>(
     sh: &Shared<'_>,
     resumed: Vec<Option<Box<dyn ChunkWriter>>>,
     identity: Option<Value>,
+    threads_of: &[(usize, usize)],
 ) -> (Running<'a>, Vec<crate::bus::EdgeTx>) {
     let (registry, bus, options) = (sh.registry, sh.bus, sh.options);
     let started = Instant::now();
@@ -351,12 +353,7 @@ fn start_plan<'a>(
         plan.stages.iter().zip(graph.stage_inputs.into_iter().zip(graph.stage_outlets)).enumerate()
     {
         let source = s.spec.pattern == Pattern::Source;
-        // Stateless operators run as several instances over the chunks of
-        // a stream, sharing the threads; one frame, or a stateful stage,
-        // gets every thread for parallelism inside the operator.
-        let stateless = s.spec.parallel && inputs.len() == 1 && s.refs.is_empty() && !source;
-        let chunks = if layout.section_of.get(j) == Some(&0) { sh.chunks } else { 0 };
-        let (instances, threads) = cpu::split(options.threads, stateless, chunks);
+        let (instances, threads) = threads_of[j];
         let ctx = StageContext {
             pipeline: plan.name.clone(),
             dataset: dataset.to_string(),
@@ -465,6 +462,34 @@ fn layout_factor(layout: &PlanLayout, j: usize, schedule: &Schedule) -> f64 {
         .unwrap_or(schedule.memory_factor)
 }
 
+/// Instances and threads of every stage of every plan: the first sections
+/// of all plans read the same stream and share the threads; a later
+/// section (after a reslice) shares them among its own stages.
+fn assign_threads(plans: &[Plan], schedule: &Schedule, threads: usize, chunks: usize) -> Vec<Vec<(usize, usize)>> {
+    let mut shapes = Vec::new();
+    for (p, (plan, layout)) in plans.iter().zip(&schedule.plans).enumerate() {
+        for (j, s) in plan.stages.iter().enumerate() {
+            let source = s.spec.pattern == Pattern::Source;
+            let inputs = if s.inputs.is_empty() { usize::from(!source) } else { s.inputs.len() };
+            let section = match layout.section_of.get(j).copied().unwrap_or(0) {
+                0 => 0,
+                k => 1 + p * plans.iter().map(|p| p.stages.len()).max().unwrap_or(1) + k,
+            };
+            shapes.push(cpu::StageShape {
+                stateless: s.spec.parallel && inputs == 1 && s.refs.is_empty() && !source,
+                section,
+            });
+        }
+    }
+    let all = cpu::assign(threads, &shapes, |section| if section == 0 { chunks } else { 0 });
+    let mut out = Vec::new();
+    let mut it = all.into_iter();
+    for plan in plans {
+        out.push(it.by_ref().take(plan.stages.len()).collect());
+    }
+    out
+}
+
 /// The run itself, on the job's thread: every plan's graph, one source
 /// feeding them all, then the reports in plan order.
 fn execute(
@@ -487,13 +512,14 @@ fn execute(
     let chunks = progress.snapshot().chunks_total as usize;
     let cpu = CpuPool::new(options.threads);
     let shared = Shared { registry, bus, options, schedule, budget: &budget, pool: &pool, progress, cpu, chunks };
+    let assigned = assign_threads(plans, schedule, options.threads, shared.chunks);
     let mut running = Vec::new();
     let mut readers = Vec::new();
     let skip = resumption.skip;
-    for (((plan, layout), writers), identity) in
-        plans.iter().zip(&schedule.plans).zip(resumption.writers).zip(identities)
+    for ((((plan, layout), writers), identity), threads_of) in
+        plans.iter().zip(&schedule.plans).zip(resumption.writers).zip(identities).zip(&assigned)
     {
-        let (r, input) = start_plan(plan, layout, &dataset, &shared, writers, identity);
+        let (r, input) = start_plan(plan, layout, &dataset, &shared, writers, identity, threads_of);
         running.push(r);
         readers.extend(input);
     }

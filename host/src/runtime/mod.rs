@@ -13,14 +13,14 @@
 //! reload), [`sink`] and [`scan_sink`] (outputs), [`report`] (report,
 //! provenance, sidecars, plots), [`job`] (the handle that ties them).
 
-mod chunk_store;
+pub mod chunk_store;
 mod cpu;
 mod graph;
 mod halo;
 pub mod job;
 mod journal;
 mod plots;
-mod pool;
+pub mod pool;
 mod preview;
 pub mod report;
 mod reslice;
