@@ -58,9 +58,14 @@ pub struct ExecArgs {
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Cap on bytes in flight, e.g. `512MiB`, `4G` [default: 2GiB].
+    /// Memory budget, e.g. `512MiB`, `4G`: peak RSS stays within it plus a
+    /// fixed overhead (`plexus check` shows the plan) [default: 2GiB].
     #[arg(long, value_parser = parse_bytes)]
     pub memory: Option<usize>,
+    /// Folder for reslices that do not fit the budget [default:
+    /// $PLEXUS_HOME/spill].
+    #[arg(long, value_name = "DIR")]
+    pub spill: Option<PathBuf>,
 }
 
 impl ExecArgs {
@@ -72,6 +77,9 @@ impl ExecArgs {
         }
         if let Some(m) = self.memory {
             o.memory = m;
+        }
+        if let Some(s) = &self.spill {
+            o.spill = s.clone();
         }
         o
     }
