@@ -130,6 +130,98 @@ pub fn read_events(path: &Path) -> Vec<Value> {
     text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
 }
 
+/// A child whose peak RSS is measured: the last `VmHWM` read from
+/// `/proc/<pid>/status` while it runs, polled every 5 ms. (`ru_maxrss` from
+/// `wait4` is not used: Linux folds the RSS of the forked image before
+/// `exec` into it, which is the whole test process's.) `plexus run --json`
+/// also reports its own `VmHWM` at the end of the run (`peak_rss_bytes`),
+/// which covers the last moments a poll may miss; tests take the larger.
+pub struct Measured {
+    pid: libc::pid_t,
+    child: Option<std::process::Child>,
+    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+    hwm: u64,
+}
+
+impl Measured {
+    /// Starts `cmd` with its output captured.
+    pub fn spawn(cmd: &mut Command) -> Measured {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                let _ = pipe.read_to_end(&mut v);
+                v
+            })
+        };
+        let stdout = Some(drain(Box::new(child.stdout.take().expect("stdout"))));
+        let stderr = Some(drain(Box::new(child.stderr.take().expect("stderr"))));
+        Measured { pid: child.id() as libc::pid_t, child: Some(child), stdout, stderr, hwm: 0 }
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid as u32
+    }
+
+    /// Reads `VmHWM` now.
+    pub fn sample(&mut self) {
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{}/status", self.pid)) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                self.hwm = self.hwm.max(kib * 1024);
+            }
+        }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid.to_string()).status();
+    }
+
+    /// Waits for the exit (sampling meanwhile); the output and the peak RSS
+    /// in bytes.
+    pub fn finish(mut self) -> (Output, u64) {
+        use std::os::unix::process::ExitStatusExt;
+        let status = loop {
+            self.sample();
+            let mut status = 0;
+            // SAFETY: `pid` is our child, which nothing else waits for;
+            // `status` is a plain int wait4 fills.
+            let r = unsafe { libc::wait4(self.pid, &mut status, libc::WNOHANG, std::ptr::null_mut()) };
+            if r == self.pid {
+                break status;
+            }
+            assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        // Reaped here; `Child` must not wait for it again.
+        std::mem::forget(self.child.take());
+        let output = Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: self.stdout.take().and_then(|h| h.join().ok()).unwrap_or_default(),
+            stderr: self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default(),
+        };
+        // `plexus run --json` reports its own peak at the end.
+        let reported = serde_json::from_slice::<Value>(&output.stdout)
+            .ok()
+            .and_then(|v| v["peak_rss_bytes"].as_u64())
+            .unwrap_or(0);
+        (output, self.hwm.max(reported))
+    }
+}
+
+/// Runs `cmd` to completion: its output and peak RSS in bytes ([`Measured`]).
+pub fn run_with_peak_rss(cmd: &mut Command) -> (Output, u64) {
+    Measured::spawn(cmd).finish()
+}
+
 /// stdout and stderr of a finished command, for assertion messages.
 pub fn show(o: &Output) -> String {
     format!(

@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
             let f = frame.clone();
             let producer = std::thread::spawn(move || {
                 for seq in 0..N {
-                    outlet.send(Envelope { seq, frame: f.clone(), permit: None }).unwrap();
+                    assert!(outlet.send(Envelope { seq, frame: f.clone(), permit: None }).is_ok());
                 }
             });
             let mut sum = 0u64;

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use plexus_registry::{Registry, RegistryEvent, Watcher};
 
-use crate::events::{ControlBus, Event, EventLog};
+use crate::error::HostError;
+use crate::events::{ControlBus, EventKind, EventLog};
 use crate::paths;
 
 /// A running host's shared parts.
@@ -24,23 +24,16 @@ pub struct Host {
 impl Host {
     /// Starts the event log at `events`, scans the plugin folders (with
     /// `extra` first) and, if `watch`, watches them for changes.
-    pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> anyhow::Result<Host> {
+    pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> Result<Host, HostError> {
         let bus = ControlBus::new();
-        let log = EventLog::start(&bus, events)
-            .with_context(|| format!("cannot open the event log `{}`", events.display()))?;
+        let log = EventLog::start(&bus, events).map_err(|e| HostError::system("open the event log", events, e))?;
         let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);
         registry.scan();
-        let watcher = if watch {
-            Some(
-                plexus_registry::watch(registry.clone(), Duration::from_millis(150))
-                    .context("cannot watch the plugin folders")?,
-            )
-        } else {
-            None
-        };
+        let watcher =
+            if watch { Some(plexus_registry::watch(registry.clone(), Duration::from_millis(150))?) } else { None };
         Ok(Host { bus, registry, log: Some(log), _watcher: watcher })
     }
 
@@ -54,32 +47,37 @@ impl Host {
 }
 
 /// Translates a registry event into a control event.
-pub fn registry_event(e: &RegistryEvent) -> Event {
+pub fn registry_event(e: &RegistryEvent) -> EventKind {
     match e {
-        RegistryEvent::Loaded { name, version, sha256, folder } => Event::new("plugin.loaded")
-            .with("plugin", name.clone())
-            .with("version", version.clone())
-            .with("sha256", sha256.clone())
-            .with("folder", folder.display().to_string()),
-        RegistryEvent::Reloaded { name, from, to, sha256 } => Event::new("plugin.reloaded")
-            .with("plugin", name.clone())
-            .with("from", from.clone())
-            .with("to", to.clone())
-            .with("sha256", sha256.clone()),
-        RegistryEvent::ReloadFailed { name, version, reason } => Event::new("plugin.reload_failed")
-            .with("plugin", name.clone())
-            .with("version", version.clone())
-            .with("reason", reason.kind())
-            .with("message", reason.to_string()),
-        RegistryEvent::Rejected { manifest, reason } => Event::new("plugin.rejected")
-            .with("manifest", manifest.display().to_string())
-            .with("reason", reason.kind())
-            .with("message", reason.to_string()),
-        RegistryEvent::Removed { name } => Event::new("plugin.removed").with("plugin", name.clone()),
-        RegistryEvent::GuestOutput { name, version, stream, text } => Event::new("plugin.output")
-            .with("plugin", name.clone())
-            .with("version", version.clone())
-            .with("stream", stream.clone())
-            .with("text", text.clone()),
+        RegistryEvent::Loaded { name, version, sha256, folder } => EventKind::PluginLoaded {
+            plugin: name.clone(),
+            version: version.clone(),
+            sha256: sha256.clone(),
+            folder: folder.display().to_string(),
+        },
+        RegistryEvent::Reloaded { name, from, to, sha256 } => EventKind::PluginReloaded {
+            plugin: name.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            sha256: sha256.clone(),
+        },
+        RegistryEvent::ReloadFailed { name, version, reason } => EventKind::PluginReloadFailed {
+            plugin: name.clone(),
+            version: version.clone(),
+            reason: reason.kind().to_string(),
+            message: reason.to_string(),
+        },
+        RegistryEvent::Rejected { manifest, reason } => EventKind::PluginRejected {
+            manifest: manifest.display().to_string(),
+            reason: reason.kind().to_string(),
+            message: reason.to_string(),
+        },
+        RegistryEvent::Removed { name } => EventKind::PluginRemoved { plugin: name.clone() },
+        RegistryEvent::GuestOutput { name, version, stream, text } => EventKind::PluginOutput {
+            plugin: name.clone(),
+            version: version.clone(),
+            stream: stream.clone(),
+            text: text.clone(),
+        },
     }
 }

@@ -1,5 +1,6 @@
 //! The `plexus` command: parses arguments, dispatches, maps errors to an
-//! exit code (0 success, 1 failure, 2 finished with failed frames).
+//! exit code (0 success, 1 failure, 2 finished with failed frames) and
+//! prints an error as its chain of causes, outermost first.
 
 use std::process::ExitCode;
 
@@ -7,12 +8,16 @@ use clap::Parser;
 use plexus_host::cli::{self, Cli};
 
 fn main() -> ExitCode {
+    plexus_host::budget::return_large_frees_to_the_system();
     let cli = Cli::parse();
     cli::init_logging(cli.verbose);
     match cli::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
             ExitCode::from(1)
         }
     }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::error::HostError;
+
 /// Plugin folders in priority order: `extra` (from `--plugins`), `./plugins`,
 /// each entry of `$PLEXUS_PLUGIN_PATH`, then the built-in plugins beside the
 /// binary (`<dir of plexus>/plugins`).
@@ -39,11 +41,14 @@ pub fn home() -> PathBuf {
 /// capabilities, `none` or empty for nothing; unset: no ceiling — pipelines
 /// may grant whatever a manifest asks for) and `PLEXUS_WASM_CACHE`
 /// (compiled-module cache, default `$PLEXUS_HOME/wasm-cache`).
-pub fn wasm_policy() -> anyhow::Result<plexus_registry::WasmPolicy> {
+pub fn wasm_policy() -> Result<plexus_registry::WasmPolicy, HostError> {
     let mut p = plexus_registry::WasmPolicy::default();
-    let number = |var: &str, default: u64| -> anyhow::Result<u64> {
+    let number = |var: &'static str, default: u64| -> Result<u64, HostError> {
         match std::env::var(var) {
-            Ok(v) => v.trim().parse().map_err(|_| anyhow::anyhow!("`{var}` must be a positive integer, got `{v}`")),
+            Ok(v) => v.trim().parse().map_err(|_| HostError::Environment {
+                var,
+                message: format!("expected a positive integer, got `{v}`"),
+            }),
             Err(_) => Ok(default),
         }
     };
@@ -54,10 +59,13 @@ pub fn wasm_policy() -> anyhow::Result<plexus_registry::WasmPolicy> {
             g.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "none").collect();
         for c in &list {
             if !plexus_registry::wasm::KNOWN_CAPABILITIES.contains(&c.as_str()) {
-                anyhow::bail!(
-                    "`PLEXUS_WASM_GRANT`: unknown capability `{c}` (known: {})",
-                    plexus_registry::wasm::KNOWN_CAPABILITIES.join(", ")
-                );
+                return Err(HostError::Environment {
+                    var: "PLEXUS_WASM_GRANT",
+                    message: format!(
+                        "unknown capability `{c}` (known: {})",
+                        plexus_registry::wasm::KNOWN_CAPABILITIES.join(", ")
+                    ),
+                });
             }
         }
         p.ceiling = Some(list);

@@ -2,15 +2,22 @@
 
 mod batch;
 mod demo;
+mod events;
 mod faults;
 mod hot_reload;
 #[cfg(feature = "hdf5")]
 mod image_set;
+mod jobs;
+mod memory;
 mod parallel;
 mod pipeline_errors;
 mod plots;
+mod previews;
 mod rejects;
+mod resume;
+mod sections;
 mod serve;
+mod threads;
 mod tomo_scan;
 mod wasm;
 mod wasm_grants;

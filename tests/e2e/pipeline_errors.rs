@@ -76,14 +76,17 @@ fn unknown_input_cycle_and_missing_source() {
 }
 
 #[test]
-fn incompatible_patterns() {
+fn a_projection_to_sinogram_pipeline_checks_with_a_reslice() {
     let sb = Sandbox::new();
     sb.pack("faulty", "libtest_faulty.so", &sb.plugins().join("faulty"));
-    let e = check(
-        &sb,
-        &format!("{}[[stage]]\nid = \"norm\"\nuse = \"faulty.projections\"\n\n[[stage]]\nid = \"recon\"\nuse = \"faulty.sinograms\"\n", source("s")),
+    sb.write(
+        "p.toml",
+        &format!("{HEAD}{}[[stage]]\nid = \"norm\"\nuse = \"faulty.projections\"\n\n[[stage]]\nid = \"recon\"\nuse = \"faulty.sinograms\"\n", source("s")),
     );
-    assert_line(&e, "stage `recon`, key `use`: pattern `sinogram` needs frames cut along `row`, but stage `norm` (pattern `projection`) gives frames cut along `angle`; reslicing between them is not supported yet");
+    let out = sb.run(&["check", "p.toml"]);
+    assert!(out.status.success(), "reslicing is supported now: {}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("`norm` → `recon` (section 2): reslice `angle` → `row`"), "{text}");
 }
 
 #[test]
@@ -95,7 +98,10 @@ fn references_input_file_and_outputs() {
     );
     assert_line(&e, "key `input.path`: file `missing.tif` does not exist");
     assert_line(&e, "stage `a`, key `params.ddof`: `${ghost.value}` refers to no stage `ghost`");
-    assert_line(&e, "key `output[0].path`: cannot tell the format of `out.jpeg`: use .npy, .tif, .tiff or .png");
+    assert_line(
+        &e,
+        "key `output[0].path`: cannot tell the format of `out.jpeg`: use .npy, .tif, .tiff, .png, .zarr or .h5",
+    );
     assert_line(&e, "key `output[1].from`: no stage `zzz` to write");
 }
 

@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::host::Host;
 use crate::pipeline::compile;
+use crate::runtime::schedule::Schedule;
 
 /// Arguments of `plexus check`.
 #[derive(Args, Debug)]
@@ -25,7 +26,7 @@ pub(super) fn check(args: CheckArgs, extra: &[PathBuf], events: &Path) -> anyhow
     let host = Host::start(extra, events, false)?;
     let result = compile(&spec, &args.pipeline, &host.registry);
     host.shutdown();
-    let plan = result?;
+    let plan = result.map_err(crate::error::HostError::from)?;
     println!("`{}`: pipeline `{}` is valid", args.pipeline.display(), plan.name);
     for s in &plan.stages {
         let reads: Vec<String> = if s.inputs.is_empty() {
@@ -42,27 +43,25 @@ pub(super) fn check(args: CheckArgs, extra: &[PathBuf], events: &Path) -> anyhow
             reads.join(", ")
         );
     }
-    if let Some(input) = &plan.input {
-        if let Ok(info) = plexus_io::inspect(&input.path) {
-            let options = args.exec.options();
-            let shape = info.shape.clone();
-            let bytes: usize = shape.iter().product::<usize>() * info.dtype.map(|d| d.size()).unwrap_or(1);
-            let slice = bytes / shape.first().copied().unwrap_or(1).max(1);
-            let chunk = input.chunk.unwrap_or_else(|| {
-                crate::runtime::input::auto_chunk(slice, options.memory, plan.memory_factor(), options.threads)
-            });
-            let chunk_bytes = (slice * chunk).min(bytes);
-            let estimate = chunk_bytes as f64 * plan.memory_factor() * options.edge_capacity as f64;
-            println!(
-                "  input {} {:?} {}: chunks of {} slice(s); estimated peak memory {:.1} MiB (budget {:.0} MiB)",
-                input.path.display(),
-                shape,
-                info.dtype.map(|d| d.to_string()).unwrap_or_else(|| info.stored.clone()),
-                chunk,
-                estimate / 1048576.0,
-                options.memory as f64 / 1048576.0
-            );
+    let options = args.exec.options();
+    let source = match crate::runtime::sources::Source::open(plan.input.as_ref()) {
+        Ok(source) => source,
+        Err(e) => {
+            println!("  the input cannot be opened, so there is no memory estimate: {}", e.chain().join(": "));
+            return Ok(ExitCode::SUCCESS);
         }
+    };
+    let schedule = Schedule::new(
+        &[&plan],
+        source.info(),
+        plan.input.as_ref().and_then(|i| i.chunk),
+        options.memory,
+        options.threads,
+        options.spill.clone(),
+    );
+    println!("plan:");
+    for line in schedule.describe() {
+        println!("  {line}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -46,12 +46,18 @@ pub(super) fn demo(args: DemoArgs, extra: &[PathBuf], events: &Path) -> anyhow::
                     "{e}\nno plugins were found: build them with `./plexus.sh demo` (or set PLEXUS_PLUGIN_PATH to a folder of packaged plugins)"
                 );
             }
-            return Err(e.into());
+            return Err(crate::error::HostError::from(e).into());
         }
     };
-    let mut options = args.exec.options();
-    options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let report = crate::runtime::run(&plan, &host.registry, &host.bus, &options);
+    let options = args.exec.options();
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = crate::runtime::Job::start(plan, host.registry.clone(), host.bus.clone(), options).and_then(|job| {
+        if progress {
+            super::run::watch(job)
+        } else {
+            job.wait()
+        }
+    });
     host.shutdown();
     let report = report?;
     super::run::print_report(&report);

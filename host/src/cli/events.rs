@@ -41,7 +41,7 @@ pub(super) fn events(args: EventsArgs, default_log: &Path) -> anyhow::Result<Exi
     let query = EventQuery { since: args.since, kind: args.kind.clone() };
     let events =
         read_events(&path, &query).with_context(|| format!("cannot read the event log `{}`", path.display()))?;
-    for e in &events {
+    for e in events.iter().map(|e| e.to_json()) {
         if args.json {
             println!("{e}");
             continue;

@@ -7,6 +7,7 @@ mod events;
 mod inspect;
 mod plugins;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,7 +40,7 @@ pub enum Command {
     /// Validate a pipeline without running it.
     Check(check::CheckArgs),
     /// Run as a daemon: process every dataset dropped into a folder.
-    Serve(crate::serve::ServeArgs),
+    Serve(serve::ServeArgs),
     /// List, inspect and package plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
@@ -57,9 +58,14 @@ pub struct ExecArgs {
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Cap on bytes in flight, e.g. `512MiB`, `4G` [default: 2GiB].
+    /// Memory budget, e.g. `512MiB`, `4G`: peak RSS stays within it plus a
+    /// fixed overhead (`plexus check` shows the plan) [default: 2GiB].
     #[arg(long, value_parser = parse_bytes)]
     pub memory: Option<usize>,
+    /// Folder for reslices that do not fit the budget [default:
+    /// $PLEXUS_HOME/spill].
+    #[arg(long, value_name = "DIR")]
+    pub spill: Option<PathBuf>,
 }
 
 impl ExecArgs {
@@ -71,6 +77,9 @@ impl ExecArgs {
         }
         if let Some(m) = self.memory {
             o.memory = m;
+        }
+        if let Some(s) = &self.spill {
+            o.spill = s.clone();
         }
         o
     }
@@ -112,7 +121,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(a) => run::run(a, &cli.plugins, &events),
         Command::Check(a) => check::check(a, &cli.plugins, &events),
-        Command::Serve(a) => crate::serve::serve(a, &cli.plugins, &events),
+        Command::Serve(a) => serve::serve(a, &cli.plugins, &events),
         Command::Plugins(c) => plugins::plugins(c, &cli.plugins, &events),
         Command::Events(a) => events::events(a, &events),
         Command::Inspect(a) => inspect::inspect(a),

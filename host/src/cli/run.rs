@@ -1,15 +1,20 @@
-//! `plexus run PIPELINE`: compile, run with a progress bar, print a summary.
+//! `plexus run PIPELINE`: compile, start the job, draw its progress, print
+//! a summary.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use anyhow::Context;
 use clap::Args;
 
+use crate::error::HostError;
 use crate::host::Host;
+use crate::pipeline::spec::SweepOutput;
+use crate::pipeline::sweep::Sweep;
 use crate::pipeline::{compile, PipelineSpec};
-use crate::runtime::{self, RunReport};
+use crate::runtime::sweep::SweepReport;
+use crate::runtime::{Job, RunReport};
 
 /// Arguments of `plexus run`.
 #[derive(Args, Debug)]
@@ -25,6 +30,19 @@ pub struct RunArgs {
     /// Keep watching the plugin folders and hot-reload changed plugins mid-run.
     #[arg(long)]
     pub watch_plugins: bool,
+    /// Pick up the partial outputs of a killed run of this pipeline and
+    /// compute only the chunks it had not finished.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run once per value of a parameter: `stage.param=start:stop:step`
+    /// (stop included) or `stage.param=v1,v2,…`; overrides `[[sweep]]`.
+    #[arg(long, value_name = "STAGE.PARAM=VALUES")]
+    pub sweep: Option<String>,
+    /// With a sweep: `each` (one output per value, `out_<param>-<value>`)
+    /// or `stacked` (one output per `[[output]]`, values along a new first
+    /// axis) [default: the `[[sweep]]`'s, else each].
+    #[arg(long, value_name = "each|stacked")]
+    pub sweep_output: Option<String>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -36,31 +54,108 @@ pub struct RunArgs {
 }
 
 /// Loads a pipeline file, applies `--set` overrides and `--input`.
-pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> anyhow::Result<PipelineSpec> {
+pub fn load_spec(path: &Path, set: &[String], input: Option<&Path>) -> Result<PipelineSpec, HostError> {
     let mut spec = PipelineSpec::load(path)?;
     for s in set {
-        spec.apply_override(s).map_err(|e| anyhow::anyhow!("--set {e}"))?;
+        spec.apply_override(s).map_err(|expected| HostError::Argument { flag: "--set", value: s.clone(), expected })?;
     }
     if let Some(i) = input {
-        let abs = std::path::absolute(i).with_context(|| format!("`{}`", i.display()))?;
+        let abs = std::path::absolute(i).map_err(|e| HostError::system("resolve", i, e))?;
         match &mut spec.input {
             Some(inp) => inp.path = abs,
-            None => spec.input = Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None, select: None }),
+            None => {
+                spec.input =
+                    Some(crate::pipeline::spec::InputSpec { path: abs, chunk: None, select: None, preview: None })
+            }
         }
     }
     Ok(spec)
 }
 
+/// The sweep asked for: `--sweep` first, else the pipeline's `[[sweep]]`.
+fn sweep_of(args: &RunArgs, spec: &PipelineSpec) -> Result<Option<Sweep>, HostError> {
+    let output = match args.sweep_output.as_deref() {
+        None => None,
+        Some("each") => Some(SweepOutput::Each),
+        Some("stacked") => Some(SweepOutput::Stacked),
+        Some(other) => {
+            return Err(HostError::Argument {
+                flag: "--sweep-output",
+                value: other.to_string(),
+                expected: "expected `each` or `stacked`".into(),
+            })
+        }
+    };
+    let sweep = match (&args.sweep, spec.sweeps.first()) {
+        (Some(arg), _) => Sweep::parse_arg(arg, output.unwrap_or_default())
+            .map_err(|expected| HostError::Argument { flag: "--sweep", value: arg.clone(), expected })?,
+        (None, Some(s)) => {
+            let mut sweep = Sweep::from_spec(s).map_err(|expected| HostError::Argument {
+                flag: "[[sweep]]",
+                value: format!("{}.{}", s.stage, s.param),
+                expected,
+            })?;
+            if let Some(o) = output {
+                sweep.output = o;
+            }
+            sweep
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(sweep))
+}
+
 pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
     let spec = load_spec(&args.pipeline, &args.set, args.input.as_deref())?;
+    let sweep = sweep_of(&args, &spec)?;
     let host = Host::start(extra, events, args.watch_plugins)?;
-    let plan = compile(&spec, &args.pipeline, &host.registry)?;
+    if let Some(sweep) = sweep {
+        let mut options = args.exec.options();
+        if args.resume {
+            options.resume = crate::runtime::Resume::Required;
+        }
+        let report = crate::runtime::sweep::run(&spec, &args.pipeline, &sweep, &host.registry, &host.bus, &options);
+        host.shutdown();
+        let report = report?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&sweep_json(&report))?);
+        } else {
+            for (v, r) in &report.runs {
+                println!("{}.{} = {v}", sweep.stage, sweep.param);
+                print_report(r);
+                println!();
+            }
+            for (path, error) in &report.stacked {
+                match error {
+                    None => println!("stacked: {}", path.display()),
+                    Some(e) => println!("stacked: {}  FAILED: {e}", path.display()),
+                }
+            }
+        }
+        return Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS });
+    }
+    let plan = match compile(&spec, &args.pipeline, &host.registry) {
+        Ok(p) => p,
+        Err(e) => {
+            host.shutdown();
+            return Err(HostError::from(e).into());
+        }
+    };
     let mut options = args.exec.options();
-    options.progress = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if args.resume {
+        options.resume = crate::runtime::Resume::Required;
+    }
     let stop = options.stop.clone();
     let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone());
     let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone());
-    let report = runtime::run(&plan, &host.registry, &host.bus, &options);
+    let progress = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = Job::start(plan, host.registry.clone(), host.bus.clone(), options).and_then(|job| {
+        if progress {
+            watch(job)
+        } else {
+            job.wait()
+        }
+    });
     host.shutdown();
     let report = report?;
     if args.json {
@@ -74,6 +169,47 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
     Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
+/// Draws the job's progress (chunks done of total) until it ends.
+pub fn watch(job: Job) -> Result<RunReport, HostError> {
+    let p = job.progress();
+    let bar = if p.chunks_total > 0 {
+        indicatif::ProgressBar::new(p.chunks_total).with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} chunks {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        )
+    } else {
+        indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        )
+    };
+    bar.set_message(job.pipeline().to_string());
+    while !job.is_finished() {
+        bar.set_position(job.progress().chunks_done);
+        bar.tick();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+    job.wait()
+}
+
+/// A sweep's report as JSON: the sweep, each value's run, the stacked
+/// outputs.
+pub fn sweep_json(r: &SweepReport) -> serde_json::Value {
+    serde_json::json!({
+        "sweep": { "stage": r.sweep.stage, "param": r.sweep.param, "values": r.sweep.values },
+        "runs": r.runs.iter().map(|(v, run)| {
+            let mut j = report_json(run);
+            j["value"] = v.clone();
+            j
+        }).collect::<Vec<_>>(),
+        "stacked": r.stacked.iter().map(|(p, e)| serde_json::json!({
+            "path": p, "error": e.as_ref().map(|e| e.to_string()),
+        })).collect::<Vec<_>>(),
+        "errors": r.errors(),
+    })
+}
+
 /// The report as JSON (for scripts and tests).
 pub fn report_json(r: &RunReport) -> serde_json::Value {
     serde_json::json!({
@@ -83,6 +219,8 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         "chunks": r.chunks,
         "input_errors": r.input_errors,
         "errors": r.errors(),
+        "progress": r.progress,
+        "peak_rss_bytes": peak_rss(),
         "stages": r.stages.iter().map(|s| serde_json::json!({
             "id": s.id, "use": s.uses, "frames_in": s.frames_in, "frames_out": s.frames_out,
             "calls": s.calls, "errors": s.errors, "busy_s": s.busy.as_secs_f64(),
@@ -90,11 +228,19 @@ pub fn report_json(r: &RunReport) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "outputs": r.outputs.iter().map(|(w, side)| serde_json::json!({
             "path": w.path, "frames": w.frames, "shape": w.shape, "dtype": w.dtype,
-            "error": w.error, "sidecar": side,
+            "error": w.error.as_ref().map(|e| e.to_string()), "sidecar": side,
         })).collect::<Vec<_>>(),
         "results": r.results,
         "plots": r.plots.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e})).collect::<Vec<_>>(),
     })
+}
+
+/// This process's peak resident memory so far (`VmHWM`), where the system
+/// says (Linux).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim();
+    kib.parse::<u64>().ok().map(|k| k * 1024)
 }
 
 /// Prints the summary table.

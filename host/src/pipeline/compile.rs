@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use plexus_registry::{validate_params, Grants, LoadedPlugin, Pattern, ReadGrant, Registry};
 use serde_json::Value;
 
-use super::plan::{InputPlan, OutputPlan, Plan, PlotPlan, Reference, StagePlan};
+use super::plan::{InputPlan, OutputFormat, OutputPlan, Plan, PlotPlan, Reference, Selection, StagePlan};
+use super::preview::Preview;
 use super::spec::{GrantsSpec, PipelineSpec};
 
 /// One problem, located by stage and key.
@@ -52,6 +53,10 @@ impl fmt::Display for CompileErrors {
     }
 }
 
+/// What goes wrong with an `.h5` output when the host was built without HDF5.
+pub const NO_HDF5: &str = "this plexus was built without HDF5 support: rebuild with `--features plexus-host/hdf5` \
+                           (`./plexus.sh build` does when the HDF5 library is installed), or write .npy or .tif";
+
 /// Parses `"${stage.key}"` references.
 pub fn reference_of(v: &Value) -> Option<(&str, &str)> {
     let s = v.as_str()?.trim();
@@ -61,30 +66,6 @@ pub fn reference_of(v: &Value) -> Option<(&str, &str)> {
 
 fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// The axis a stage's output is cut along, if its pattern says.
-fn output_cut(p: Pattern) -> Option<&'static str> {
-    match p {
-        Pattern::Projection => Some("angle"),
-        Pattern::Sinogram | Pattern::Slice | Pattern::Volume => Some("z"),
-        Pattern::Frame | Pattern::Source => None,
-    }
-}
-
-/// The axis a stage needs its input cut along, if any.
-fn input_cut(p: Pattern) -> Option<&'static str> {
-    match p {
-        Pattern::Projection => Some("angle"),
-        Pattern::Sinogram => Some("row"),
-        Pattern::Slice | Pattern::Volume => Some("z"),
-        Pattern::Frame | Pattern::Source => None,
-    }
-}
-
-fn cuts_agree(have: &str, need: &str) -> bool {
-    // Sinograms are cut along detector rows, which become `z` slices.
-    have == need || matches!((have, need), ("z", "row") | ("row", "z"))
 }
 
 /// Checks `spec` (read from `file`) against the plugins in `registry`.
@@ -101,17 +82,22 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
     if spec.stages.is_empty() {
         err(None, "stage", "the pipeline has no `[[stage]]`".into());
     }
-    let select =
-        spec.input.as_ref().and_then(|i| i.select.as_deref()).and_then(
-            |s| match crate::runtime::input::Selection::parse(s) {
-                Ok(sel) => Some(sel),
-                Err(m) => {
-                    err(None, "input.select", m);
-                    None
-                }
-            },
-        );
-    let input = spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk, select });
+    let select = spec.input.as_ref().and_then(|i| i.select.as_deref()).and_then(|s| match Selection::parse(s) {
+        Ok(sel) => Some(sel),
+        Err(m) => {
+            err(None, "input.select", m);
+            None
+        }
+    });
+    let preview = spec.input.as_ref().and_then(|i| i.preview.as_ref()).and_then(|p| match Preview::from_spec(p) {
+        Ok(p) => Some(p),
+        Err(m) => {
+            err(None, "input.preview", m);
+            None
+        }
+    });
+    let input =
+        spec.input.as_ref().map(|i| InputPlan { path: base_dir.join(&i.path), chunk: i.chunk, select, preview });
     if let Some(i) = &input {
         if !i.path.exists() {
             err(None, "input.path", format!("file `{}` does not exist", i.path.display()));
@@ -166,7 +152,12 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
                 } else if stage == id {
                     err(Some(id), &format!("params.{param}"), "a stage cannot refer to its own results".into());
                 } else {
-                    refs.push(Reference { param: param.clone(), stage: index[stage], key: key.to_string() });
+                    refs.push(Reference {
+                        param: param.clone(),
+                        stage: index[stage],
+                        stage_id: stage.to_string(),
+                        key: key.to_string(),
+                    });
                 }
             } else if v.as_str().is_some_and(|t| t.contains("${")) {
                 err(
@@ -239,49 +230,31 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             let names: Vec<&str> = cycle.iter().map(|&i| stages[i].id.as_str()).collect();
             err(Some(names[0]), "inputs", format!("the stages form a cycle: {}", names.join(" → ")));
         }
-        for s in &stages {
-            for &up in &s.inputs {
-                let upstream = &stages[up];
-                let have = effective_cut(&stages, up);
-                if let (Some(have), Some(need)) = (have, input_cut(s.spec.pattern)) {
-                    if !cuts_agree(have, need) {
-                        err(
-                            Some(&s.id),
-                            "use",
-                            format!(
-                                "pattern `{}` needs frames cut along `{need}`, but stage `{}` (pattern `{}`) gives frames cut along `{have}`; reslicing between them is not supported yet",
-                                s.spec.pattern, upstream.id, upstream.spec.pattern
-                            ),
-                        );
-                    }
-                }
-            }
-        }
     }
 
     let mut outputs = Vec::new();
     for (n, o) in spec.outputs.iter().enumerate() {
         let key = format!("output[{n}]");
-        match index.get(o.from.as_str()) {
-            None => err(None, &format!("{key}.from"), format!("no stage `{}` to write", o.from)),
-            Some(&i) => outputs.push(OutputPlan { from: i, path: base_dir.join(&o.path), array: o.array.clone() }),
+        let format = OutputFormat::of(&o.path);
+        match (index.get(o.from.as_str()), format) {
+            (None, _) => err(None, &format!("{key}.from"), format!("no stage `{}` to write", o.from)),
+            (Some(&i), Some(format)) => {
+                outputs.push(OutputPlan { from: i, path: base_dir.join(&o.path), format, array: o.array.clone() })
+            }
+            (Some(_), None) => {}
         }
-        if plexus_io::Format::from_path(&o.path).is_err() {
+        if format.is_none() {
             err(
                 None,
                 &format!("{key}.path"),
-                format!("cannot tell the format of `{}`: use .npy, .tif, .tiff or .png", o.path.display()),
+                format!("cannot tell the format of `{}`: use .npy, .tif, .tiff, .png, .zarr or .h5", o.path.display()),
             );
         }
-        // `.h5` outputs are dxchange scans (runtime::sink::scan_sink), which
-        // need the HDF5 library.
+        // `.h5` outputs are dxchange scans (runtime::scan_sink), which need
+        // the HDF5 library.
         #[cfg(not(feature = "hdf5"))]
-        if crate::runtime::sink::scan_sink::is_scan_output(&o.path) {
-            err(
-                None,
-                &format!("{key}.path"),
-                format!("`{}`: {}", o.path.display(), crate::runtime::sink::scan_sink::NO_HDF5),
-            );
+        if format == Some(OutputFormat::Scan) {
+            err(None, &format!("{key}.path"), format!("`{}`: {NO_HDF5}", o.path.display()));
         }
     }
 
@@ -302,6 +275,21 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
                 &format!("{key}.path"),
                 format!("plots are PNG files: expected a `.png` path, got `{}`", p.path.display()),
             );
+        }
+    }
+
+    for (n, sw) in spec.sweeps.iter().enumerate() {
+        let key = format!("sweep[{n}]");
+        if n > 0 {
+            err(None, &key, "a pipeline has one `[[sweep]]`".into());
+        }
+        if !index.contains_key(sw.stage.as_str()) {
+            err(None, &format!("{key}.stage"), format!("no stage `{}` to sweep", sw.stage));
+        }
+        if let crate::pipeline::spec::SweepValues::Range(r) = &sw.values {
+            if let Err(m) = super::sweep::range(r) {
+                err(None, &format!("{key}.values"), m);
+            }
         }
     }
 
@@ -380,31 +368,6 @@ fn check_grants(g: &GrantsSpec, plugin: &LoadedPlugin, base_dir: &Path, err: &mu
         }
     }
     out
-}
-
-/// The cut of stage `i`'s output: its own pattern's, or for `frame`
-/// operators, whatever it reads.
-fn effective_cut(stages: &[StagePlan], i: usize) -> Option<&'static str> {
-    let s = &stages[i];
-    match output_cut(s.spec.pattern) {
-        Some(c) => Some(c),
-        None if s.spec.pattern == Pattern::Frame => s.inputs.first().and_then(|&u| effective_cut_guarded(stages, u, 0)),
-        None => None,
-    }
-}
-
-fn effective_cut_guarded(stages: &[StagePlan], i: usize, depth: usize) -> Option<&'static str> {
-    if depth > stages.len() {
-        return None; // a cycle, reported separately
-    }
-    let s = &stages[i];
-    match output_cut(s.spec.pattern) {
-        Some(c) => Some(c),
-        None if s.spec.pattern == Pattern::Frame => {
-            s.inputs.first().and_then(|&u| effective_cut_guarded(stages, u, depth + 1))
-        }
-        None => None,
-    }
 }
 
 /// A cycle through inputs and references, if any, as stage indices.

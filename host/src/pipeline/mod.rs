@@ -3,7 +3,10 @@
 
 pub mod compile;
 pub mod plan;
+pub mod preview;
+pub mod sections;
 pub mod spec;
+pub mod sweep;
 
 pub use compile::{compile, CompileError, CompileErrors};
 pub use plan::Plan;

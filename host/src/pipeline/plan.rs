@@ -41,7 +41,9 @@ pub struct InputPlan {
     /// Slices per chunk, if fixed by the file.
     pub chunk: Option<usize>,
     /// Which images of an HDF5 image set.
-    pub select: Option<crate::runtime::input::Selection>,
+    pub select: Option<Selection>,
+    /// The subset along each axis, when previewing.
+    pub preview: Option<super::preview::Preview>,
 }
 
 /// One stage.
@@ -74,6 +76,8 @@ pub struct Reference {
     pub param: String,
     /// The stage whose result is used.
     pub stage: usize,
+    /// Its id.
+    pub stage_id: String,
     /// The result key.
     pub key: String,
 }
@@ -85,6 +89,8 @@ pub struct OutputPlan {
     pub from: usize,
     /// Resolved path.
     pub path: PathBuf,
+    /// How it is written.
+    pub format: OutputFormat,
     /// Which array of each frame; the first when absent.
     pub array: Option<String>,
 }
@@ -108,5 +114,89 @@ impl Plan {
     /// The sum of the memory factors of the stages, for the chunk estimate.
     pub fn memory_factor(&self) -> f64 {
         1.0 + self.stages.iter().map(|s| s.spec.memory).sum::<f64>()
+    }
+}
+
+/// How an output is written, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// `.npy`: streamed chunk by chunk.
+    Npy,
+    /// `.tif`/`.tiff`: one page per slice, streamed.
+    Tiff,
+    /// `.png`: one image.
+    Png,
+    /// `.h5`/`.hdf5`: a dxchange scan, gathered and written at the end.
+    Scan,
+    /// `.zarr`: a Zarr v3 store (OME-Zarr for volumes), chunk by chunk in
+    /// any order, each chunk written atomically.
+    Zarr,
+}
+
+impl OutputFormat {
+    /// The format of `path`, or `None` when the extension names none.
+    pub fn of(path: &std::path::Path) -> Option<OutputFormat> {
+        match plexus_io::Format::from_path(path).ok()? {
+            plexus_io::Format::Npy => Some(OutputFormat::Npy),
+            plexus_io::Format::Tiff => Some(OutputFormat::Tiff),
+            plexus_io::Format::Png => Some(OutputFormat::Png),
+            plexus_io::Format::Hdf5 => Some(OutputFormat::Scan),
+            plexus_io::Format::Zarr => Some(OutputFormat::Zarr),
+        }
+    }
+}
+
+/// Which images of an HDF5 image set a pipeline reads: `all`, `odd`,
+/// `even`, `first:N` or `rest:N` (the split at N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Every image.
+    All,
+    /// Odd indices.
+    Odd,
+    /// Even indices.
+    Even,
+    /// The first N.
+    First(usize),
+    /// All but the first N.
+    Rest(usize),
+}
+
+impl Selection {
+    /// Parses the `[input] select` value; the error says what is expected.
+    pub fn parse(s: &str) -> Result<Selection, String> {
+        let n = |v: &str| v.trim().parse::<usize>().map_err(|_| format!("expected a count after `:`, got `{s}`"));
+        match s.trim() {
+            "all" => Ok(Selection::All),
+            "odd" => Ok(Selection::Odd),
+            "even" => Ok(Selection::Even),
+            other => match other.split_once(':') {
+                Some(("first", v)) => Ok(Selection::First(n(v)?)),
+                Some(("rest", v)) => Ok(Selection::Rest(n(v)?)),
+                _ => Err(format!("expected all, odd, even, first:N or rest:N, got `{s}`")),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selections() {
+        assert_eq!(Selection::parse("first:3"), Ok(Selection::First(3)));
+        assert_eq!(Selection::parse("rest:10"), Ok(Selection::Rest(10)));
+        assert_eq!(Selection::parse("odd"), Ok(Selection::Odd));
+        assert_eq!(Selection::parse("half").unwrap_err(), "expected all, odd, even, first:N or rest:N, got `half`");
+        assert_eq!(Selection::parse("first:x").unwrap_err(), "expected a count after `:`, got `first:x`");
+    }
+
+    #[test]
+    fn output_formats() {
+        use std::path::Path;
+        assert_eq!(OutputFormat::of(Path::new("a.NPY")), Some(OutputFormat::Npy));
+        assert_eq!(OutputFormat::of(Path::new("scan.h5")), Some(OutputFormat::Scan));
+        assert_eq!(OutputFormat::of(Path::new("a.jpeg")), None);
     }
 }

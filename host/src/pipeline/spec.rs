@@ -23,6 +23,46 @@ pub struct PipelineSpec {
     /// `[[plot]]`.
     #[serde(rename = "plot", default)]
     pub plots: Vec<PlotSpec>,
+    /// `[[sweep]]`: run the pipeline for each value of one parameter.
+    #[serde(rename = "sweep", default)]
+    pub sweeps: Vec<SweepSpec>,
+}
+
+/// `[[sweep]]`: the pipeline is run once per value of `stage.param`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// The stage whose parameter varies.
+    pub stage: String,
+    /// The parameter.
+    pub param: String,
+    /// `"a:b:step"` (from `a` to `b` inclusive) or a list of values.
+    pub values: SweepValues,
+    /// One output per value, or one stacked output per `[[output]]`.
+    #[serde(default)]
+    pub output: SweepOutput,
+}
+
+/// The values of a sweep as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum SweepValues {
+    /// `"a:b:step"`.
+    Range(String),
+    /// The values themselves.
+    List(Vec<toml::Value>),
+}
+
+/// How a sweep writes its outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SweepOutput {
+    /// One file per value: `out_<param>-<value>.npy`.
+    #[default]
+    Each,
+    /// One file per output, the values' results stacked along a new first
+    /// axis `sweep`, the values in the sidecar.
+    Stacked,
 }
 
 /// What a plot shows.
@@ -82,6 +122,10 @@ pub struct InputSpec {
     pub chunk: Option<usize>,
     /// For an HDF5 image set: `all`, `odd`, `even`, `first:N` or `rest:N`.
     pub select: Option<String>,
+    /// A subset along each axis: Python slices by axis label or in order
+    /// (see [`preview`](super::preview)).
+    #[serde(default)]
+    pub preview: Option<super::preview::PreviewSpec>,
 }
 
 /// `[[stage]]`.
@@ -188,7 +232,9 @@ impl PipelineSpec {
     }
 }
 
-fn parse_value(text: &str) -> Value {
+/// A `--set` or `--sweep` value: TOML (`3`, `1.5`, `true`, `"x"`, `[1, 2]`),
+/// else the text as a string.
+pub fn parse_value(text: &str) -> Value {
     let doc = format!("v = {text}");
     match toml::from_str::<toml::Table>(&doc) {
         Ok(t) => t.get("v").and_then(|v| serde_json::to_value(v).ok()).unwrap_or_else(|| Value::String(text.into())),
@@ -232,7 +278,7 @@ params = { ddof = 1 }
         let e = PipelineSpec::parse(Path::new("p.toml"), &TEXT.replace("chunk = 8", "chunks = 8")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "`p.toml`, line 7: unknown field `chunks`, expected one of `path`, `chunk`, `select`"
+            "`p.toml`, line 7: unknown field `chunks`, expected one of `path`, `chunk`, `select`, `preview`"
         );
     }
 }

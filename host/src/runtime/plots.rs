@@ -4,20 +4,21 @@
 
 use std::path::PathBuf;
 
-use crossbeam_channel::Receiver;
 use serde_json::{Map, Value};
 
-use crate::bus::Envelope;
+use crate::bus::Inlet;
 use crate::pipeline::plan::PlotPlan;
 use crate::pipeline::spec::PlotKind;
 
-/// Keeps the first array of the last frame a stage sent, as `f64`.
-pub fn last_array(rx: Receiver<Envelope>) -> Option<Vec<f64>> {
+/// Keeps the first array of the last frame a stage sent, as `f64`. Only the
+/// frame is kept, not its envelope: its permit goes back to the budget, as
+/// the next frame may need it to arrive at all.
+pub fn last_array(rx: Inlet) -> Option<Vec<f64>> {
     let mut last = None;
     for env in rx.iter() {
         last = Some(env.frame);
     }
-    last.and_then(|f| f.first().ok().map(|a| a.to_f64_vec()))
+    last.and_then(|frame| frame.first().ok().map(|a| a.to_f64_vec()))
 }
 
 fn list(results: &Map<String, Value>, key: &str, stage: &str) -> Result<Vec<f64>, String> {

@@ -26,22 +26,15 @@
 //! advice after draining the stream.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
 use plexus_plugin_api::{Array, DType, Frame};
 use serde_json::Value;
 
-use super::Written;
-use crate::bus::Envelope;
-
-/// What goes wrong when the host was built without HDF5.
-pub const NO_HDF5: &str = "this plexus was built without HDF5 support: rebuild with `--features plexus-host/hdf5` \
-                           (`./plexus.sh build` does when the HDF5 library is installed), or write .npy or .tif";
-
-/// Whether `path` names an HDF5 file, which this sink writes.
-pub fn is_scan_output(path: &Path) -> bool {
-    matches!(plexus_io::Format::from_path(path), Ok(plexus_io::Format::Hdf5))
-}
+use super::sink::Written;
+use crate::bus::Inlet;
+use crate::error::OutputError;
+use crate::pipeline::compile::NO_HDF5;
 
 /// What is written: projections, fields, angles with their unit.
 #[cfg_attr(not(feature = "hdf5"), allow(dead_code))]
@@ -143,20 +136,24 @@ impl Scan {
         Ok(())
     }
 
-    fn into_parts(self) -> Result<Parts, String> {
-        let (rows, cols) = self.rows_cols.ok_or("the stage emitted no frame to write")?;
-        let dtype = self.dtype.ok_or("the stage emitted no frame to write")?;
+    fn into_parts(self) -> Result<Parts, OutputError> {
+        let (Some((rows, cols)), Some(dtype)) = (self.rows_cols, self.dtype) else { return Err(OutputError::Empty) };
+        let refused = |e: plexus_plugin_api::ArrayError| OutputError::Refused(e.to_string());
         let data = Array::from_bytes(dtype, vec![self.angles, rows, cols], &self.bytes)
             .and_then(|a| a.with_axes("angle row col"))
-            .map_err(|e| e.to_string())?;
+            .map_err(refused)?;
         let theta = match (self.any_without_theta, self.theta_units) {
             (false, Some(units)) => {
                 let a = Array::from_vec(vec![self.angles], self.theta)
                     .and_then(|a| a.with_axes("angle"))
-                    .map_err(|e| e.to_string())?;
+                    .map_err(refused)?;
                 Some((a, units.to_string()))
             }
-            (true, Some(_)) => return Err("some frames carry angles (`theta_deg`/`theta_rad`) and some do not".into()),
+            (true, Some(_)) => {
+                return Err(OutputError::Refused(
+                    "some frames carry angles (`theta_deg`/`theta_rad`) and some do not".into(),
+                ))
+            }
             _ => None,
         };
         Ok(Parts { data, white: self.white, dark: self.dark, theta })
@@ -178,21 +175,21 @@ fn as_frames(a: Array, field: &str) -> Result<Array, String> {
 
 /// Receives the frames of one stage and writes them to `path` as a
 /// dxchange scan (see the module docs).
-pub fn write_scan(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> Written {
+pub fn write_scan(rx: Inlet, path: &Path, array: Option<&str>) -> Written {
     let name = array.unwrap_or("data");
-    let mut written = Written { path: path.to_path_buf(), ..Written::default() };
-    let fail = |w: &mut Written, e: String| {
+    let mut written = Written::new(path);
+    let fail = |w: &mut Written, e: OutputError| {
         if w.error.is_none() {
             tracing::error!(path = %path.display(), "output failed: {e}");
-            w.error = Some(e);
+            w.error = Some(Arc::new(e));
         }
     };
     if !cfg!(feature = "hdf5") {
-        fail(&mut written, NO_HDF5.to_string());
+        fail(&mut written, OutputError::Unavailable(NO_HDF5));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            fail(&mut written, format!("cannot create `{}`: {e}", dir.display()));
+            fail(&mut written, OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
         }
     }
     let mut scan = Scan::default();
@@ -202,7 +199,7 @@ pub fn write_scan(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> W
         }
         match scan.add(&env.frame, name) {
             Ok(()) => written.frames += 1,
-            Err(e) => fail(&mut written, format!("frame {}: {e}", env.seq)),
+            Err(e) => fail(&mut written, OutputError::Layout { seq: env.seq, message: e }),
         }
         // The envelope (and its share of the memory budget) goes here; the
         // projections live on in `scan`.
@@ -213,32 +210,32 @@ pub fn write_scan(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> W
     let parts = match scan.into_parts() {
         Ok(parts) => parts,
         Err(e) => {
-            written.error = Some(e);
+            written.error = Some(Arc::new(e));
             return written;
         }
     };
     written.shape = parts.data.shape().to_vec();
     written.dtype = parts.data.dtype().to_string();
     if let Err(e) = write_file(path, parts) {
-        written.error = Some(e);
+        written.error = Some(Arc::new(e));
     }
     written
 }
 
 #[cfg(feature = "hdf5")]
-fn write_file(path: &Path, parts: Parts) -> Result<(), String> {
+fn write_file(path: &Path, parts: Parts) -> Result<(), OutputError> {
     let Parts { data, white, dark, theta } = parts;
     let (theta, theta_units) = match theta {
         Some((a, u)) => (Some(a), Some(u)),
         None => (None, None),
     };
     let scan = plexus_io::Dxchange { data, white, dark, theta, theta_units };
-    plexus_io::write_dxchange(path, &scan).map_err(|e| e.to_string())
+    Ok(plexus_io::write_dxchange(path, &scan)?)
 }
 
 #[cfg(not(feature = "hdf5"))]
-fn write_file(_path: &Path, _parts: Parts) -> Result<(), String> {
-    Err(NO_HDF5.to_string())
+fn write_file(_path: &Path, _parts: Parts) -> Result<(), OutputError> {
+    Err(OutputError::Unavailable(NO_HDF5))
 }
 
 #[cfg(test)]

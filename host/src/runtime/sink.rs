@@ -1,20 +1,22 @@
 //! Writing a stage's frames to an output file, in stream order, and the JSON
 //! sidecar with results and provenance beside it. An `.h5`/`.hdf5` output
-//! is a dxchange tomography scan, written by [`scan_sink`].
+//! is a dxchange tomography scan, written by [`scan_sink`](super::scan_sink).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
+use plexus_io::{ChunkWriter, DatasetSpec, WriteOptions, WriteStart};
 use plexus_plugin_api::Array;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::bus::Envelope;
-
-#[path = "scan_sink.rs"]
-pub mod scan_sink;
+use super::journal::Journal;
+use crate::bus::{Envelope, Inlet};
+use crate::error::OutputError;
+use crate::pipeline::plan::{OutputFormat, OutputPlan};
 
 /// What a sink wrote.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Written {
     /// The file.
     pub path: PathBuf,
@@ -25,67 +27,259 @@ pub struct Written {
     /// Element type.
     pub dtype: String,
     /// Set when writing failed.
-    pub error: Option<String>,
+    pub error: Option<Arc<OutputError>>,
+    /// Slices `(offset, length)` of a chunked output whose frames failed
+    /// upstream, written as zeros so every other slice keeps its index.
+    pub missing: Vec<(u64, u64)>,
 }
 
-/// Receives frames of one stage and writes array `array` (or each frame's
-/// first) to `path`. A stream of one frame is written as that array; more
-/// frames are stacked along axis 0 (2-D frames become pages). An HDF5 path
-/// is written as a dxchange scan of projection chunks
-/// ([`scan_sink::write_scan`]).
-pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) -> Written {
-    if scan_sink::is_scan_output(path) {
-        return scan_sink::write_scan(rx, path, array);
+impl Written {
+    /// Nothing written yet to `path`.
+    pub fn new(path: &Path) -> Written {
+        Written {
+            path: path.to_path_buf(),
+            frames: 0,
+            shape: Vec::new(),
+            dtype: String::new(),
+            error: None,
+            missing: Vec::new(),
+        }
     }
-    let mut written = Written { path: path.to_path_buf(), ..Written::default() };
-    let mut pending: Option<(Array, u64)> = None;
+}
+
+/// What a sink gets beyond its frames.
+#[derive(Default)]
+pub struct SinkStart {
+    /// A writer re-opened by `--resume`, with its finished chunks.
+    pub resumed: Option<Box<dyn ChunkWriter>>,
+    /// The run's identity, journaled beside a chunk-by-chunk output so that
+    /// `--resume` knows it; `None`: no journal.
+    pub identity: Option<Value>,
+    /// Set when the run was cancelled: an unfinished chunked output keeps
+    /// its partial file and journal for `--resume`.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Whether chunks of a dataset are written into the full shape, chunk
+    /// by chunk: for `.zarr` (which needs the shape) and for pipelines that
+    /// can resume. Otherwise frames are stacked as they come.
+    pub chunked: bool,
+}
+
+/// Receives frames of one stage and writes the output's array (or each
+/// frame's first) to its path.
+///
+/// When `start.chunked`, chunks of a dataset whose extent is known (a file
+/// cut into chunks, a reslice) are written chunk by chunk into the output's
+/// full shape ([`plexus_io::create_writer`]): resumable, with a journal
+/// beside it ([`journal`](super::journal)); a stale partial output of an
+/// earlier run is removed first; chunks whose frames failed upstream are
+/// written as zeros and listed (`missing`), so every slice keeps its index.
+/// Otherwise a stream of one frame is written as that array, and more
+/// frames are stacked along axis 0 as they come (2-D frames become pages).
+/// An HDF5 path is written as a dxchange scan.
+pub fn write_frames(rx: Inlet, output: &OutputPlan, start: SinkStart) -> Written {
+    let (path, array) = (output.path.as_path(), output.array.as_deref());
+    if output.format == OutputFormat::Scan {
+        return super::scan_sink::write_scan(rx, path, array);
+    }
+    let mut written = Written::new(path);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            fail(&mut written, OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
+            rx.drain();
+            return written;
+        }
+    }
+    if let Some(writer) = start.resumed {
+        return write_chunks(rx, None, writer, &start.stop, written, array);
+    }
+    let Some(first) = rx.recv() else {
+        written.error = Some(Arc::new(OutputError::Empty));
+        return written;
+    };
+    let a = match pick(&first, array) {
+        Ok(a) => a,
+        Err(e) => {
+            fail(&mut written, e);
+            rx.drain();
+            return written;
+        }
+    };
+    let key = first.frame.key();
+    let chunked = start.chunked
+        && key.extent > key.length
+        && key.length > 0
+        && key.offset.is_multiple_of(key.length)
+        && a.shape().first() == Some(&(key.length as usize))
+        && matches!(output.format, OutputFormat::Npy | OutputFormat::Tiff | OutputFormat::Zarr);
+    if !chunked {
+        return write_stream(rx, first, a, path, written, array);
+    }
+    let mut shape = a.shape().to_vec();
+    shape[0] = key.extent as usize;
+    let spec = DatasetSpec {
+        shape,
+        dtype: a.dtype(),
+        axes: a.axes().to_string(),
+        chunk: key.length as usize,
+        meta: Map::new(),
+    };
+    let writer = match plexus_io::create_writer(path, spec.clone(), &WriteOptions::default()) {
+        Ok(w) => w,
+        Err(e) => {
+            fail(&mut written, e.into());
+            rx.drain();
+            return written;
+        }
+    };
+    if let WriteStart::Discarded { partial, why } = writer.start() {
+        tracing::info!("removed the partial output `{}` of an earlier run: {why}", partial.display());
+    }
+    if let Some(identity) = start.identity {
+        if let Err(e) = (Journal { identity, spec }).write(path) {
+            fail(&mut written, OutputError::Journal { path: super::journal::path_of(path), source: e });
+        }
+    }
+    write_chunks(rx, Some(first), writer, &start.stop, written, array)
+}
+
+fn fail(w: &mut Written, e: OutputError) {
+    if w.error.is_none() {
+        tracing::error!(path = %w.path.display(), "output failed: {e}");
+        w.error = Some(Arc::new(e));
+    }
+}
+
+/// The array an output writes from a frame.
+fn pick(env: &Envelope, array: Option<&str>) -> Result<Array, OutputError> {
+    let a = match array {
+        Some(name) => env.frame.array(name).cloned(),
+        None => env.frame.first().cloned(),
+    };
+    a.map_err(|e| OutputError::Frame { seq: env.seq, source: e })
+}
+
+/// Writes chunk frames into `writer`, which knows the full shape; finishes
+/// the output when every chunk is there. A cancelled run leaves the partial
+/// output and its journal for `--resume`.
+fn write_chunks(
+    rx: Inlet,
+    first: Option<Envelope>,
+    mut writer: Box<dyn ChunkWriter>,
+    stop: &Option<Arc<AtomicBool>>,
+    mut written: Written,
+    array: Option<&str>,
+) -> Written {
+    let spec = writer.spec().clone();
+    written.shape = spec.shape.clone();
+    written.dtype = spec.dtype.to_string();
+    let mut frames = first.into_iter().chain(rx.iter());
+    for env in frames.by_ref() {
+        let a = match pick(&env, array) {
+            Ok(a) => a,
+            Err(e) => {
+                fail(&mut written, e);
+                break;
+            }
+        };
+        let start = env.frame.key().offset as usize;
+        // A resumed output that has this chunk keeps its copy.
+        if writer.is_written(start / spec.chunk.max(1)) {
+            written.frames += 1;
+            continue;
+        }
+        if let Err(e) = writer.write(start, &a) {
+            fail(&mut written, e.into());
+            break;
+        }
+        written.frames += 1;
+    }
+    frames.for_each(drop); // keep draining so upstream is never blocked
+    let missing: Vec<usize> = (0..spec.chunks()).filter(|&i| !writer.is_written(i)).collect();
+    let cancelled = stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+    if written.error.is_some() || (!missing.is_empty() && cancelled) {
+        if !missing.is_empty() && written.error.is_none() {
+            fail(&mut written, OutputError::Incomplete { missing: missing.len(), chunks: spec.chunks() });
+        }
+        // The partial output and the journal stay for `--resume`.
+        return written;
+    }
+    // The stream ended without these (their frames failed upstream, and
+    // were reported as such): zeros keep every other slice at its index.
+    for i in missing {
+        let slices = spec.chunk_slices(i);
+        let zeros = vec![0u8; slices.len() * spec.slice_bytes()];
+        if let Err(e) = writer.write_bytes(i, &zeros) {
+            fail(&mut written, e.into());
+            return written;
+        }
+        written.missing.push((slices.start as u64, slices.len() as u64));
+    }
+    match writer.finish() {
+        Ok(_) => Journal::remove(&written.path),
+        Err(e) => fail(&mut written, e.into()),
+    }
+    written
+}
+
+/// Writes a stream whose extent is not known: one frame as it is, more
+/// stacked along axis 0.
+fn write_stream(
+    rx: Inlet,
+    first: Envelope,
+    a: Array,
+    path: &Path,
+    mut written: Written,
+    array: Option<&str>,
+) -> Written {
+    // A frame that may be the whole output (a whole image, a stream's first
+    // frame) is held back, as a single frame is written as it is; its
+    // envelope, and so its permit, goes, since the next frame may need that
+    // share of the budget to arrive at all. A chunk of a larger dataset is
+    // stacked at once.
+    let key = first.frame.key();
+    let mut pending: Option<(Array, u64)> = Some((a, key.length));
+    written.frames = 1;
+    drop(first);
     let mut writer: Option<plexus_io::StackWriter> = None;
     let mut stacked_shape: Vec<usize> = Vec::new();
     let mut stacked_dtype = String::new();
-    let fail = |w: &mut Written, e: String| {
-        if w.error.is_none() {
-            tracing::error!(path = %path.display(), "output failed: {e}");
-            w.error = Some(e);
-        }
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            fail(&mut written, format!("cannot create `{}`: {e}", dir.display()));
+    if key.extent > key.length {
+        let (a, length) = pending.take().expect("just set");
+        match plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f)) {
+            Ok(mut w) => {
+                stacked_dtype = a.dtype().to_string();
+                if let Err(e) = append(&mut w, &as_chunk(a, length), &mut stacked_shape) {
+                    fail(&mut written, e);
+                }
+                writer = Some(w);
+            }
+            Err(e) => fail(&mut written, e.into()),
         }
     }
     for env in rx.iter() {
         if written.error.is_some() {
             continue; // keep draining so upstream is never blocked
         }
-        let a = match array {
-            Some(name) => env.frame.array(name).cloned(),
-            None => env.frame.first().cloned(),
-        };
-        let a = match a {
+        let a = match pick(&env, array) {
             Ok(a) => a,
             Err(e) => {
-                fail(&mut written, format!("frame {}: {e}", env.seq));
+                fail(&mut written, e);
                 continue;
             }
         };
         written.frames += 1;
-        // Hold the first frame back: a single frame is written as it is.
-        let Some(first) = pending.take() else {
-            match writer.as_mut() {
-                None => pending = Some((a, env.frame.key().length)),
-                Some(w) => {
-                    if let Err(e) = append(w, &as_chunk(a, env.frame.key().length), &mut stacked_shape) {
-                        fail(&mut written, e);
-                    }
-                }
+        let length = env.frame.key().length;
+        if let Some(w) = writer.as_mut() {
+            if let Err(e) = append(w, &as_chunk(a, length), &mut stacked_shape) {
+                fail(&mut written, e);
             }
             continue;
-        };
-        let opened = plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f));
-        match opened {
+        }
+        let (first, first_length) = pending.take().expect("held until a writer opens");
+        match plexus_io::Format::from_path(path).and_then(|f| plexus_io::StackWriter::open(path, f)) {
             Ok(mut w) => {
-                stacked_dtype = first.0.dtype().to_string();
-                let (first, second) = (as_chunk(first.0, first.1), as_chunk(a, env.frame.key().length));
+                stacked_dtype = first.dtype().to_string();
+                let (first, second) = (as_chunk(first, first_length), as_chunk(a, length));
                 if let Err(e) =
                     append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &second, &mut stacked_shape))
                 {
@@ -93,7 +287,7 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
                 }
                 writer = Some(w);
             }
-            Err(e) => fail(&mut written, e.to_string()),
+            Err(e) => fail(&mut written, e.into()),
         }
     }
     if written.error.is_some() {
@@ -103,17 +297,17 @@ pub fn write_frames(rx: Receiver<Envelope>, path: &Path, array: Option<&str>) ->
         (Some((single, _)), None) => {
             written.shape = single.shape().to_vec();
             written.dtype = single.dtype().to_string();
-            plexus_io::write(path, &single).map_err(|e| e.to_string())
+            plexus_io::write(path, &single).map_err(OutputError::from)
         }
         (None, Some(w)) => {
             written.shape = std::mem::take(&mut stacked_shape);
-            written.dtype = stacked_dtype.clone();
-            w.finish().map(|_| ()).map_err(|e| e.to_string())
+            written.dtype = stacked_dtype;
+            w.finish().map(|_| ()).map_err(OutputError::from)
         }
-        _ => Err("the stage emitted no frame to write".to_string()),
+        _ => Err(OutputError::Empty),
     };
     if let Err(e) = result {
-        written.error = Some(e);
+        written.error = Some(Arc::new(e));
     }
     written
 }
@@ -138,8 +332,8 @@ fn as_chunk(a: Array, length: u64) -> Array {
 }
 
 /// Appends one chunk along axis 0 and keeps the stacked shape up to date.
-fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -> Result<(), String> {
-    w.append(a).map_err(|e| e.to_string())?;
+fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -> Result<(), OutputError> {
+    w.append(a)?;
     if stacked.is_empty() {
         *stacked = a.shape().to_vec();
     } else {
@@ -160,6 +354,7 @@ pub fn write_sidecar(written: &Written, provenance: &Value, results: &Value) -> 
             "frames": written.frames,
             "shape": written.shape,
             "dtype": written.dtype,
+            "missing_slices": written.missing.iter().map(|(o, l)| json!([o, o + l])).collect::<Vec<_>>(),
         },
         "results": results,
         "provenance": provenance,

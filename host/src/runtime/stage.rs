@@ -16,15 +16,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
 use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
 use plexus_registry::{OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
+use super::cpu::CpuPool;
+use super::halo::{self, Halo};
 use super::results::ResultsBoard;
 use super::stats::StageStats;
-use crate::bus::{Envelope, Outlet, Permit};
-use crate::events::{ControlBus, Event};
+use crate::budget::{MemoryBudget, Permit};
+use crate::bus::{queue, Envelope, Inlet, Outlet, Recv};
+use crate::error::StageError;
+use crate::events::kinds::HOST_KINDS;
+use crate::events::{ControlBus, EventKind};
 use crate::pipeline::plan::StagePlan;
 
 /// Everything a stage thread needs.
@@ -49,8 +53,14 @@ pub struct StageContext {
     pub outlet: Outlet,
     /// Threads the operator may use.
     pub threads: usize,
+    /// The job's threads: a call holds `threads` of them while it runs.
+    pub cpu: Arc<CpuPool>,
     /// Set on SIGINT/SIGTERM: sources stop producing, the rest drain.
     pub stop: Arc<AtomicBool>,
+    /// The job's budget, which a source operator's frames take permits from.
+    pub budget: Arc<MemoryBudget>,
+    /// Memory factor of the stage's section, for those permits.
+    pub memory_factor: f64,
 }
 
 /// An operator instance plus what hot reload needs.
@@ -62,28 +72,29 @@ struct Runner {
 }
 
 impl StageContext {
-    fn event(&self, kind: &str) -> Event {
-        Event::new(kind).with("pipeline", self.pipeline.clone()).with("stage", self.stage.id.clone())
-    }
-
-    /// `stage.started`, with the sandbox grants when the pipeline gave any.
-    fn started(&self) -> Event {
-        let e = self.event("stage.started").with("use", format!("{}.{}", self.stage.plugin, self.stage.operator));
+    /// `stage.started`, with the instance count of a parallel stage and the
+    /// sandbox grants when the pipeline gave any.
+    fn started(&self, instances: Option<u64>) -> EventKind {
         let g = &self.stage.grants;
-        if !g.clock && g.read.is_empty() {
-            return e;
+        let grants = (g.clock || !g.read.is_empty()).then(|| {
+            let read: Vec<String> = g.read.iter().map(|r| r.guest.clone()).collect();
+            serde_json::json!({ "clock": g.clock, "read": read })
+        });
+        EventKind::StageStarted {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            uses: format!("{}.{}", self.stage.plugin, self.stage.operator),
+            instances,
+            threads: Some(self.threads as u64),
+            grants,
         }
-        let read: Vec<String> = g.read.iter().map(|r| r.guest.clone()).collect();
-        e.with("grants", serde_json::json!({ "clock": g.clock, "read": read }))
     }
 
     /// Builds the first instance; errors end the stage before any frame.
-    fn start(&self, params: Map<String, Value>) -> Result<Runner, String> {
+    fn start(&self, params: Map<String, Value>) -> Result<Runner, StageError> {
         let seen_generation = self.registry.generation();
-        let plugin = self.registry.current(&self.stage.plugin).map_err(|e| e.to_string())?;
-        let inst = plugin
-            .instantiate_granted(&self.stage.operator, &params, self.threads, &self.stage.grants)
-            .map_err(|e| e.to_string())?;
+        let plugin = self.registry.current(&self.stage.plugin)?;
+        let inst = plugin.instantiate_granted(&self.stage.operator, &params, self.threads, &self.stage.grants)?;
         self.stats.record_version(&plugin.version().to_string(), &plugin.sha256);
         *self.stats.params.lock().unwrap_or_else(|e| e.into_inner()) = params.clone();
         Ok(Runner { inst, probation: None, seen_generation, params })
@@ -127,6 +138,8 @@ impl StageContext {
     /// fails its first frame.
     fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
         self.maybe_switch(r);
+        // Held until the call (and any retry on the old version) returns.
+        let _cpu = self.cpu.acquire(self.threads);
         let started = Instant::now();
         let mut result = r.inst.process(frame, seq);
         if let Some(old) = r.probation.take() {
@@ -139,13 +152,14 @@ impl StageContext {
                 Ok(_) => {
                     let (from, to) = (old.plugin(), r.inst.plugin());
                     self.stats.record_version(&to.version().to_string(), &to.sha256);
-                    self.bus.emit(
-                        self.event("stage.switched")
-                            .with("plugin", to.name())
-                            .with("from", from.version().to_string())
-                            .with("to", to.version().to_string())
-                            .with("seq", seq),
-                    );
+                    self.bus.emit(EventKind::StageSwitched {
+                        pipeline: self.pipeline.clone(),
+                        stage: self.stage.id.clone(),
+                        plugin: to.name().to_string(),
+                        from: from.version().to_string(),
+                        to: to.version().to_string(),
+                        seq,
+                    });
                 }
             }
         }
@@ -154,71 +168,114 @@ impl StageContext {
     }
 
     /// Sends what one call emitted, in order, and publishes its side outputs.
+    ///
+    /// Frames derived from an input chunk share its permit; a source
+    /// operator's frames take a permit of their own (waiting while the
+    /// budget is full), so a source cannot run ahead of the budget. Outputs
+    /// of a padded input (a halo) are trimmed back to its chunk.
     fn deliver(&self, out: Emitter, input: Option<&Envelope>, out_seq: &mut u64) {
-        let permit: Option<Arc<Permit>> = input.and_then(|e| e.permit.clone());
         self.results.publish(self.index, out.results());
         for ev in out.events() {
-            let kind = ev.get("kind").and_then(Value::as_str).unwrap_or("event").to_string();
-            let mut e = self.event(&kind).with("plugin", self.stage.plugin.clone());
-            if let Value::Object(m) = ev {
-                for (k, v) in m.iter().filter(|(k, _)| *k != "kind") {
-                    e = e.with(k, v.clone());
-                }
-            }
-            self.bus.emit(e);
+            self.bus.emit(self.plugin_event(ev));
         }
+        let mut out = out;
+        let emitted = out.take_frames();
+        let permit: Option<Arc<Permit>> = match input {
+            Some(e) => e.permit.clone(),
+            None if self.stage.spec.pattern == plexus_registry::Pattern::Source && !emitted.is_empty() => {
+                let bytes: usize = emitted.iter().flat_map(|f| f.arrays()).map(|(_, a)| a.as_bytes().len()).sum();
+                Some(self.budget.acquire((bytes as f64 * self.memory_factor).ceil() as usize))
+            }
+            None => None,
+        };
+        let halo = input.and_then(|e| Halo::of(&e.frame).map(|h| (h, e.frame.key())));
         let mut frames: Vec<Arc<Frame>> = Vec::new();
         if out.forwards_input() {
             if let Some(env) = input {
-                frames.push(env.frame.clone());
+                frames.push(match halo {
+                    Some((h, key)) => Arc::new(halo::trim(&env.frame, h, key)),
+                    None => env.frame.clone(),
+                });
             }
         }
-        let mut out = out;
-        frames.extend(out.take_frames().into_iter().map(Arc::new));
+        frames.extend(emitted.into_iter().map(|f| match halo {
+            Some((h, key)) => Arc::new(halo::trim(&f, h, key)),
+            None => Arc::new(f),
+        }));
         for frame in frames {
             let env = Envelope { seq: *out_seq, frame, permit: permit.clone() };
             *out_seq += 1;
             self.stats.frames_out.fetch_add(1, Ordering::Relaxed);
-            if self.outlet.send(env).is_err() && !self.outlet.is_empty() {
+            if self.outlet.send(env).is_err() {
                 tracing::debug!(stage = %self.stage.id, "every consumer has gone");
             }
+        }
+    }
+
+    /// An event the operator published: its own kind and fields, with the
+    /// stage that published it. A kind that names a host event is prefixed
+    /// with the plugin's name, so a plugin cannot speak for the host.
+    fn plugin_event(&self, ev: &Value) -> EventKind {
+        let mut fields = ev.as_object().cloned().unwrap_or_default();
+        let kind = match fields.remove("kind") {
+            Some(Value::String(k)) => k,
+            _ => "event".to_string(),
+        };
+        let kind = if HOST_KINDS.contains(&kind.as_str()) { format!("{}.{kind}", self.stage.plugin) } else { kind };
+        for k in ["pipeline", "stage", "plugin", "time"] {
+            fields.remove(k);
+        }
+        EventKind::Plugin {
+            kind,
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            plugin: self.stage.plugin.clone(),
+            fields,
         }
     }
 
     fn frame_error(&self, seq: u64, key: ChunkKey, plugin_version: String, e: &PluginError) {
         self.stats.errors.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(stage = %self.stage.id, seq, "frame failed: {e}");
-        self.bus.emit(
-            self.event("frame.error")
-                .with("plugin", self.stage.plugin.clone())
-                .with("version", plugin_version)
-                .with("seq", seq)
-                .with("offset", key.offset)
-                .with("length", key.length)
-                .with("error", e.to_string()),
-        );
+        self.bus.emit(EventKind::FrameError {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            plugin: self.stage.plugin.clone(),
+            version: plugin_version,
+            seq,
+            offset: key.offset,
+            length: key.length,
+            error: e.to_string(),
+        });
     }
 
-    fn stage_error(&self, message: &str) {
+    fn stage_error(&self, e: &StageError) {
         self.stats.errors.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(stage = %self.stage.id, "{message}");
-        self.bus.emit(self.event("stage.error").with("error", message.to_string()));
+        tracing::error!(stage = %self.stage.id, "{e}");
+        self.bus.emit(EventKind::StageError {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            error: e.to_string(),
+        });
     }
 
     fn finish(&self, r: &mut Runner, out_seq: &mut u64) {
+        let cpu = self.cpu.acquire(self.threads);
         let started = Instant::now();
-        match r.inst.finish() {
+        let finished = r.inst.finish();
+        drop(cpu);
+        match finished {
             Ok(out) => {
                 self.stats.record_call(started.elapsed());
                 self.deliver(out, None, out_seq);
             }
-            Err(e) => self.stage_error(&format!("finish failed: {e}")),
+            Err(e) => self.stage_error(&StageError::Finish(e)),
         }
     }
 
     /// Fills `${stage.key}` parameters once the referenced results exist,
     /// buffering incoming frames meanwhile so the upstream never stalls.
-    fn resolve(&self, inputs: &[Receiver<Envelope>], buffer: &mut Vec<Envelope>) -> Result<Map<String, Value>, String> {
+    fn resolve(&self, inputs: &[Inlet], buffer: &mut Vec<Envelope>) -> Result<Map<String, Value>, StageError> {
         let mut params = self.stage.params.clone();
         let mut open = true;
         'refs: for r in &self.stage.refs {
@@ -229,18 +286,19 @@ impl StageContext {
                         continue 'refs;
                     }
                     Err(()) => {
-                        return Err(format!(
-                            "parameter `{}`: stage `{}` finished without publishing `{}`",
-                            r.param, r.stage, r.key
-                        ))
+                        return Err(StageError::Unpublished {
+                            param: r.param.clone(),
+                            stage: r.stage_id.clone(),
+                            key: r.key.clone(),
+                        })
                     }
                     Ok(None) => {}
                 }
                 if open && inputs.len() == 1 {
                     match inputs[0].recv_timeout(Duration::from_millis(20)) {
-                        Ok(env) => buffer.push(env),
-                        Err(RecvTimeoutError::Timeout) => {}
-                        Err(RecvTimeoutError::Disconnected) => open = false,
+                        Recv::Frame(env) => buffer.push(env),
+                        Recv::Timeout => {}
+                        Recv::Closed => open = false,
                     }
                 } else {
                     self.results.wait(Duration::from_millis(50));
@@ -251,8 +309,9 @@ impl StageContext {
             let op = &self.stage.spec;
             for r in &self.stage.refs {
                 if let Some(spec) = op.params.get(&r.param) {
-                    plexus_registry::manifest::check_value(spec, &params[&r.param])
-                        .map_err(|m| format!("parameter `{}` from `${{…{}}}`: {m}", r.param, r.key))?;
+                    plexus_registry::manifest::check_value(spec, &params[&r.param]).map_err(|message| {
+                        StageError::BadReference { param: r.param.clone(), key: r.key.clone(), message }
+                    })?;
                 }
             }
         }
@@ -260,8 +319,8 @@ impl StageContext {
     }
 
     /// Runs a stage that reads upstream edges, to the end of its input.
-    pub fn run_transform(self, inputs: Vec<Receiver<Envelope>>) {
-        self.bus.emit(self.started());
+    pub fn run_transform(self, inputs: Vec<Inlet>) {
+        self.bus.emit(self.started(None));
         let mut buffer = Vec::new();
         let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
         let mut runner = match runner {
@@ -270,7 +329,7 @@ impl StageContext {
                 self.stage_error(&e);
                 // Drain so producers are not blocked forever.
                 for rx in &inputs {
-                    for _ in rx.iter() {}
+                    rx.drain();
                 }
                 self.results.finish(self.index);
                 return;
@@ -294,7 +353,7 @@ impl StageContext {
                 handle(env, &mut runner);
             }
         } else {
-            while let Some(env) = zip(&inputs, &self.stage.id, &self.bus) {
+            while let Some(env) = zip(&inputs, &self.pipeline, &self.stage.id, &self.bus) {
                 handle(env, &mut runner);
             }
         }
@@ -307,15 +366,15 @@ impl StageContext {
     /// downstream in input order. Each instance switches versions on its own
     /// at its next frame boundary, so frames in flight finish on the version
     /// they started on.
-    pub fn run_parallel(self, input: Receiver<Envelope>, workers: usize) {
-        self.bus.emit(self.started().with("instances", workers));
+    pub fn run_parallel(self, input: Inlet, workers: usize) {
+        self.bus.emit(self.started(Some(workers as u64)));
         let mut runners = Vec::with_capacity(workers);
         for _ in 0..workers {
             match self.start(self.stage.params.clone()) {
                 Ok(r) => runners.push(r),
                 Err(e) => {
                     self.stage_error(&e);
-                    for _ in input.iter() {}
+                    input.drain();
                     self.results.finish(self.index);
                     return;
                 }
@@ -325,7 +384,7 @@ impl StageContext {
             Frame(Envelope, Result<Emitter, PluginError>, String),
             Finish(Result<Emitter, PluginError>),
         }
-        let (tx, rx) = crossbeam_channel::unbounded::<Done>();
+        let (tx, rx) = queue::<Done>(None);
         std::thread::scope(|scope| {
             for mut runner in runners {
                 let (input, tx, ctx) = (input.clone(), tx.clone(), &self);
@@ -338,9 +397,11 @@ impl StageContext {
                             return;
                         }
                     }
+                    let cpu = ctx.cpu.acquire(ctx.threads);
                     let started = Instant::now();
                     let result = runner.inst.finish();
                     ctx.stats.record_call(started.elapsed());
+                    drop(cpu);
                     let _ = tx.send(Done::Finish(result));
                 });
             }
@@ -375,7 +436,7 @@ impl StageContext {
             for result in finishes {
                 match result {
                     Ok(out) => self.deliver(out, None, &mut out_seq),
-                    Err(e) => self.stage_error(&format!("finish failed: {e}")),
+                    Err(e) => self.stage_error(&StageError::Finish(e)),
                 }
             }
         });
@@ -384,7 +445,7 @@ impl StageContext {
 
     /// Runs a source operator until it ends its stream or the run is stopped.
     pub fn run_source(self) {
-        self.bus.emit(self.started());
+        self.bus.emit(self.started(None));
         let mut runner = match self.resolve(&[], &mut Vec::new()).and_then(|p| self.start(p)) {
             Ok(r) => r,
             Err(e) => {
@@ -413,7 +474,7 @@ impl StageContext {
                     self.frame_error(seq, tick.key(), runner.inst.plugin().version().to_string(), &e);
                     failures_in_a_row += 1;
                     if failures_in_a_row >= 3 {
-                        self.stage_error("the source failed three times in a row; ending its stream");
+                        self.stage_error(&StageError::SourceFailing(failures_in_a_row));
                         break;
                     }
                 }
@@ -426,33 +487,36 @@ impl StageContext {
     fn done(&self) {
         self.results.finish(self.index);
         let s = &self.stats;
-        self.bus.emit(
-            self.event("stage.finished")
-                .with("frames_in", StageStats::get(&s.frames_in))
-                .with("frames_out", StageStats::get(&s.frames_out))
-                .with("calls", StageStats::get(&s.calls))
-                .with("errors", StageStats::get(&s.errors))
-                .with("busy_ms", StageStats::get(&s.busy_ns) as f64 / 1e6),
-        );
+        self.bus.emit(EventKind::StageFinished {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.id.clone(),
+            frames_in: StageStats::get(&s.frames_in),
+            frames_out: StageStats::get(&s.frames_out),
+            calls: StageStats::get(&s.calls),
+            errors: StageStats::get(&s.errors),
+            busy_ms: StageStats::get(&s.busy_ns) as f64 / 1e6,
+        });
     }
 }
 
 /// Takes one frame from each input and merges them: arrays are renamed
 /// `<upstream>` (one array) or `<upstream>.<name>`. Ends when any input ends.
-fn zip(inputs: &[Receiver<Envelope>], stage: &str, bus: &ControlBus) -> Option<Envelope> {
+fn zip(inputs: &[Inlet], pipeline: &str, stage: &str, bus: &ControlBus) -> Option<Envelope> {
     let mut parts = Vec::with_capacity(inputs.len());
     for rx in inputs {
         match rx.recv() {
-            Ok(env) => parts.push(env),
-            Err(_) => {
+            Some(env) => parts.push(env),
+            None => {
                 if !parts.is_empty() {
-                    bus.emit(Event::new("stage.warning").with("stage", stage.to_string()).with(
-                        "message",
-                        "inputs ended after different numbers of frames; the unmatched frames were dropped",
-                    ));
+                    bus.emit(EventKind::StageWarning {
+                        pipeline: Some(pipeline.to_string()),
+                        stage: stage.to_string(),
+                        message: "inputs ended after different numbers of frames; the unmatched frames were dropped"
+                            .into(),
+                    });
                 }
                 for rx in inputs {
-                    for _ in rx.iter() {}
+                    rx.drain();
                 }
                 return None;
             }

@@ -1,0 +1,232 @@
+//! The daemon behind `plexus serve`. It watches the plugin folders (hot reload), a
+//! pipelines folder (a changed pipeline is re-checked and, if broken, the
+//! previous version stays) and an input folder; every dataset that lands in
+//! the input folder is run through every pipeline, and the outputs are
+//! written to `<output>/<dataset>/<pipeline>/`.
+//!
+//! [`serve`] returns when its stop flag is set (the CLI sets it on SIGTERM
+//! or SIGINT), after the datasets in flight have finished.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use crate::error::HostError;
+use crate::events::EventKind;
+use crate::host::Host;
+use crate::pipeline::spec::InputSpec;
+use crate::pipeline::{compile, PipelineSpec, Plan};
+use crate::runtime::{Job, Resume, RunOptions};
+
+/// What the daemon serves, and how it runs pipelines.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Folder of pipeline files (`*.toml`), watched.
+    pub pipelines: PathBuf,
+    /// Folder where datasets arrive.
+    pub input: PathBuf,
+    /// Folder where results are written.
+    pub output: PathBuf,
+    /// How often to look for new datasets and changed pipelines.
+    pub poll: Duration,
+    /// Threads and memory shared by the pipelines of a dataset.
+    pub threads: usize,
+    /// Memory budget shared by the pipelines of a dataset.
+    pub memory: usize,
+}
+
+struct LoadedPipeline {
+    modified: Option<SystemTime>,
+    spec: PipelineSpec,
+}
+
+/// Runs the daemon on `host` until `stop` is set (by a signal).
+pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), HostError> {
+    for dir in [&args.pipelines, &args.input, &args.output] {
+        std::fs::create_dir_all(dir).map_err(|e| HostError::system("create", dir, e))?;
+    }
+    host.bus.emit(EventKind::ServeStarted {
+        pipelines: args.pipelines.display().to_string(),
+        input: args.input.display().to_string(),
+        output: args.output.display().to_string(),
+    });
+    tracing::info!("serving: pipelines {}, input {}", args.pipelines.display(), args.input.display());
+
+    let mut pipelines: BTreeMap<PathBuf, LoadedPipeline> = BTreeMap::new();
+    let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
+    while !stop.load(Ordering::Relaxed) {
+        refresh_pipelines(&args.pipelines, &mut pipelines, host);
+        for dataset in ready_datasets(&args.input, &mut sizes) {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            process_dataset(&dataset, &pipelines, args, host);
+        }
+        std::thread::sleep(args.poll);
+    }
+    host.bus.emit(EventKind::ServeStopped { reason: "signal".into() });
+    Ok(())
+}
+
+/// Re-reads changed pipeline files; a file that no longer parses or checks
+/// keeps its previous version, and an event says why.
+fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>, host: &Host) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut present = Vec::new();
+    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        present.push(path.clone());
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if loaded.get(&path).is_some_and(|l| l.modified == modified) {
+            continue;
+        }
+        let checked = PipelineSpec::load(&path).map_err(|e| e.to_string()).and_then(|spec| {
+            // Check against a stand-in input that exists; the real one is
+            // each dataset.
+            let mut probe = spec.clone();
+            probe.input = Some(InputSpec {
+                path: std::path::absolute(&path).unwrap_or(path.clone()),
+                chunk: None,
+                select: None,
+                preview: None,
+            });
+            compile(&probe, &path, &host.registry).map(|_| spec).map_err(|e| e.to_string())
+        });
+        match checked {
+            Ok(spec) => {
+                let (file, pipeline) = (path.display().to_string(), spec.pipeline.name.clone());
+                host.bus.emit(if loaded.contains_key(&path) {
+                    EventKind::PipelineReloaded { file, pipeline }
+                } else {
+                    EventKind::PipelineLoaded { file, pipeline }
+                });
+                loaded.insert(path, LoadedPipeline { modified, spec });
+            }
+            Err(e) => {
+                let kept = loaded.contains_key(&path);
+                tracing::warn!(
+                    "pipeline `{}` rejected{}: {e}",
+                    path.display(),
+                    if kept { "; keeping the previous version" } else { "" }
+                );
+                host.bus.emit(EventKind::PipelineReloadFailed {
+                    file: path.display().to_string(),
+                    kept_previous: kept,
+                    error: e,
+                });
+                if let Some(l) = loaded.get_mut(&path) {
+                    l.modified = modified; // do not retry until it changes again
+                }
+            }
+        }
+    }
+    loaded.retain(|p, _| present.contains(p));
+}
+
+/// Datasets whose size held still since the last poll and that no pipeline
+/// has finished yet.
+fn ready_datasets(dir: &Path, sizes: &mut HashMap<PathBuf, u64>) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut ready = Vec::new();
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    for path in files {
+        if plexus_io::Format::from_path(&path).is_err() {
+            continue;
+        }
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let stable = sizes.insert(path.clone(), size) == Some(size);
+        if stable && !done_marker(&path).exists() {
+            ready.push(path);
+        }
+    }
+    ready
+}
+
+fn done_marker(dataset: &Path) -> PathBuf {
+    let mut name = dataset.file_name().unwrap_or_default().to_os_string();
+    name.push(".done");
+    dataset.with_file_name(format!(".{}", name.to_string_lossy()))
+}
+
+/// Runs every pipeline on one dataset as jobs: the pipelines that read the
+/// input alike (same chunking and selection) share one job, so each chunk is
+/// read once for all of them and one budget holds them; a pipeline that
+/// fails to compile or whose outputs fail does not affect the others.
+fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Host) {
+    let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
+    host.bus.emit(EventKind::DatasetStarted { dataset: stem.clone(), path: dataset.display().to_string() });
+    let mut summary = serde_json::Map::new();
+    let mut groups: BTreeMap<String, Vec<Plan>> = BTreeMap::new();
+    for (file, p) in pipelines {
+        match plan_for(file, &p.spec, dataset, &stem, args, host) {
+            Ok(plan) => {
+                let key = plan.input.as_ref().map(|i| format!("{:?} {:?}", i.chunk, i.select)).unwrap_or_default();
+                groups.entry(key).or_default().push(plan);
+            }
+            Err(e) => {
+                summary.insert(p.spec.pipeline.name.clone(), serde_json::json!({ "failed": e.chain().join(": ") }));
+            }
+        }
+    }
+    let options = RunOptions {
+        threads: args.threads,
+        memory: args.memory,
+        dataset: Some(stem.clone()),
+        // After a restart, a dataset in flight picks up where it stopped.
+        resume: Resume::IfPossible,
+        ..RunOptions::default()
+    };
+    // Groups run one after the other, each within the whole budget.
+    let mut bytes_read = 0;
+    for plans in groups.into_values() {
+        let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+        match Job::start_shared(plans, host.registry.clone(), host.bus.clone(), options.clone()) {
+            Ok(job) => {
+                let reports = job.wait_all();
+                bytes_read += reports.first().map(|r| r.progress.bytes_done).unwrap_or(0);
+                for r in reports {
+                    summary.insert(r.pipeline.clone(), serde_json::json!({ "errors": r.errors() }));
+                }
+            }
+            Err(e) => {
+                for name in names {
+                    summary.insert(name, serde_json::json!({ "failed": e.chain().join(": ") }));
+                }
+            }
+        }
+    }
+    let marker = done_marker(dataset);
+    let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
+    host.bus.emit(EventKind::DatasetFinished {
+        dataset: stem,
+        pipelines: serde_json::Value::Object(summary),
+        bytes_read: Some(bytes_read),
+    });
+}
+
+/// The plan of one pipeline on `dataset`, its outputs under
+/// `<output>/<dataset>/<pipeline>/`.
+fn plan_for(
+    file: &Path,
+    spec: &PipelineSpec,
+    dataset: &Path,
+    stem: &str,
+    args: &ServeConfig,
+    host: &Host,
+) -> Result<Plan, HostError> {
+    let mut spec = spec.clone();
+    let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();
+    let preview = spec.input.as_ref().and_then(|i| i.preview.clone());
+    spec.input =
+        Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select, preview });
+    let out_dir = args.output.join(stem).join(&spec.pipeline.name);
+    for o in &mut spec.outputs {
+        let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));
+        o.path = std::path::absolute(out_dir.join(name)).unwrap_or_default();
+    }
+    Ok(compile(&spec, file, &host.registry)?)
+}
