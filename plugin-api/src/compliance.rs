@@ -4,13 +4,13 @@
 use abi_stable::std_types::{ROption, RResult};
 use serde_json::Value;
 
+use crate::abi::export::{guard, into_ffi_operator, NewOperator};
+use crate::abi::native::{lend, output_from_ffi, FfiError, FfiOperatorBox};
 use crate::error::PluginError;
-use crate::export::{into_ffi_operator, NewOperator};
-use crate::ffi::FfiOperatorBox;
 use crate::frame::Frame;
 use crate::operator::{Emitter, Params};
 
-fn from_ffi<T>(r: RResult<T, crate::ffi::FfiError>) -> Result<T, PluginError> {
+fn from_ffi<T>(r: RResult<T, FfiError>) -> Result<T, PluginError> {
     r.into_result().map_err(PluginError::from)
 }
 
@@ -28,7 +28,7 @@ impl Harness {
             Value::Null => Default::default(),
             _ => return Err(PluginError::failed("parameters must be a JSON object")),
         };
-        let op = crate::export::guard(|| new(name, &Params::new(values, 1)))?;
+        let op = guard(|| new(name, &Params::new(values, 1)))?;
         Ok(Harness { op: into_ffi_operator(op), seq: 0 })
     }
 
@@ -36,13 +36,13 @@ impl Harness {
     pub fn process(&mut self, frame: &Frame) -> Result<Emitter, PluginError> {
         let seq = self.seq;
         self.seq += 1;
-        let out = frame.with_ffi(seq, |raw| self.op.process(raw));
-        Emitter::from_ffi(from_ffi(out)?)
+        let out = lend(frame, seq, |raw| self.op.process(raw));
+        output_from_ffi(from_ffi(out)?)
     }
 
     /// Ends the stream.
     pub fn finish(&mut self) -> Result<Emitter, PluginError> {
-        Emitter::from_ffi(from_ffi(self.op.finish())?)
+        output_from_ffi(from_ffi(self.op.finish())?)
     }
 
     /// The operator's state, if it offers one.

@@ -95,41 +95,6 @@ impl PluginError {
     pub fn failed(message: impl Into<String>) -> PluginError {
         PluginError::Failed(message.into())
     }
-
-    pub(crate) fn code(&self) -> u8 {
-        match self {
-            PluginError::InvalidParam { .. } => 1,
-            PluginError::InvalidInput(_) => 2,
-            PluginError::UnknownOperator(_) => 3,
-            PluginError::Unsupported(_) => 4,
-            PluginError::Panicked(_) => 5,
-            PluginError::Failed(_) => 6,
-        }
-    }
-
-    pub(crate) fn detail(&self) -> (&str, &str) {
-        match self {
-            PluginError::InvalidParam { param, message } => (param, message),
-            PluginError::InvalidInput(m)
-            | PluginError::UnknownOperator(m)
-            | PluginError::Unsupported(m)
-            | PluginError::Panicked(m)
-            | PluginError::Failed(m) => ("", m),
-        }
-    }
-
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) fn from_code(code: u8, param: &str, message: &str) -> PluginError {
-        let m = message.to_string();
-        match code {
-            1 => PluginError::InvalidParam { param: param.to_string(), message: m },
-            2 => PluginError::InvalidInput(m),
-            3 => PluginError::UnknownOperator(m),
-            4 => PluginError::Unsupported(m),
-            5 => PluginError::Panicked(m),
-            _ => PluginError::Failed(m),
-        }
-    }
 }
 
 impl From<ArrayError> for PluginError {

@@ -64,19 +64,18 @@
 
 #![deny(missing_docs)]
 
+// The data model: arrays, element types, frames, operators, errors. None
+// of these modules imports the transports below.
 mod array;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod compliance;
 mod dtype;
 mod error;
-pub mod export;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod ffi;
 mod frame;
-#[cfg(target_arch = "wasm32")]
-pub mod guest;
 mod operator;
-pub mod wasm;
+
+// How the data model crosses the boundary (native ABI, wasm guest ABI).
+pub mod abi;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod compliance;
 
 pub use array::{channel_count, default_axes, Array, ArrayView, CHANNEL_LABELS};
 pub use dtype::{DType, Element};

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use abi_stable::std_types::{ROption, RStr};
-use plexus_plugin_api::ffi::FfiOperatorBox;
+use plexus_plugin_api::abi::native::{lend, output_from_ffi, FfiOperatorBox};
 use plexus_plugin_api::{Emitter, Frame, PluginError};
 use serde_json::{Map, Value};
 
@@ -69,8 +69,8 @@ impl OperatorInstance {
     pub fn process(&mut self, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
         match &mut self.op {
             Op::Native(op) => {
-                let out = frame.with_ffi(seq, |raw| op.process(raw));
-                Emitter::from_ffi(out.into_result()?)
+                let out = lend(frame, seq, |raw| op.process(raw));
+                output_from_ffi(out.into_result()?)
             }
             Op::Wasm(w) => w.process(frame, seq),
         }
@@ -79,7 +79,7 @@ impl OperatorInstance {
     /// Ends the stream.
     pub fn finish(&mut self) -> Result<Emitter, PluginError> {
         match &mut self.op {
-            Op::Native(op) => Emitter::from_ffi(op.finish().into_result()?),
+            Op::Native(op) => output_from_ffi(op.finish().into_result()?),
             Op::Wasm(w) => w.finish(),
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use abi_stable::library::{lib_header_from_raw_library, LibraryError, RawLibrary};
-use plexus_plugin_api::ffi::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL};
+use plexus_plugin_api::abi::native::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL};
 
 use crate::error::RejectReason;
 use crate::manifest::Manifest;

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use plexus_plugin_api::wasm as abi;
+use plexus_plugin_api::abi::wasm as abi;
 use plexus_plugin_api::{Array, ChunkKey, DType, Emitter, Frame, PluginError, API_MAJOR};
 use serde_json::{Map, Value};
 use wasmtime::{

@@ -199,11 +199,11 @@ pub fn emit_output(
         OutputMode::Events => out.forward(),
         OutputMode::Mask => {
             let mut f = Frame::like(input);
-            f.meta_mut().extend(input.meta().clone());
+            f.meta_mut().extend(input.meta()?.clone());
             out.emit(f.with_array("mask", mask));
         }
         OutputMode::WithInput | OutputMode::Corrected => {
-            let mut f = input.to_frame();
+            let mut f = input.to_frame()?;
             if let Some(c) = corrected {
                 f.insert(name, c);
             }

@@ -84,7 +84,7 @@ impl Operator for PcaProject {
         labels[last] = "component";
         let array = Array::from_vec(shape, result)?.with_axes(&labels.join(" "))?;
         let mut frame = Frame::like(input).with_array(self.output.clone(), array);
-        for (key, v) in input.meta() {
+        for (key, v) in input.meta()? {
             frame = frame.with_meta(key.clone(), v.clone());
         }
         out.emit(frame);

@@ -10,11 +10,14 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+use crate::abi::export::NewOperator;
+use crate::abi::wasm::{ARRAY_INFO_SIZE, ERR, MAX_RANK, OK};
+use crate::abi::{error_code, error_detail};
+use crate::array::ArrayView;
+use crate::dtype::DType;
 use crate::error::PluginError;
-use crate::export::NewOperator;
 use crate::frame::{ChunkKey, Frame, FrameView};
 use crate::operator::{Emitter, Operator, Params};
-use crate::wasm::{ARRAY_INFO_SIZE, ERR, MAX_RANK, OK};
 
 #[link(wasm_import_module = "plexus")]
 extern "C" {
@@ -57,24 +60,6 @@ extern "C" {
     fn state_read(offset: u64, dst: *mut u8, len: usize) -> i32;
 }
 
-/// A borrowed input array in guest memory.
-pub struct GuestArrayRef<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) dtype: u8,
-    pub(crate) shape: &'a [usize],
-    pub(crate) axes: &'a str,
-    pub(crate) data: &'a [u8],
-}
-
-/// A borrowed input frame in guest memory.
-pub struct GuestFrameRef<'a> {
-    pub(crate) dataset: &'a str,
-    pub(crate) key: ChunkKey,
-    pub(crate) seq: u64,
-    pub(crate) arrays: &'a [GuestArrayRef<'a>],
-    pub(crate) meta_json: &'a str,
-}
-
 /// Reusable input storage: one buffer per array slot, grown, never shrunk.
 #[derive(Default)]
 struct Slot {
@@ -115,9 +100,9 @@ fn pull_string(buf: &mut String, f: impl Fn(*mut u8, usize) -> usize) {
 }
 
 fn report(e: &PluginError) {
-    let (param, message) = e.detail();
+    let (param, message) = error_detail(e);
     // SAFETY: pointers and lengths describe live strings.
-    unsafe { error(e.code() as u32, param.as_ptr(), param.len(), message.as_ptr(), message.len()) }
+    unsafe { error(error_code(e) as u32, param.as_ptr(), param.len(), message.as_ptr(), message.len()) }
 }
 
 fn status(r: Result<(), PluginError>) -> i32 {
@@ -283,20 +268,24 @@ pub fn process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, exte
     status(with_op(|g| {
         pull_inputs(g, narrays.max(0) as usize)?;
         let Guest { op, slots, dataset, meta } = g;
-        let arrays: Vec<GuestArrayRef<'_>> = slots[..narrays.max(0) as usize]
+        let arrays = slots[..narrays.max(0) as usize]
             .iter()
-            .map(|s| GuestArrayRef {
-                name: &s.name,
-                dtype: s.dtype,
-                shape: &s.shape,
-                axes: &s.axes,
+            .map(|s| {
+                let dtype = DType::from_code(s.dtype).ok_or_else(|| {
+                    PluginError::input(format!(
+                        "array `{}`: field `dtype` holds unknown code {} (known: 0 to 6)",
+                        s.name, s.dtype
+                    ))
+                })?;
                 // SAFETY: `data` holds at least `len` initialised bytes.
-                data: unsafe { std::slice::from_raw_parts(s.data.as_ptr() as *const u8, s.len) },
+                let bytes = unsafe { std::slice::from_raw_parts(s.data.as_ptr() as *const u8, s.len) };
+                let view = ArrayView::from_parts(dtype, &s.shape, &s.axes, bytes)
+                    .map_err(|e| PluginError::input(format!("array `{}`: {e}", s.name)))?;
+                Ok((s.name.as_str(), view))
             })
-            .collect();
+            .collect::<Result<Vec<_>, PluginError>>()?;
         let key = ChunkKey { axis: axis as u32, offset: offset as u64, length: length as u64, extent: extent as u64 };
-        let view =
-            FrameView::from_guest(GuestFrameRef { dataset, key, seq: seq as u64, arrays: &arrays, meta_json: meta });
+        let view = FrameView::from_parts(dataset, key, seq as u64, &arrays, meta);
         let mut out = Emitter::new();
         op.as_mut().expect("checked by with_op").process(&view, &mut out)?;
         send(out);

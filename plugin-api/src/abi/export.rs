@@ -37,12 +37,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 mod native {
     use abi_stable::sabi_trait::TD_Opaque;
     use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSlice, RStr, RString, RVec};
-    use serde_json::Value;
 
     use super::{guard, NewOperator};
+    use crate::abi::native::{
+        output_into_ffi, with_view, FfiError, FfiFrameRef, FfiOperator, FfiOperatorBox, FfiOperator_TO, FfiOutput,
+        API_MAJOR,
+    };
     use crate::error::PluginError;
-    use crate::ffi::{FfiError, FfiFrameRef, FfiOperator, FfiOperatorBox, FfiOperator_TO, FfiOutput, API_MAJOR};
-    use crate::frame::{Frame, FrameView};
     use crate::operator::{Emitter, Operator, Params};
 
     fn to_ffi<T>(r: Result<T, PluginError>) -> RResult<T, FfiError> {
@@ -52,60 +53,15 @@ mod native {
         }
     }
 
-    impl Emitter {
-        /// Encodes what was emitted for the trip back across the boundary.
-        pub fn into_ffi(self) -> FfiOutput {
-            if self.frames.is_empty() && self.results.is_empty() && self.events.is_empty() {
-                // The common case of a reduction or a pass-through: nothing to encode.
-                return FfiOutput {
-                    end_of_stream: self.end_of_stream,
-                    forward_input: self.forward_input,
-                    ..FfiOutput::default()
-                };
-            }
-            let results_json =
-                if self.results.is_empty() { String::new() } else { Value::Object(self.results).to_string() };
-            FfiOutput {
-                frames: self.frames.into_iter().map(Frame::into_ffi).collect::<Vec<_>>().into(),
-                results_json: results_json.into(),
-                events_json: self.events.iter().map(|e| RString::from(e.to_string())).collect::<Vec<_>>().into(),
-                end_of_stream: self.end_of_stream,
-                forward_input: self.forward_input,
-            }
-        }
-
-        /// Decodes an operator's output on the host side, without copying arrays.
-        pub fn from_ffi(out: FfiOutput) -> Result<Emitter, PluginError> {
-            let mut e =
-                Emitter { end_of_stream: out.end_of_stream, forward_input: out.forward_input, ..Emitter::default() };
-            if !out.results_json.is_empty() {
-                match serde_json::from_str(&out.results_json) {
-                    Ok(Value::Object(m)) => e.results = m,
-                    _ => return Err(PluginError::failed("operator returned results that are not a JSON object")),
-                }
-            }
-            for ev in out.events_json.iter() {
-                let v = serde_json::from_str(ev)
-                    .map_err(|err| PluginError::failed(format!("operator returned an invalid event: {err}")))?;
-                e.events.push(v);
-            }
-            for f in out.frames.into_vec() {
-                e.frames.push(Frame::from_ffi(f)?);
-            }
-            Ok(e)
-        }
-    }
-
     /// Wraps a safe operator behind the ABI vtable.
     struct Adapter(Box<dyn Operator>);
 
     impl FfiOperator for Adapter {
         fn process(&mut self, input: FfiFrameRef<'_>) -> RResult<FfiOutput, FfiError> {
             to_ffi(guard(|| {
-                let view = FrameView::from_ffi(input);
                 let mut out = Emitter::new();
-                self.0.process(&view, &mut out)?;
-                Ok(out.into_ffi())
+                with_view(input, |view| self.0.process(view, &mut out))?;
+                Ok(output_into_ffi(out))
             }))
         }
 
@@ -113,7 +69,7 @@ mod native {
             to_ffi(guard(|| {
                 let mut out = Emitter::new();
                 self.0.finish(&mut out)?;
-                Ok(out.into_ffi())
+                Ok(output_into_ffi(out))
             }))
         }
 
@@ -196,36 +152,36 @@ macro_rules! export_plugin {
 
         #[cfg(not(target_arch = "wasm32"))]
         const _: () = {
-            use $crate::export::__private as __p;
+            use $crate::abi::export::__private as __p;
 
             extern "C" fn describe() -> __p::RString {
-                $crate::export::describe(PLEXUS_OPERATORS)
+                $crate::abi::export::describe(PLEXUS_OPERATORS)
             }
 
             extern "C" fn new_operator(
                 name: __p::RStr<'_>,
                 params: __p::RStr<'_>,
                 threads: u32,
-            ) -> __p::RResult<$crate::ffi::FfiOperatorBox, $crate::ffi::FfiError> {
-                $crate::export::new_operator(plexus_new_operator, name, params, threads)
+            ) -> __p::RResult<$crate::abi::native::FfiOperatorBox, $crate::abi::native::FfiError> {
+                $crate::abi::export::new_operator(plexus_new_operator, name, params, threads)
             }
 
-            fn root_module() -> $crate::ffi::PluginModRef {
+            fn root_module() -> $crate::abi::native::PluginModRef {
                 use __p::PrefixTypeTrait;
-                $crate::ffi::PluginMod { describe, new_operator }.leak_into_prefix()
+                $crate::abi::native::PluginMod { describe, new_operator }.leak_into_prefix()
             }
 
             extern "C" fn erased_root_module() -> __p::RootModuleResult {
                 __p::__call_root_module_loader(root_module)
             }
 
-            // The literal must equal `ffi::ROOT_MODULE_SYMBOL`; a test checks it.
+            // The literal must equal `abi::native::ROOT_MODULE_SYMBOL`; a test checks it.
             #[export_name = "_1as_0lib_1header_0root_bmodule_bloader"]
             pub static PLEXUS_ROOT_MODULE: __p::LibHeader = unsafe {
                 // SAFETY: `erased_root_module` builds a `PluginModRef`, the
                 // type this header is declared for; the layout is checked by
                 // the loader (`CheckTypeLayout::Yes`).
-                __p::LibHeader::from_constructor::<$crate::ffi::PluginModRef>(
+                __p::LibHeader::from_constructor::<$crate::abi::native::PluginModRef>(
                     erased_root_module,
                     __p::CheckTypeLayout::Yes,
                 )
@@ -243,32 +199,32 @@ macro_rules! export_plugin {
 
             #[no_mangle]
             pub extern "C" fn plexus_describe() {
-                $crate::guest::describe(PLEXUS_OPERATORS)
+                $crate::abi::guest::describe(PLEXUS_OPERATORS)
             }
 
             #[no_mangle]
             pub extern "C" fn plexus_new(threads: i32) -> i32 {
-                $crate::guest::new_operator(plexus_new_operator, threads)
+                $crate::abi::guest::new_operator(plexus_new_operator, threads)
             }
 
             #[no_mangle]
             pub extern "C" fn plexus_process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, extent: i64) -> i32 {
-                $crate::guest::process(narrays, seq, axis, offset, length, extent)
+                $crate::abi::guest::process(narrays, seq, axis, offset, length, extent)
             }
 
             #[no_mangle]
             pub extern "C" fn plexus_finish() -> i32 {
-                $crate::guest::finish()
+                $crate::abi::guest::finish()
             }
 
             #[no_mangle]
             pub extern "C" fn plexus_snapshot() -> i32 {
-                $crate::guest::snapshot()
+                $crate::abi::guest::snapshot()
             }
 
             #[no_mangle]
             pub extern "C" fn plexus_restore(len: i64) -> i32 {
-                $crate::guest::restore(len)
+                $crate::abi::guest::restore(len)
             }
         };
     };
@@ -277,6 +233,7 @@ macro_rules! export_plugin {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::abi::native::lend;
     use crate::{Array, ChunkKey};
     use crate::{Emitter, Frame, FrameView};
     use abi_stable::std_types::ROk;
@@ -287,7 +244,7 @@ mod tests {
             if input.seq() == 1 {
                 panic!("frame {} is cursed", input.seq());
             }
-            out.emit(input.to_frame());
+            out.emit(input.to_frame()?);
             Ok(())
         }
     }
@@ -296,11 +253,11 @@ mod tests {
     fn panic_becomes_error_value() {
         let mut op = into_ffi_operator(Box::new(Panics));
         let f = Frame::new("d", ChunkKey::stream(0)).with_array("x", Array::zeros::<u8>(vec![2]));
-        let ok = f.with_ffi(0, |raw| op.process(raw));
+        let ok = lend(&f, 0, |raw| op.process(raw));
         assert!(matches!(ok, ROk(_)));
-        let err = f.with_ffi(1, |raw| op.process(raw)).into_result().err().expect("an error");
+        let err = lend(&f, 1, |raw| op.process(raw)).into_result().err().expect("an error");
         assert_eq!(PluginError::from(err).to_string(), "operator panicked: frame 1 is cursed");
         // The instance is still usable afterwards.
-        assert!(matches!(f.with_ffi(2, |raw| op.process(raw)), ROk(_)));
+        assert!(matches!(lend(&f, 2, |raw| op.process(raw)), ROk(_)));
     }
 }
