@@ -83,6 +83,26 @@ pub enum RejectReason {
         /// The artifact's operators, formatted.
         exported: String,
     },
+    /// The manifest's parameter table disagrees with the parameter struct
+    /// the artifact builds the operator from.
+    #[error(
+        "operator `{operator}`: its parameter table disagrees with the plugin's parameter struct: {}; regenerate the table (`REGENERATE=1 cargo test` in the plugin's crate)",
+        mismatches.join("; ")
+    )]
+    ParamsMismatch {
+        /// The operator.
+        operator: String,
+        /// Each difference.
+        mismatches: Vec<String>,
+    },
+    /// The artifact cannot describe an operator's parameters.
+    #[error("operator `{operator}`: the plugin cannot describe its parameters: {message}")]
+    ParamsUnreadable {
+        /// The operator.
+        operator: String,
+        /// What the plugin said.
+        message: String,
+    },
     /// Another folder earlier in the search path already provides this name.
     #[error("duplicate plugin `{name}`: `{}` is used", first.display())]
     Duplicate {
@@ -115,6 +135,8 @@ impl RejectReason {
             RejectReason::LayoutMismatch { .. } => "layout_mismatch",
             RejectReason::LoadFailed { .. } => "load_failed",
             RejectReason::OperatorMissing { .. } => "operator_missing",
+            RejectReason::ParamsMismatch { .. } => "params_mismatch",
+            RejectReason::ParamsUnreadable { .. } => "params_unreadable",
             RejectReason::Duplicate { .. } => "duplicate",
             RejectReason::UnsupportedKind(_) => "unsupported_kind",
             RejectReason::FirstCallFailed { .. } => "first_call_failed",

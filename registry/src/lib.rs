@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod described;
 #[cfg(target_os = "linux")]
 mod elf;
 mod error;

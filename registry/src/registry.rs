@@ -392,12 +392,12 @@ impl Registry {
     }
 
     fn load(&self, m: &Manifest, artifact: &Path, sha256: String) -> Result<Arc<LoadedPlugin>, RejectReason> {
-        let (artifact, exported) = match m.plugin.kind {
+        let (artifact, described) = match m.plugin.kind {
             Kind::Native => {
                 let native = native::load(m, artifact, &self.private_dir)?;
                 self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
-                let exported = native.exported_operators();
-                (Artifact::Native(native), exported)
+                let described = native.described();
+                (Artifact::Native(native), described)
             }
             Kind::Wasm => {
                 let listeners = self.listeners.clone();
@@ -414,16 +414,11 @@ impl Registry {
                     }
                 });
                 let module = wasm::load(m, artifact, &sha256, &self.wasm_policy(), sink)?;
-                let exported = module.exported_operators();
-                (Artifact::Wasm(Arc::new(module)), exported)
+                let described = module.described();
+                (Artifact::Wasm(Arc::new(module)), described)
             }
         };
-        if let Some(missing) = m.operators.iter().find(|o| !exported.contains(&o.name)) {
-            return Err(RejectReason::OperatorMissing {
-                operator: missing.name.clone(),
-                exported: exported.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
-            });
-        }
+        crate::described::check(m, &described)?;
         Ok(Arc::new(LoadedPlugin { manifest: m.clone(), sha256, loaded_at: SystemTime::now(), artifact }))
     }
 

@@ -29,6 +29,7 @@ use wasmtime::{
     Trap, TypedFunc, Val, ValType,
 };
 
+use crate::described::DescribedOperator;
 use crate::error::RejectReason;
 use crate::manifest::Manifest;
 use crate::wasi_fs::{FsTable, ReadGrant};
@@ -150,7 +151,7 @@ pub struct WasmModule {
     pre: InstancePre<GuestState>,
     /// The limits in force.
     pub limits: Limits,
-    operators: Vec<String>,
+    operators: Vec<DescribedOperator>,
     sink: OutputSink,
     name: String,
     /// Whether the module came from the on-disk cache.
@@ -164,8 +165,9 @@ impl Drop for WasmModule {
 }
 
 impl WasmModule {
-    /// The operators the module declared through `plexus_describe`.
-    pub fn exported_operators(&self) -> Vec<String> {
+    /// The operators the module declared through `plexus_describe`, with
+    /// the parameter tables it reported.
+    pub fn described(&self) -> Vec<DescribedOperator> {
         self.operators.clone()
     }
 }
@@ -207,7 +209,7 @@ struct GuestState {
     output_cap: usize,
     fault: Option<String>,
     guest_error: Option<PluginError>,
-    operators: Vec<String>,
+    operators: Vec<DescribedOperator>,
     state_out: Vec<u8>,
     state_in: Vec<u8>,
     stdout: Vec<u8>,
@@ -277,9 +279,34 @@ fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
     let m = abi::IMPORT_MODULE;
     linker.func_wrap(m, "describe_operator", |mut c: Caller<'_, GuestState>, p: i32, l: i32| -> Res<()> {
         let name = read_str(&mut c, p, l, "operator name")?;
-        c.data_mut().operators.push(name);
+        c.data_mut().operators.push(DescribedOperator::named(name));
         Ok(())
     })?;
+    linker.func_wrap(
+        m,
+        "describe_params",
+        |mut c: Caller<'_, GuestState>, np: i32, nl: i32, jp: i32, jl: i32| -> Res<()> {
+            let name = read_str(&mut c, np, nl, "operator name")?;
+            let json = read_str(&mut c, jp, jl, "parameter table")?;
+            #[derive(serde::Deserialize)]
+            struct Table {
+                #[serde(default)]
+                params: Option<Vec<(String, plexus_plugin_api::ParamSpec)>>,
+                #[serde(default)]
+                params_error: Option<String>,
+            }
+            let table: Table = serde_json::from_str(&json)
+                .map_err(|e| fault(&mut c, format!("describe_params: the table of `{name}` is not valid: {e}")))?;
+            match c.data_mut().operators.iter_mut().find(|o| o.name == name) {
+                Some(op) => {
+                    op.params = table.params;
+                    op.params_error = table.params_error;
+                    Ok(())
+                }
+                None => Err(fault(&mut c, format!("describe_params: operator `{name}` was not declared"))),
+            }
+        },
+    )?;
     linker.func_wrap(m, "config_name", |mut c: Caller<'_, GuestState>, dst: i32, cap: i32| -> Res<i32> {
         let s = c.data().config_name.clone();
         write_out(&mut c, s.as_bytes(), dst, cap, "config_name buffer")

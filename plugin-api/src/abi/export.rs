@@ -10,10 +10,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub use native::*;
 
 use crate::error::PluginError;
-use crate::operator::{Operator, Params};
-
-/// The constructor table a plugin exports: operator name → builder.
-pub type NewOperator = fn(name: &str, params: &Params) -> Result<Box<dyn Operator>, PluginError>;
 
 /// Runs `f`, turning a panic into [`PluginError::Panicked`].
 pub fn guard<T>(f: impl FnOnce() -> Result<T, PluginError>) -> Result<T, PluginError> {
@@ -38,13 +34,13 @@ mod native {
     use abi_stable::sabi_trait::TD_Opaque;
     use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSlice, RStr, RString, RVec};
 
-    use super::{guard, NewOperator};
+    use super::guard;
     use crate::abi::native::{
         output_into_ffi, with_view, FfiError, FfiFrameRef, FfiOperator, FfiOperatorBox, FfiOperator_TO, FfiOutput,
-        API_MAJOR,
     };
     use crate::error::PluginError;
-    use crate::operator::{Emitter, Operator, Params};
+    use crate::operator::{Emitter, Operator};
+    use crate::plugin::{Context, Plugin};
 
     fn to_ffi<T>(r: Result<T, PluginError>) -> RResult<T, FfiError> {
         match r {
@@ -87,22 +83,23 @@ mod native {
         FfiOperator_TO::from_value(Adapter(op), TD_Opaque)
     }
 
-    /// Body of the exported `describe` function.
-    pub fn describe(operators: &[&str]) -> RString {
-        let json = serde_json::json!({ "api": API_MAJOR, "operators": operators });
-        json.to_string().into()
+    /// Body of the exported `describe` function: the operators and their
+    /// parameter tables, as JSON ([`Plugin::describe`]).
+    pub fn describe(plugin: &Plugin) -> RString {
+        guard(|| Ok(plugin.describe().to_string()))
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
+            .into()
     }
 
     /// Body of the exported `new_operator` function.
     pub fn new_operator(
-        new: NewOperator,
+        plugin: &Plugin,
         name: RStr<'_>,
         params_json: RStr<'_>,
         threads: u32,
     ) -> RResult<FfiOperatorBox, FfiError> {
         to_ffi(guard(|| {
-            let params = Params::from_json(params_json.as_str(), threads as usize)?;
-            let op = new(name.as_str(), &params)?;
+            let op = plugin.build(name.as_str(), params_json.as_str(), &Context::new(threads as usize))?;
             Ok(into_ffi_operator(op))
         }))
     }
@@ -117,12 +114,16 @@ mod native {
     }
 }
 
-/// Exports a native plugin: a list of operator names and their constructors.
+/// Exports a plugin: its operators' names and constructors.
 ///
-/// Each constructor is a `fn(&Params) -> Result<T, PluginError>` where `T`
-/// implements [`Operator`]. The macro generates the ABI-checked root module
-/// that the host looks up; every call into the plugin is wrapped so that a
-/// panic becomes an error value on the plugin side.
+/// Each constructor is a `fn(P, &Context) -> Result<T, PluginError>` where
+/// `P` is the operator's parameter struct ([`Params`](crate::Params)) and
+/// `T` implements [`Operator`](crate::Operator). The macro defines the
+/// plugin's [`Plugin`](crate::Plugin) table as `PLUGIN` (the compliance
+/// harness takes it), and the entry points of the target it is built for:
+/// the ABI-checked root module of a native `cdylib`, or the exports of the
+/// wasm guest ABI on wasm32. Every call into the plugin is wrapped so that
+/// a panic becomes an error value on the plugin side.
 ///
 /// ```ignore
 /// plexus_plugin_api::export_plugin! {
@@ -133,29 +134,23 @@ mod native {
 #[macro_export]
 macro_rules! export_plugin {
     ( $( $name:literal => $ctor:path ),+ $(,)? ) => {
-        #[doc(hidden)]
-        pub const PLEXUS_OPERATORS: &[&str] = &[ $( $name ),+ ];
-
-        #[doc(hidden)]
-        pub fn plexus_new_operator(
-            name: &str,
-            params: &$crate::Params,
-        ) -> ::std::result::Result<::std::boxed::Box<dyn $crate::Operator>, $crate::PluginError> {
-            match name {
-                $( $name => {
-                    let op = $ctor(params)?;
-                    Ok(::std::boxed::Box::new(op) as ::std::boxed::Box<dyn $crate::Operator>)
-                } )+
-                other => Err($crate::PluginError::UnknownOperator(other.to_string())),
-            }
-        }
+        /// The operators of this plugin (the host's loader and the
+        /// compliance harness read them).
+        pub static PLUGIN: $crate::Plugin = $crate::Plugin {
+            manifest_dir: env!("CARGO_MANIFEST_DIR"),
+            operators: &[ $( $crate::OperatorEntry {
+                name: $name,
+                build: |params, ctx| $crate::plugin::build_with(params, ctx, $ctor),
+                schema: || $crate::plugin::schema_of_ctor(&$ctor),
+            } ),+ ],
+        };
 
         #[cfg(not(target_arch = "wasm32"))]
         const _: () = {
             use $crate::abi::export::__private as __p;
 
             extern "C" fn describe() -> __p::RString {
-                $crate::abi::export::describe(PLEXUS_OPERATORS)
+                $crate::abi::export::describe(&PLUGIN)
             }
 
             extern "C" fn new_operator(
@@ -163,7 +158,7 @@ macro_rules! export_plugin {
                 params: __p::RStr<'_>,
                 threads: u32,
             ) -> __p::RResult<$crate::abi::native::FfiOperatorBox, $crate::abi::native::FfiError> {
-                $crate::abi::export::new_operator(plexus_new_operator, name, params, threads)
+                $crate::abi::export::new_operator(&PLUGIN, name, params, threads)
             }
 
             fn root_module() -> $crate::abi::native::PluginModRef {
@@ -199,12 +194,12 @@ macro_rules! export_plugin {
 
             #[no_mangle]
             pub extern "C" fn plexus_describe() {
-                $crate::abi::guest::describe(PLEXUS_OPERATORS)
+                $crate::abi::guest::describe(&PLUGIN)
             }
 
             #[no_mangle]
             pub extern "C" fn plexus_new(threads: i32) -> i32 {
-                $crate::abi::guest::new_operator(plexus_new_operator, threads)
+                $crate::abi::guest::new_operator(&PLUGIN, threads)
             }
 
             #[no_mangle]
@@ -235,7 +230,7 @@ mod tests {
     use super::*;
     use crate::abi::native::lend;
     use crate::{Array, ChunkKey};
-    use crate::{Emitter, Frame, FrameView};
+    use crate::{Emitter, Frame, FrameView, Operator};
     use abi_stable::std_types::ROk;
 
     struct Panics;

@@ -10,18 +10,19 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
-use crate::abi::export::NewOperator;
 use crate::abi::wasm::{ARRAY_INFO_SIZE, ERR, MAX_RANK, OK};
 use crate::abi::{error_code, error_detail};
 use crate::array::ArrayView;
 use crate::dtype::DType;
 use crate::error::PluginError;
 use crate::frame::{ChunkKey, Frame, FrameView};
-use crate::operator::{Emitter, Operator, Params};
+use crate::operator::{Emitter, Operator};
+use crate::plugin::{Context, Plugin};
 
 #[link(wasm_import_module = "plexus")]
 extern "C" {
     fn describe_operator(ptr: *const u8, len: usize);
+    fn describe_params(name: *const u8, name_len: usize, json: *const u8, json_len: usize);
     fn config_name(dst: *mut u8, cap: usize) -> usize;
     fn config_params(dst: *mut u8, cap: usize) -> usize;
     fn input_info(index: u32, info: *mut u8) -> i32;
@@ -134,16 +135,25 @@ fn install_panic_hook() {
     });
 }
 
-/// Body of the exported `plexus_describe`.
-pub fn describe(operators: &[&str]) {
-    for name in operators {
-        // SAFETY: a live string.
-        unsafe { describe_operator(name.as_ptr(), name.len()) }
+/// Body of the exported `plexus_describe`: each operator's name, then its
+/// parameter table (or why it cannot be read) as JSON.
+pub fn describe(plugin: &Plugin) {
+    for op in plugin.operators {
+        let json = match (op.schema)() {
+            Ok(params) => serde_json::json!({ "params": params }),
+            Err(e) => serde_json::json!({ "params_error": e.to_string() }),
+        }
+        .to_string();
+        // SAFETY: live strings.
+        unsafe {
+            describe_operator(op.name.as_ptr(), op.name.len());
+            describe_params(op.name.as_ptr(), op.name.len(), json.as_ptr(), json.len());
+        }
     }
 }
 
 /// Body of the exported `plexus_new`.
-pub fn new_operator(new: NewOperator, threads: i32) -> i32 {
+pub fn new_operator(plugin: &Plugin, threads: i32) -> i32 {
     install_panic_hook();
     let mut name = String::new();
     let mut params = String::new();
@@ -152,8 +162,7 @@ pub fn new_operator(new: NewOperator, threads: i32) -> i32 {
     // SAFETY: as above.
     pull_string(&mut params, |p, c| unsafe { config_params(p, c) });
     status((|| {
-        let params = Params::from_json(&params, threads.max(1) as usize)?;
-        let op = new(&name, &params)?;
+        let op = plugin.build(&name, &params, &Context::new(threads.max(1) as usize))?;
         GUEST.with(|g| g.borrow_mut().op = Some(op));
         Ok(())
     })())

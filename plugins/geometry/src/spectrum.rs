@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use plexus_plugin_api::{Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, Frame, FrameView, NoParams, Operator, PluginError};
 use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftNum, FftPlanner};
@@ -165,8 +165,8 @@ pub struct PowerSpectrum {
 
 impl PowerSpectrum {
     /// Builds the operator; it takes no parameters.
-    pub fn new(params: &Params) -> Result<PowerSpectrum, PluginError> {
-        Ok(PowerSpectrum { threads: params.threads(), plan: None })
+    pub fn new(_p: NoParams, ctx: &Context) -> Result<PowerSpectrum, PluginError> {
+        Ok(PowerSpectrum { threads: ctx.threads(), plan: None })
     }
 
     /// The spectrum of one `h × w` plane.

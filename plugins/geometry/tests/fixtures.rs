@@ -11,7 +11,7 @@
 mod common;
 
 use common::{frame, max_abs_diff, npy};
-use plexus_geometry::plexus_new_operator;
+use plexus_geometry::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
 use plexus_plugin_api::{Array, DType, Emitter};
 use serde_json::{json, Value};
@@ -20,7 +20,7 @@ const MODES: [&str; 4] = ["reflect", "constant", "nearest", "mirror"];
 
 /// Runs operator `name` on one frame through the compliance harness.
 fn run(name: &str, params: Value, input: Array) -> Emitter {
-    let mut outs = check_operator(plexus_new_operator, name, params, &[frame(input)]).unwrap();
+    let mut outs = check_operator(&PLUGIN, name, params, &[frame(input)]).unwrap();
     outs.swap_remove(0)
 }
 
@@ -253,7 +253,7 @@ fn minkowski_matches_skimage() {
         let nt = table.shape[0];
         let col = |c: usize| (0..nt).map(|i| rows[i * 6 + c]).collect::<Vec<f64>>();
         let input = frame(npy(&format!("in_mk_{name}_u8")).array());
-        let outs = check_operator(plexus_new_operator, "minkowski", json!({ "thresholds": col(0) }), &[input]).unwrap();
+        let outs = check_operator(&PLUGIN, "minkowski", json!({ "thresholds": col(0) }), &[input]).unwrap();
         // `process` forwards the image; `finish` publishes the totals.
         assert!(outs[0].forwards_input() && outs[0].results().is_empty());
         let r = outs[1].results();
@@ -271,10 +271,7 @@ fn minkowski_matches_skimage() {
 
 #[test]
 fn options_fail_with_clear_messages() {
-    let err = |op: &str, p: Value| match plexus_new_operator(
-        op,
-        &plexus_plugin_api::Params::new(p.as_object().unwrap().clone(), 1),
-    ) {
+    let err = |op: &str, p: Value| match PLUGIN.build(op, &p.to_string(), &plexus_plugin_api::Context::new(1)) {
         Ok(_) => panic!("{op} accepted {p}"),
         Err(e) => e.to_string(),
     };

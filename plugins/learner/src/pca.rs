@@ -41,7 +41,7 @@
 //! The model file (format `plexus-learner/pca-model`, version 1) holds the
 //! same fields; [`crate::pca_project`] reads it.
 
-use plexus_plugin_api::{ArrayView, DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{ArrayView, Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -303,15 +303,30 @@ pub struct Pca {
     scatter: Option<Scatter>,
 }
 
+/// Parameters of `pca`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PcaParams {
+    /// Components kept; 0: as many as bands.
+    pub k: usize,
+    /// Path the JSON model is written to at finish; empty: results only.
+    pub model: String,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Params for PcaParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("k", "components kept; 0: as many as bands"),
+        Param::new("model", "path the JSON model is written to at finish; empty: results only"),
+        Param::new("array", crate::fit_histogram::ARRAY_DOC),
+    ];
+}
+
 impl Pca {
     /// Builds the operator from `k`, `model` and `array`.
-    pub fn new(params: &Params) -> Result<Pca, PluginError> {
-        Ok(Pca {
-            k: params.u64_or("k", 0)? as usize,
-            model: params.str_or("model", "")?.to_string(),
-            array: params.str_or("array", "")?.to_string(),
-            scatter: None,
-        })
+    pub fn new(p: PcaParams, _ctx: &Context) -> Result<Pca, PluginError> {
+        Ok(Pca { k: p.k, model: p.model, array: p.array, scatter: None })
     }
 }
 

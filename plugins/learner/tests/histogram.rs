@@ -8,13 +8,13 @@
 mod common;
 
 use common::{chunks, close, expected, f64s, load, u64s};
-use plexus_learner::plexus_new_operator;
+use plexus_learner::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Emitter, Frame, Params};
+use plexus_plugin_api::{Context, Emitter, Frame};
 use serde_json::{json, Map, Value};
 
 fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
-    let outs = check_operator(plexus_new_operator, op, params, frames).unwrap();
+    let outs = check_operator(&PLUGIN, op, params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input(), "{op}: every input frame is forwarded");
         assert!(o.frames().is_empty() && o.results().is_empty());
@@ -152,8 +152,7 @@ fn save_load_score_round_trip_matches_scipy() {
 }
 
 fn model_error(params: Value) -> String {
-    let p = Params::new(params.as_object().unwrap().clone(), 1);
-    match plexus_new_operator("score_histogram", &p) {
+    match PLUGIN.build("score_histogram", &params.to_string(), &Context::new(1)) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),
     }
@@ -167,7 +166,8 @@ fn bad_model_files_give_exact_errors() {
         model_error(json!({ "model": missing })),
         format!("parameter `model`: cannot read `{missing}`: No such file or directory (os error 2)")
     );
-    assert_eq!(model_error(json!({})), "parameter `model`: is required: give the path of a saved model");
+    assert_eq!(model_error(json!({})), "parameter `model`: is required (a string)");
+    assert_eq!(model_error(json!({ "model": "" })), "parameter `model`: is required: give the path of a saved model");
     let write = |name: &str, text: &str| {
         let p = tmp_model(&dir, name);
         std::fs::write(&p, text).unwrap();
@@ -230,20 +230,17 @@ fn bad_model_files_give_exact_errors() {
         format!("parameter `model`: cannot load `{p}`: `edges` has 3 entries, expected bins + 1 = 5")
     );
     // The undamaged model loads.
-    let p = Params::new(json!({ "model": good }).as_object().unwrap().clone(), 1);
-    assert!(plexus_new_operator("score_histogram", &p).is_ok());
+    assert!(PLUGIN.build("score_histogram", &json!({ "model": good }).to_string(), &Context::new(1)).is_ok());
 }
 
 #[test]
 fn float_input_needs_a_range_and_empty_streams_write_no_model() {
     let moon = stack("moon_f64");
-    let err =
-        check_operator(plexus_new_operator, "fit_histogram", json!({ "bins": 8 }), &chunks(&moon, 1)).unwrap_err();
-    assert!(err.contains("parameter `range`: is required for `f64` input"), "{err}");
+    let err = check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 8 }), &chunks(&moon, 1)).unwrap_err();
+    assert!(err.to_string().contains("parameter `range`: is required for `f64` input"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let path = tmp_model(&dir, "empty.json");
-    let err =
-        check_operator(plexus_new_operator, "fit_histogram", json!({ "bins": 8, "model": path }), &[]).unwrap_err();
-    assert_eq!(err, format!("`fit_histogram`: finish: `fit_histogram`: the stream held no frame; not writing an empty model to `{path}`"));
+    let err = check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 8, "model": path }), &[]).unwrap_err();
+    assert_eq!(err.to_string(), format!("`fit_histogram`: finish: `fit_histogram`: the stream held no frame; not writing an empty model to `{path}`"));
     assert!(!std::path::Path::new(&path).exists());
 }

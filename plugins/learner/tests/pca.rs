@@ -8,9 +8,9 @@
 mod common;
 
 use common::{chunks, close, expected, f64s, load};
-use plexus_learner::plexus_new_operator;
+use plexus_learner::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Frame, Params};
+use plexus_plugin_api::{Array, ChunkKey, Context, Frame};
 use serde_json::{json, Map, Value};
 
 fn cube(name: &str) -> Array {
@@ -18,7 +18,7 @@ fn cube(name: &str) -> Array {
 }
 
 fn fit(params: Value, frames: &[Frame]) -> Map<String, Value> {
-    let outs = check_operator(plexus_new_operator, "pca", params, frames).unwrap();
+    let outs = check_operator(&PLUGIN, "pca", params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input() && o.frames().is_empty() && o.results().is_empty());
     }
@@ -89,7 +89,7 @@ fn samples_by_variables_matrix_is_accepted() {
     let r = fit(json!({ "k": 3 }), &chunks(&flat, 3));
     check_against_sklearn(&r, &e["pca_camera8_k3"], "camera8 as [n, 8]");
     let err =
-        check_operator(plexus_new_operator, "pca", json!({}), &chunks(&load("in_camera_real").array(), 1)).unwrap_err();
+        check_operator(&PLUGIN, "pca", json!({}), &chunks(&load("in_camera_real").array(), 1)).unwrap_err().to_string();
     assert!(
         err.contains(
             "`pca` needs variables: label the last axis `band`, `c` or `channel` (the array has axes `z y x`)"
@@ -114,7 +114,7 @@ fn save_load_project_matches_sklearn_transform() {
         let scale = want.f64s().iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for n in [1, 3, 7] {
             let frames = chunks(&other, n);
-            let outs = check_operator(plexus_new_operator, "pca_project", json!({ "model": path }), &frames).unwrap();
+            let outs = check_operator(&PLUGIN, "pca_project", json!({ "model": path }), &frames).unwrap();
             let mut got = Vec::new();
             for (o, f) in outs.iter().zip(&frames) {
                 assert!(!o.forwards_input());
@@ -133,7 +133,7 @@ fn save_load_project_matches_sklearn_transform() {
         // Fewer components than the model holds: the leading columns.
         if k == 3 {
             let outs = check_operator(
-                plexus_new_operator,
+                &PLUGIN,
                 "pca_project",
                 json!({ "model": path, "k": 1, "output": "pc" }),
                 &chunks(&other, 1),
@@ -149,7 +149,7 @@ fn save_load_project_matches_sklearn_transform() {
 }
 
 fn ctor_error(op: &str, params: Value) -> String {
-    match plexus_new_operator(op, &Params::new(params.as_object().unwrap().clone(), 1)) {
+    match PLUGIN.build(op, &params.to_string(), &Context::new(1)) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),
     }
@@ -191,16 +191,15 @@ fn bad_models_and_inputs_give_exact_errors() {
     );
     // A histogram model is not a PCA model.
     let h = dir.path().join("h.json").to_str().unwrap().to_string();
-    check_operator(plexus_new_operator, "fit_histogram", json!({ "bins": 4, "model": h }), &chunks(&cube("ihc"), 1))
-        .unwrap();
+    check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 4, "model": h }), &chunks(&cube("ihc"), 1)).unwrap();
     assert_eq!(
         ctor_error("pca_project", json!({ "model": h })),
         format!("parameter `model`: cannot load `{h}`: it holds a `plexus-learner/histogram-model` model, expected `plexus-learner/pca-model`")
     );
     // Wrong band count at projection time.
-    let err =
-        check_operator(plexus_new_operator, "pca_project", json!({ "model": path }), &chunks(&cube("camera8"), 1))
-            .unwrap_err();
+    let err = check_operator(&PLUGIN, "pca_project", json!({ "model": path }), &chunks(&cube("camera8"), 1))
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         format!(
@@ -209,33 +208,23 @@ fn bad_models_and_inputs_give_exact_errors() {
     );
     // Non-finite input, too few samples, k larger than the bands.
     let nan = Array::from_vec(vec![2, 2], vec![1.0, f64::NAN, 2.0, 3.0]).unwrap();
-    let err = check_operator(
-        plexus_new_operator,
-        "pca",
-        json!({}),
-        &[Frame::new("d", ChunkKey::whole(2)).with_array("x", nan)],
-    )
-    .unwrap_err();
+    let err = check_operator(&PLUGIN, "pca", json!({}), &[Frame::new("d", ChunkKey::whole(2)).with_array("x", nan)])
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         "`pca`: frame 0: invalid input: sample 0 holds a non-finite value (NaN); PCA of such data is undefined"
     );
     let one = Array::from_vec(vec![1, 2], vec![1.0, 2.0]).unwrap();
-    let err = check_operator(
-        plexus_new_operator,
-        "pca",
-        json!({}),
-        &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one.clone())],
-    )
-    .unwrap_err();
+    let err =
+        check_operator(&PLUGIN, "pca", json!({}), &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one.clone())])
+            .unwrap_err()
+            .to_string();
     assert_eq!(err, "`pca`: finish: invalid input: `pca` needs at least 2 samples, the stream held 1");
-    let err = check_operator(
-        plexus_new_operator,
-        "pca",
-        json!({ "k": 3 }),
-        &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one)],
-    )
-    .unwrap_err();
+    let err =
+        check_operator(&PLUGIN, "pca", json!({ "k": 3 }), &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one)])
+            .unwrap_err()
+            .to_string();
     assert_eq!(err, "`pca`: frame 0: parameter `k`: 3 components asked for, the input has 2 variables");
 }
 

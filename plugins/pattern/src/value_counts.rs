@@ -30,7 +30,8 @@
 
 use std::collections::BTreeMap;
 
-use plexus_plugin_api::{ArrayView, DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{ArrayView, Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::kernels;
@@ -163,13 +164,36 @@ pub struct ValueCounts {
     state: Option<(DType, Tables)>,
 }
 
+/// Parameters of `value_counts`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValueCountsParams {
+    /// How many most frequent values to list.
+    pub top_k: u64,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Default for ValueCountsParams {
+    fn default() -> Self {
+        ValueCountsParams { top_k: 10, array: String::new() }
+    }
+}
+
+impl Params for ValueCountsParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("top_k", "how many most frequent values to list; ties: smaller value first"),
+        Param::new("array", "input array name; empty: the frame's first array"),
+    ];
+}
+
 impl ValueCounts {
     /// Builds the operator from `top_k` and `array`.
-    pub fn new(params: &Params) -> Result<ValueCounts, PluginError> {
+    pub fn new(p: ValueCountsParams, ctx: &Context) -> Result<ValueCounts, PluginError> {
         Ok(ValueCounts {
-            top_k: params.u64_or("top_k", 10)? as usize,
-            array: params.str_or("array", "")?.to_string(),
-            threads: params.threads(),
+            top_k: usize::try_from(p.top_k).unwrap_or(usize::MAX),
+            array: p.array,
+            threads: ctx.threads(),
             state: None,
         })
     }

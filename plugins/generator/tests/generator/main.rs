@@ -20,7 +20,7 @@ pub fn ticks(n: usize) -> Vec<Frame> {
 /// Runs the compliance check on `n` ticks and returns each call's output
 /// (the last one is `finish`'s).
 pub fn run(op: &str, params: Value, n: usize) -> Vec<Emitter> {
-    check_operator(plexus_generator::plexus_new_operator, op, params, &ticks(n)).unwrap()
+    check_operator(&plexus_generator::PLUGIN, op, params, &ticks(n)).unwrap()
 }
 
 /// The single frame each of the first calls emitted, failing if a call

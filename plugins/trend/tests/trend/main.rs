@@ -53,7 +53,7 @@ pub fn chunked(a: &Array, k: usize) -> Vec<Frame> {
 /// Runs the compliance check (determinism, snapshot/restore halfway) and
 /// returns each call's output, `finish`'s last.
 pub fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
-    check_operator(plexus_trend::plexus_new_operator, op, params, frames).unwrap()
+    check_operator(&plexus_trend::PLUGIN, op, params, frames).unwrap()
 }
 
 /// Asserts `|got − want| ≤ rel · |want|`.
