@@ -67,7 +67,7 @@ int32_t plexus_process(int32_t narrays, int64_t seq, int32_t axis, int64_t offse
     if (op[0] == 'f') { plexus_output_forward(); return PLEXUS_OK; }
     plexus_array_info info;
     if (narrays < 1 || plexus_input_info(0, &info) != PLEXUS_OK) {
-        plexus_fail(PLEXUS_E_INPUT, "expected an array");
+        plexus_fail(PLEXUS_E_INPUT, "an array");
         return PLEXUS_ERR;
     }
     if (info.nbytes > cap) {

@@ -117,7 +117,7 @@ impl Frame {
 
     /// The first array, which single-array operators take as their input.
     pub fn first(&self) -> Result<&Array, PluginError> {
-        self.arrays.first().map(|(_, a)| a).ok_or_else(|| PluginError::input("frame holds no array"))
+        self.arrays.first().map(|(_, a)| a).ok_or_else(no_array)
     }
 
     /// Metadata (units, pixel size, angles, scalars).
@@ -144,11 +144,16 @@ pub(crate) fn parse_meta(json: &str) -> Result<Map<String, Value>, PluginError> 
     }
     match serde_json::from_str(json) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(PluginError::input(format!(
-            "frame metadata (`meta_json`) is not a JSON object: got `{}`",
-            truncate(&other.to_string(), 60)
-        ))),
-        Err(e) => Err(PluginError::input(format!("frame metadata (`meta_json`) is not valid JSON: {e}"))),
+        Ok(other) => Err(PluginError::bad_input(
+            "",
+            "frame metadata (`meta_json`) as a JSON object",
+            format!("`{}`", truncate(&other.to_string(), 60)),
+        )),
+        Err(e) => Err(PluginError::bad_input(
+            "",
+            "frame metadata (`meta_json`) as a JSON object",
+            format!("invalid JSON ({e})"),
+        )),
     }
 }
 
@@ -161,8 +166,12 @@ fn truncate(s: &str, n: usize) -> &str {
 
 pub(crate) fn missing_array<'a>(name: &str, present: impl Iterator<Item = &'a str>) -> PluginError {
     let present: Vec<String> = present.map(|n| format!("`{n}`")).collect();
-    let present = if present.is_empty() { "none".to_string() } else { present.join(", ") };
-    PluginError::input(format!("frame has no array `{name}` (it has {present})"))
+    let present = if present.is_empty() { "no array".to_string() } else { format!("arrays {}", present.join(", ")) };
+    PluginError::bad_input(name, "an array of that name in the frame", present)
+}
+
+fn no_array() -> PluginError {
+    PluginError::bad_input("", "a frame holding an array", "an empty frame")
 }
 
 /// A borrowed input frame, pointing into host memory.
@@ -234,7 +243,7 @@ impl<'a> FrameView<'a> {
     /// The first array and its name, which single-array operators take as
     /// their input.
     pub fn first(&self) -> Result<(&'a str, ArrayView<'a>), PluginError> {
-        self.arrays.first().copied().ok_or_else(|| PluginError::input("frame holds no array"))
+        self.arrays.first().copied().ok_or_else(no_array)
     }
 
     /// Metadata, parsed on first use; malformed metadata is an error that
@@ -262,7 +271,10 @@ mod tests {
     #[test]
     fn missing_array_lists_present_ones() {
         let f = Frame::new("d", ChunkKey::whole(1)).with_array("a", Array::zeros::<u8>(vec![1]));
-        assert_eq!(f.array("b").unwrap_err().to_string(), "invalid input: frame has no array `b` (it has `a`)");
+        assert_eq!(
+            f.array("b").unwrap_err().to_string(),
+            "invalid input `b`: expected an array of that name in the frame, got arrays `a`"
+        );
     }
 
     #[test]
@@ -272,14 +284,14 @@ mod tests {
         let view = FrameView::from_parts("d", ChunkKey::whole(1), 0, &arrays, "[1, 2]");
         assert_eq!(
             view.meta().unwrap_err().to_string(),
-            "invalid input: frame metadata (`meta_json`) is not a JSON object: got `[1,2]`"
+            "invalid input: expected frame metadata (`meta_json`) as a JSON object, got `[1,2]`"
         );
         let view = FrameView::from_parts("d", ChunkKey::whole(1), 0, &arrays, "{\"unit\": ");
         assert!(view
             .meta()
             .unwrap_err()
             .to_string()
-            .starts_with("invalid input: frame metadata (`meta_json`) is not valid JSON: "));
+            .starts_with("invalid input: expected frame metadata (`meta_json`) as a JSON object, got invalid JSON ("));
         let view = FrameView::from_parts("d", ChunkKey::whole(1), 0, &arrays, "");
         assert!(view.meta().unwrap().is_empty());
         assert_eq!(view.array("x").unwrap().dtype(), DType::U8);

@@ -31,7 +31,7 @@ pub trait Operator: Send + 'static {
 
     /// Takes over the state a previous version's `snapshot` returned.
     fn restore(&mut self, _state: &[u8]) -> Result<(), PluginError> {
-        Err(PluginError::Unsupported("this operator does not restore state".into()))
+        Err(PluginError::unsupported("this operator does not restore state"))
     }
 }
 

@@ -64,7 +64,10 @@ pub struct Plugin {
 impl Plugin {
     /// The operator called `name`.
     pub fn operator(&self, name: &str) -> Result<&OperatorEntry, PluginError> {
-        self.operators.iter().find(|o| o.name == name).ok_or_else(|| PluginError::UnknownOperator(name.to_string()))
+        self.operators
+            .iter()
+            .find(|o| o.name == name)
+            .ok_or_else(|| PluginError::UnknownOperator { name: name.to_string() })
     }
 
     /// The names of its operators.

@@ -145,7 +145,8 @@ impl RejectReason {
 }
 
 /// Errors from asking the registry for something.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistryError {
     /// No plugin of that name is loaded.
     #[error("no plugin `{name}` is loaded{}", hint(available))]
@@ -173,11 +174,36 @@ pub enum RegistryError {
         /// Operator name.
         operator: String,
         /// What the plugin said.
-        source: plexus_plugin_api::PluginError,
+        source: Box<plexus_plugin_api::PluginError>,
     },
-    /// A filesystem problem.
-    #[error("{0}")]
-    Io(String),
+    /// A manifest that cannot be used (packing).
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A file or folder could not be read, written or created.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `create`).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::sync::Arc<std::io::Error>,
+    },
+    /// Watching a plugin folder failed.
+    #[error("cannot watch {}: {message}", path.as_ref().map(|p| format!("`{}`", p.display())).unwrap_or_else(|| "plugin folders".to_string()))]
+    Watch {
+        /// The folder, when one was being added.
+        path: Option<PathBuf>,
+        /// What the watcher said.
+        message: String,
+    },
+}
+
+impl RegistryError {
+    /// An I/O failure doing `action` on `path`.
+    pub fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> RegistryError {
+        RegistryError::Io { action, path: path.to_path_buf(), source: std::sync::Arc::new(source) }
+    }
 }
 
 fn hint(available: &[String]) -> String {

@@ -11,12 +11,40 @@ use plexus_plugin_api::{Emitter, Frame, PluginError};
 use serde_json::{Map, Value};
 
 use crate::error::RegistryError;
-use crate::registry::{Artifact, LoadedPlugin};
-use crate::wasm::WasmInstance;
+use crate::loaded::{Artifact, LoadedPlugin};
+use crate::wasm::{Grants, WasmInstance};
 
 enum Op {
     Native(FfiOperatorBox),
     Wasm(Box<WasmInstance>),
+}
+
+/// Instances are made here rather than in `loaded`, so that the plugin
+/// module does not import the instance module that refers back to it.
+impl LoadedPlugin {
+    /// Builds an instance of `operator` from validated parameters.
+    pub fn instantiate(
+        self: &Arc<Self>,
+        operator: &str,
+        params: &Map<String, Value>,
+        threads: usize,
+    ) -> Result<OperatorInstance, RegistryError> {
+        self.instantiate_granted(operator, params, threads, &Grants::default())
+    }
+
+    /// Builds an instance of `operator` with the capabilities a pipeline
+    /// stage grants (wasm plugins; only those the manifest asks for and the
+    /// host's ceiling allows take effect; native plugins ignore them).
+    pub fn instantiate_granted(
+        self: &Arc<Self>,
+        operator: &str,
+        params: &Map<String, Value>,
+        threads: usize,
+        grants: &Grants,
+    ) -> Result<OperatorInstance, RegistryError> {
+        self.operator(operator)?;
+        OperatorInstance::new(self.clone(), operator, params, threads, grants)
+    }
 }
 
 /// One operator instance; calls are made from one thread at a time.
@@ -32,7 +60,7 @@ impl OperatorInstance {
         operator: &str,
         params: &Map<String, Value>,
         threads: usize,
-        grants: &crate::wasm::Grants,
+        grants: &Grants,
     ) -> Result<OperatorInstance, RegistryError> {
         let made = match &plugin.artifact {
             Artifact::Native(native) => {
@@ -50,7 +78,7 @@ impl OperatorInstance {
             Err(source) => Err(RegistryError::Construct {
                 plugin: plugin.manifest.plugin.name.clone(),
                 operator: operator.to_string(),
-                source,
+                source: Box::new(source),
             }),
         }
     }

@@ -73,6 +73,10 @@ impl fmt::Display for Pattern {
 
 pub use plexus_plugin_api::params::schema::{check_value, Mismatch, ParamProblem, ParamSpec, ParamType};
 
+/// Capabilities a manifest may ask for. Everything else is refused.
+/// `clock`: `clock_time_get`; `read`: read-only preopened folders.
+pub const KNOWN_CAPABILITIES: &[&str] = &["clock", "read"];
+
 /// One operator a plugin offers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -269,9 +273,8 @@ impl Manifest {
                 ));
             }
             for c in &s.capabilities {
-                if !crate::wasm::KNOWN_CAPABILITIES.contains(&c.as_str()) {
-                    let known =
-                        crate::wasm::KNOWN_CAPABILITIES.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                if !KNOWN_CAPABILITIES.contains(&c.as_str()) {
+                    let known = KNOWN_CAPABILITIES.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
                     return Err(err(
                         "sandbox.capabilities",
                         "capabilities",

@@ -11,11 +11,11 @@ pub use native::*;
 
 use crate::error::PluginError;
 
-/// Runs `f`, turning a panic into [`PluginError::Panicked`].
+/// Runs `f`, turning a panic into [`PluginError::Panic`].
 pub fn guard<T>(f: impl FnOnce() -> Result<T, PluginError>) -> Result<T, PluginError> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
-        Err(payload) => Err(PluginError::Panicked(panic_message(&*payload))),
+        Err(payload) => Err(PluginError::Panic { message: panic_message(&*payload), instance_replaced: false }),
     }
 }
 

@@ -10,8 +10,7 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
-use crate::abi::wasm::{ARRAY_INFO_SIZE, ERR, MAX_RANK, OK};
-use crate::abi::{error_code, error_detail};
+use crate::abi::wasm::{ARRAY_INFO_SIZE, ERR, ERROR_JSON, MAX_RANK, OK};
 use crate::array::ArrayView;
 use crate::dtype::DType;
 use crate::error::PluginError;
@@ -56,7 +55,7 @@ extern "C" {
     fn output_event(json: *const u8, len: usize);
     fn output_forward();
     fn output_end_stream();
-    fn error(code: u32, param: *const u8, param_len: usize, message: *const u8, message_len: usize);
+    fn error(code: u32, a: *const u8, a_len: usize, b: *const u8, b_len: usize, c: *const u8, c_len: usize);
     fn state_write(ptr: *const u8, len: usize);
     fn state_read(offset: u64, dst: *mut u8, len: usize) -> i32;
 }
@@ -101,9 +100,9 @@ fn pull_string(buf: &mut String, f: impl Fn(*mut u8, usize) -> usize) {
 }
 
 fn report(e: &PluginError) {
-    let (param, message) = error_detail(e);
+    let json = e.to_json();
     // SAFETY: pointers and lengths describe live strings.
-    unsafe { error(error_code(e) as u32, param.as_ptr(), param.len(), message.as_ptr(), message.len()) }
+    unsafe { error(ERROR_JSON, json.as_ptr(), json.len(), "".as_ptr(), 0, "".as_ptr(), 0) }
 }
 
 fn status(r: Result<(), PluginError>) -> i32 {
@@ -130,7 +129,7 @@ fn install_panic_hook() {
             } else {
                 "a panic with a non-string payload".to_string()
             };
-            report(&PluginError::Panicked(msg));
+            report(&PluginError::Panic { message: msg, instance_replaced: false });
         }));
     });
 }
@@ -180,7 +179,7 @@ fn pull_inputs(g: &mut Guest, narrays: usize) -> Result<(), PluginError> {
         let slot = &mut g.slots[i];
         let mut info = [0u8; ARRAY_INFO_SIZE];
         if unsafe { input_info(i as u32, info.as_mut_ptr()) } != OK {
-            return Err(PluginError::input(format!("the host has no input array {i}")));
+            return Err(PluginError::bad_input(format!("#{i}"), "an input array the host lends", "none"));
         }
         let word = |at: usize| u64::from_le_bytes(info[at..at + 8].try_into().unwrap_or_default());
         let dtype = u32::from_le_bytes(info[0..4].try_into().unwrap_or_default());
@@ -197,7 +196,7 @@ fn pull_inputs(g: &mut Guest, narrays: usize) -> Result<(), PluginError> {
         }
         slot.len = nbytes;
         if nbytes > 0 && unsafe { input_read(i as u32, 0, slot.data.as_mut_ptr() as *mut u8, nbytes) } != OK {
-            return Err(PluginError::input(format!("the host refused to lend input array {i}")));
+            return Err(PluginError::bad_input(slot.name.clone(), "its bytes lent by the host", "a refusal"));
         }
     }
     Ok(())
@@ -281,15 +280,13 @@ pub fn process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, exte
             .iter()
             .map(|s| {
                 let dtype = DType::from_code(s.dtype).ok_or_else(|| {
-                    PluginError::input(format!(
-                        "array `{}`: field `dtype` holds unknown code {} (known: 0 to 6)",
-                        s.name, s.dtype
-                    ))
+                    PluginError::bad_input(&s.name, "a `dtype` code from 0 to 6", format!("code {}", s.dtype))
                 })?;
                 // SAFETY: `data` holds at least `len` initialised bytes.
                 let bytes = unsafe { std::slice::from_raw_parts(s.data.as_ptr() as *const u8, s.len) };
-                let view = ArrayView::from_parts(dtype, &s.shape, &s.axes, bytes)
-                    .map_err(|e| PluginError::input(format!("array `{}`: {e}", s.name)))?;
+                let view = ArrayView::from_parts(dtype, &s.shape, &s.axes, bytes).map_err(|e| {
+                    PluginError::bad_input(&s.name, "an array whose bytes match its shape and dtype", e.to_string())
+                })?;
                 Ok((s.name.as_str(), view))
             })
             .collect::<Result<Vec<_>, PluginError>>()?;

@@ -17,48 +17,9 @@
 //!
 //! [`export_plugin!`]: crate::export_plugin
 
-use crate::error::PluginError;
-
 pub mod export;
 #[cfg(target_arch = "wasm32")]
 pub mod guest;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 pub mod wasm;
-
-/// The code an error crosses the boundary with (`plugin-api/WASM_ABI.md`).
-pub(crate) fn error_code(e: &PluginError) -> u8 {
-    match e {
-        PluginError::InvalidParam { .. } => 1,
-        PluginError::InvalidInput(_) => 2,
-        PluginError::UnknownOperator(_) => 3,
-        PluginError::Unsupported(_) => 4,
-        PluginError::Panicked(_) => 5,
-        PluginError::Failed(_) => 6,
-    }
-}
-
-/// The parameter name (or empty) and message an error crosses with.
-pub(crate) fn error_detail(e: &PluginError) -> (&str, &str) {
-    match e {
-        PluginError::InvalidParam { param, message } => (param, message),
-        PluginError::InvalidInput(m)
-        | PluginError::UnknownOperator(m)
-        | PluginError::Unsupported(m)
-        | PluginError::Panicked(m)
-        | PluginError::Failed(m) => ("", m),
-    }
-}
-
-/// Rebuilds an error from its code, parameter and message.
-pub fn error_from_code(code: u8, param: &str, message: &str) -> PluginError {
-    let m = message.to_string();
-    match code {
-        1 => PluginError::InvalidParam { param: param.to_string(), message: m },
-        2 => PluginError::InvalidInput(m),
-        3 => PluginError::UnknownOperator(m),
-        4 => PluginError::Unsupported(m),
-        5 => PluginError::Panicked(m),
-        _ => PluginError::Failed(m),
-    }
-}

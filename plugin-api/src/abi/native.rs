@@ -170,25 +170,24 @@ pub struct FfiOutput {
     pub forward_input: bool,
 }
 
-/// An error value in place of a panic.
+/// An error value in place of a panic: the JSON of a [`PluginError`]
+/// ([`PluginError::to_json`]), so every variant's data crosses intact and
+/// a variant this host does not know still arrives as a readable failure.
 #[repr(C)]
 #[derive(StableAbi)]
 pub struct FfiError {
-    pub code: u8,
-    pub param: RString,
-    pub message: RString,
+    pub json: RString,
 }
 
 impl From<PluginError> for FfiError {
     fn from(e: PluginError) -> Self {
-        let (param, message) = super::error_detail(&e);
-        FfiError { code: super::error_code(&e), param: param.into(), message: message.into() }
+        FfiError { json: e.to_json().into() }
     }
 }
 
 impl From<FfiError> for PluginError {
     fn from(e: FfiError) -> Self {
-        super::error_from_code(e.code, &e.param, &e.message)
+        PluginError::from_json(&e.json)
     }
 }
 
@@ -260,14 +259,18 @@ pub fn views_of<'a>(raw: &FfiFrameRef<'a>) -> Result<Vec<(&'a str, ArrayView<'a>
         .map(|a| {
             let dtype = DType::from_code(a.dtype).ok_or_else(|| unknown_dtype(a.name.as_str(), a.dtype))?;
             let view = ArrayView::from_parts(dtype, a.shape.as_slice(), a.axes.as_str(), a.data.as_slice())
-                .map_err(|e| PluginError::input(format!("array `{}`: {e}", a.name.as_str())))?;
+                .map_err(|e| malformed(a.name.as_str(), e))?;
             Ok((a.name.as_str(), view))
         })
         .collect()
 }
 
 fn unknown_dtype(array: &str, code: u8) -> PluginError {
-    PluginError::input(format!("array `{array}`: field `dtype` holds unknown code {code} (known: 0 to 6)"))
+    PluginError::bad_input(array, "a `dtype` code from 0 to 6", format!("code {code}"))
+}
+
+fn malformed(array: &str, e: crate::error::ArrayError) -> PluginError {
+    PluginError::bad_input(array, "an array whose bytes match its shape and dtype", e.to_string())
 }
 
 /// Calls `f` with the [`FrameView`] of a lent frame.
@@ -311,7 +314,7 @@ pub fn frame_from_ffi(f: FfiFrame) -> Result<Frame, PluginError> {
     for a in f.arrays.into_vec() {
         let dtype = DType::from_code(a.dtype).ok_or_else(|| unknown_dtype(&a.name, a.dtype))?;
         let array = Array::from_external(dtype, a.shape.into_vec(), a.axes.into_string(), Box::new(a.data))
-            .map_err(|e| PluginError::input(format!("array `{}`: {e}", a.name)))?;
+            .map_err(|e| malformed(&a.name, e))?;
         frame.insert(a.name.into_string(), array);
     }
     Ok(frame)
@@ -401,11 +404,14 @@ mod tests {
             meta_json: "".into(),
         };
         let err = with_view(raw, |_| Ok(())).unwrap_err();
-        assert_eq!(err.to_string(), "invalid input: array `x`: field `dtype` holds unknown code 9 (known: 0 to 6)");
+        assert_eq!(err.to_string(), "invalid input `x`: expected a `dtype` code from 0 to 6, got code 9");
         let mut f = frame_into_ffi(Frame::new("d", ChunkKey::whole(1)));
         f.meta_json = "{\"unit\"".into();
         let err = frame_from_ffi(f).unwrap_err();
-        assert!(err.to_string().starts_with("invalid input: frame metadata (`meta_json`) is not valid JSON"), "{err}");
+        assert!(
+            err.to_string().starts_with("invalid input: expected frame metadata (`meta_json`) as a JSON object, got "),
+            "{err}"
+        );
     }
 
     #[test]

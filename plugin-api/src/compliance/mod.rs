@@ -90,7 +90,7 @@ pub enum ComplianceError {
         /// Which call (`new`, `frame 3`, `finish`, `snapshot`, `restore`).
         call: String,
         /// What it returned.
-        error: PluginError,
+        error: Box<PluginError>,
     },
     /// Two fresh instances gave different outputs for the same frames.
     #[error("`{operator}`: two fresh instances gave different outputs")]
@@ -209,7 +209,7 @@ pub fn check_operator(
     let call = |call: &str, error: PluginError| ComplianceError::Call {
         operator: name.to_string(),
         call: call.to_string(),
-        error,
+        error: Box::new(error),
     };
     let run = |restore_at: Option<usize>| -> Result<Vec<Emitter>, ComplianceError> {
         let mut h = Harness::new(plugin, name, Value::Object(params.clone())).map_err(|e| call("new", e))?;

@@ -281,7 +281,7 @@ pub fn decode<P: Params>(json: &str) -> Result<P, PluginError> {
     } else {
         match serde_json::from_str(json) {
             Ok(Value::Object(m)) => m,
-            _ => return Err(PluginError::failed("parameters are not a JSON object")),
+            _ => return Err(PluginError::bad_parameter("", "parameters as a JSON object", json.to_string())),
         }
     };
     decode_map(values)
@@ -304,19 +304,20 @@ fn explain<P: Params>(values: &Map<String, Value>) -> Option<PluginError> {
     for (name, v) in values {
         let Some((_, spec)) = schema.iter().find(|(n, _)| n == name) else {
             let known: Vec<String> = schema.iter().map(|(n, _)| format!("`{n}`")).collect();
-            return Some(PluginError::param(
+            return Some(PluginError::bad_parameter(
                 name,
-                format!("is not a parameter of this operator (it takes {})", known.join(", ")),
+                format!("a parameter of this operator (it takes {})", known.join(", ")),
+                "an unknown name",
             ));
         };
         if let Err(m) = check_value(spec, v) {
-            return Some(PluginError::param(name, m.to_string()));
+            return Some(PluginError::bad_parameter(name, m.expected, m.got));
         }
     }
     schema
         .iter()
         .find(|(n, s)| s.is_required() && !values.contains_key(n))
-        .map(|(n, s)| PluginError::param(n, format!("is required ({})", s.ty.describe())))
+        .map(|(n, s)| PluginError::bad_parameter(n, format!("{} (it is required)", s.ty.describe()), "nothing"))
 }
 
 #[cfg(test)]
@@ -386,11 +387,11 @@ mod tests {
         let e = decode::<P>(r#"{"threshold": 1, "mode": "wrap"}"#).unwrap_err();
         assert_eq!(e.to_string(), "parameter `mode`: expected one of reflect, nearest-edge, got `wrap`");
         let e = decode::<P>(r#"{"size": 3}"#).unwrap_err();
-        assert_eq!(e.to_string(), "parameter `threshold`: is required (a number)");
+        assert_eq!(e.to_string(), "parameter `threshold`: expected a number (it is required), got nothing");
         let e = decode::<P>(r#"{"threshold": 1, "sise": 3}"#).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "parameter `sise`: is not a parameter of this operator (it takes `threshold`, `size`, `mode`, `shape`, `center`)"
+            "parameter `sise`: expected a parameter of this operator (it takes `threshold`, `size`, `mode`, `shape`, `center`), got an unknown name"
         );
     }
 

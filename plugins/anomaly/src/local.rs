@@ -139,9 +139,10 @@ impl Local {
     /// `max_events` and `array`.
     pub fn new(p: LocalParams, ctx: &Context) -> Result<Local, PluginError> {
         if !p.threshold.is_finite() {
-            return Err(PluginError::param(
+            return Err(PluginError::bad_parameter(
                 "threshold",
-                format!("expected a finite number >= 0 in the data's units, got {}", p.threshold),
+                "a finite number >= 0 in the data's units",
+                p.threshold.to_string(),
             ));
         }
         Ok(Local {

@@ -139,7 +139,7 @@ impl Robust {
     /// Builds the operator from `k`, `zero_mad`, `output`, `max_events` and `array`.
     pub fn new(p: RobustParams, _ctx: &Context) -> Result<Robust, PluginError> {
         if !p.k.is_finite() {
-            return Err(PluginError::param("k", format!("expected a finite number >= 0, got {}", p.k)));
+            return Err(PluginError::bad_parameter("k", "a finite number >= 0", p.k.to_string()));
         }
         Ok(Robust {
             k: p.k,

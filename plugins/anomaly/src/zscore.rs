@@ -86,7 +86,7 @@ impl ZScore {
     /// Builds the operator from `k`, `output`, `max_events` and `array`.
     pub fn new(p: ZScoreParams, _ctx: &Context) -> Result<ZScore, PluginError> {
         if !p.k.is_finite() {
-            return Err(PluginError::param("k", format!("expected a finite number >= 0, got {}", p.k)));
+            return Err(PluginError::bad_parameter("k", "a finite number >= 0", p.k.to_string()));
         }
         Ok(ZScore { k: p.k, output: p.output.into(), array: p.array, log: EventLog::new(p.max_events) })
     }

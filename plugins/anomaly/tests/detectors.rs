@@ -178,7 +178,7 @@ fn output_modes() {
 #[test]
 fn parameter_errors_are_exact() {
     let new = |op: &str, p: Value| PLUGIN.build(op, &p.to_string(), &Context::new(1)).err().unwrap().to_string();
-    assert_eq!(new("local", json!({})), "parameter `threshold`: is required (a number)");
+    assert_eq!(new("local", json!({})), "parameter `threshold`: expected a number (it is required), got nothing");
     assert_eq!(
         new("local", json!({ "threshold": 1, "polarity": "up" })),
         "parameter `polarity`: expected one of both, bright, dark, got `up`"

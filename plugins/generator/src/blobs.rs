@@ -143,7 +143,7 @@ impl Blobs {
         let shape = match dims[..] {
             [y, x] => [1, y, x],
             [z, y, x] => [z, y, x],
-            _ => return Err(PluginError::param("shape", format!("expected 2 or 3 sizes, got {}", dims.len()))),
+            _ => return Err(PluginError::bad_parameter("shape", "2 or 3 sizes", format!("{}", dims.len()))),
         };
         let porosity = params::finite("porosity", p.porosity)?;
         let blobiness = params::finite("blobiness", p.blobiness)?;

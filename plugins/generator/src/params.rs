@@ -16,21 +16,21 @@ pub const FRAMES_DOC: &str = "number of images";
 /// every size positive (the struct's range says so too), product in range.
 pub fn shape(name: &str, dims: &[usize]) -> Result<Vec<usize>, PluginError> {
     if dims.is_empty() {
-        return Err(PluginError::param(name, "expected at least one axis, got []"));
+        return Err(PluginError::bad_parameter(name, "at least one axis", "[]"));
     }
     if dims.contains(&0) {
-        return Err(PluginError::param(name, format!("expected a list of positive integers, got {dims:?}")));
+        return Err(PluginError::bad_parameter(name, "a list of positive integers", format!("{dims:?}")));
     }
     dims.iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| PluginError::param(name, format!("{dims:?} is too large")))?;
+        .ok_or_else(|| PluginError::bad_parameter(name, "a shape whose size fits in memory", format!("{dims:?}")))?;
     Ok(dims.to_vec())
 }
 
 /// Checks that `v` is finite.
 pub fn finite(name: &str, v: f64) -> Result<f64, PluginError> {
     if !v.is_finite() {
-        return Err(PluginError::param(name, format!("expected a finite number, got {v}")));
+        return Err(PluginError::bad_parameter(name, "a finite number", v.to_string()));
     }
     Ok(v)
 }
@@ -68,7 +68,7 @@ mod tests {
         );
         assert_eq!(
             shape("shape", &[usize::MAX, 2]).unwrap_err().to_string(),
-            format!("parameter `shape`: [{}, 2] is too large", usize::MAX)
+            format!("parameter `shape`: expected a shape whose size fits in memory, got [{}, 2]", usize::MAX)
         );
     }
 

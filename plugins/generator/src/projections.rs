@@ -347,7 +347,7 @@ impl Projections {
             (0..n).map(|i| 180.0 * i as f64 / n as f64).collect()
         } else {
             if let Some(bad) = p.angles_deg.iter().find(|a| !a.is_finite()) {
-                return Err(PluginError::param("angles_deg", format!("expected finite angles, got {bad}")));
+                return Err(PluginError::bad_parameter("angles_deg", "finite angles", bad.to_string()));
             }
             p.angles_deg
         };
@@ -359,7 +359,7 @@ impl Projections {
         };
         let flat = params::finite("flat", p.flat)?;
         if flat == 0.0 {
-            return Err(PluginError::param("flat", "expected a positive number of counts, got 0"));
+            return Err(PluginError::bad_parameter("flat", "a positive number of counts", "0"));
         }
         let dark = params::finite("dark", p.dark)?;
         let photons = params::finite("photons", p.photons)?;

@@ -98,10 +98,9 @@ impl Stream {
     pub fn new(p: StreamParams, _ctx: &Context) -> Result<Stream, PluginError> {
         let rate = params::finite("rate_hz", p.rate_hz)?;
         let period = if rate > 0.0 {
-            Some(
-                Duration::try_from_secs_f64(1.0 / rate)
-                    .map_err(|_| PluginError::param("rate_hz", format!("{rate} is too small")))?,
-            )
+            Some(Duration::try_from_secs_f64(1.0 / rate).map_err(|_| {
+                PluginError::bad_parameter("rate_hz", "a rate whose period fits a duration", rate.to_string())
+            })?)
         } else {
             None
         };

@@ -162,10 +162,14 @@ impl ConvolveOp {
             Separable::Off => Path::General,
         };
         if !p.cval.is_finite() {
-            return Err(PluginError::param("cval", format!("must be finite, got {}", p.cval)));
+            return Err(PluginError::bad_parameter("cval", "a finite number", p.cval.to_string()));
         }
         if path == Path::Separable && kernel.factor().is_none() {
-            return Err(PluginError::param("separable", "`on` needs a rank-1 kernel, this one is not separable"));
+            return Err(PluginError::bad_parameter(
+                "separable",
+                "`auto` or `off` for a kernel that is not rank 1",
+                "`on`",
+            ));
         }
         Ok(ConvolveOp { flavor, kernel, mode: p.mode, cval: p.cval, path, threads: ctx.threads() })
     }
@@ -202,7 +206,7 @@ impl ConvolveOp {
                 self.threads,
                 &mut buf,
             )
-            .map_err(|e| PluginError::param("separable", e))?;
+            .map_err(|e| PluginError::bad_parameter("separable", "a rank-1 kernel", e))?;
             put_plane(&mut out, layout, p, &buf);
         }
         Ok(out)
@@ -232,29 +236,35 @@ impl ConvolveOp {
 
 fn custom_kernel(weights: &[f64], shape: &[usize]) -> Result<Kernel, PluginError> {
     if weights.is_empty() {
-        return Err(PluginError::param("kernel", "is required when `filter` is `custom` (give a row-major list)"));
+        return Err(PluginError::bad_parameter(
+            "kernel",
+            "a row-major list of weights when `filter` is `custom`",
+            "[]",
+        ));
     }
     if let Some(bad) = weights.iter().find(|w| !w.is_finite()) {
-        return Err(PluginError::param("kernel", format!("weights must be finite, got {bad}")));
+        return Err(PluginError::bad_parameter("kernel", "finite weights", bad.to_string()));
     }
     let (kh, kw) = match shape {
         [kh, kw] => (*kh, *kw),
         [] => {
             let n = (weights.len() as f64).sqrt().round() as usize;
             if n * n != weights.len() {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "kernel_shape",
-                    format!("is required: {} weights do not make a square kernel", weights.len()),
+                    "[rows, cols] (the weights do not make a square kernel)",
+                    format!("[] with {} weights", weights.len()),
                 ));
             }
             (n, n)
         }
-        other => return Err(PluginError::param("kernel_shape", format!("expected [rows, cols], got {other:?}"))),
+        other => return Err(PluginError::bad_parameter("kernel_shape", "[rows, cols]", format!("{other:?}"))),
     };
     if kh == 0 || kw == 0 || kh * kw != weights.len() {
-        return Err(PluginError::param(
+        return Err(PluginError::bad_parameter(
             "kernel_shape",
-            format!("[{kh}, {kw}] needs {} weights, `kernel` has {}", kh * kw, weights.len()),
+            format!("the shape of `kernel`'s {} weights", weights.len()),
+            format!("[{kh}, {kw}], which needs {}", kh * kw),
         ));
     }
     Ok(Kernel::new(kh, kw, weights.to_vec()))

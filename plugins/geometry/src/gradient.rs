@@ -154,14 +154,14 @@ impl Gradient {
             [s] => (*s, *s),
             [sy, sx] => (*sy, *sx),
             other => {
-                return Err(PluginError::param("spacing", format!("expected [h] or [h_y, h_x], got {other:?}")));
+                return Err(PluginError::bad_parameter("spacing", "[h] or [h_y, h_x]", format!("{other:?}")));
             }
         };
         if !(spacing.0 > 0.0 && spacing.1 > 0.0 && spacing.0.is_finite() && spacing.1.is_finite()) {
-            return Err(PluginError::param("spacing", "must be positive and finite"));
+            return Err(PluginError::bad_parameter("spacing", "positive, finite spacings", format!("{:?}", p.spacing)));
         }
         if !p.cval.is_finite() {
-            return Err(PluginError::param("cval", format!("must be finite, got {}", p.cval)));
+            return Err(PluginError::bad_parameter("cval", "a finite number", p.cval.to_string()));
         }
         Ok(Gradient { output: p.output, axes: p.axis, spacing, mode: p.mode, cval: p.cval, threads: ctx.threads() })
     }
@@ -191,9 +191,11 @@ impl Gradient {
             Output::Central => {
                 let need = |n: usize, axis: &str| {
                     if n < 2 {
-                        Err(PluginError::input(format!(
-                            "the image has {n} sample along {axis}; a gradient needs at least 2"
-                        )))
+                        Err(PluginError::bad_input(
+                            "",
+                            format!("at least 2 samples along {axis} (a gradient needs two)"),
+                            format!("{n}"),
+                        ))
                     } else {
                         Ok(())
                     }

@@ -137,10 +137,10 @@ impl Minkowski {
     pub fn new(p: MinkowskiParams, _ctx: &Context) -> Result<Minkowski, PluginError> {
         let thresholds = p.thresholds;
         if thresholds.is_empty() {
-            return Err(PluginError::param("thresholds", "give at least one threshold"));
+            return Err(PluginError::bad_parameter("thresholds", "at least one threshold", "[]"));
         }
         if let Some(t) = thresholds.iter().find(|t| t.is_nan()) {
-            return Err(PluginError::param("thresholds", format!("must be numbers, got {t}")));
+            return Err(PluginError::bad_parameter("thresholds", "numbers", t.to_string()));
         }
         Ok(Minkowski { totals: vec![Functionals::default(); thresholds.len()], thresholds })
     }

@@ -187,7 +187,7 @@ impl Operator for PowerSpectrum {
         let layout = Planes::of(view.shape(), view.axes())?;
         let (h, w) = (layout.h, layout.w);
         if h == 0 || w == 0 {
-            return Err(PluginError::input("the image is empty"));
+            return Err(PluginError::bad_input(name, "an image with pixels", "an empty image"));
         }
         let data = as_cow::<f64>(&view);
         let nb = bin_count(h, w);

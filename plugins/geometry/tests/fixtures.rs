@@ -285,19 +285,22 @@ fn options_fail_with_clear_messages() {
     );
     assert_eq!(
         err("convolve", json!({})),
-        "parameter `kernel`: is required when `filter` is `custom` (give a row-major list)"
+        "parameter `kernel`: expected a row-major list of weights when `filter` is `custom`, got []"
     );
     assert_eq!(
         err("convolve", json!({ "kernel": [1, 2, 3], "kernel_shape": [2, 2] })),
-        "parameter `kernel_shape`: [2, 2] needs 4 weights, `kernel` has 3"
+        "parameter `kernel_shape`: expected the shape of `kernel`'s 3 weights, got [2, 2], which needs 4"
     );
     assert_eq!(
         err("convolve", json!({ "kernel": [1, 2, 3, 4], "kernel_shape": [2, 2], "separable": "on" })),
-        "parameter `separable`: `on` needs a rank-1 kernel, this one is not separable"
+        "parameter `separable`: expected `auto` or `off` for a kernel that is not rank 1, got `on`"
     );
     assert_eq!(
         err("gradient", json!({ "output": "laplace" })),
         "parameter `output`: expected one of central, sobel_magnitude, got `laplace`"
     );
-    assert_eq!(err("minkowski", json!({ "thresholds": [] })), "parameter `thresholds`: give at least one threshold");
+    assert_eq!(
+        err("minkowski", json!({ "thresholds": [] })),
+        "parameter `thresholds`: expected at least one threshold, got []"
+    );
 }

@@ -139,9 +139,10 @@ pub fn bins_and_range(bins: u64, range: &[f64]) -> Result<(usize, Option<(f64, f
             Some((lo, hi))
         }
         other => {
-            return Err(PluginError::param(
+            return Err(PluginError::bad_parameter(
                 "range",
-                format!("expected [lo, hi] (two numbers) or [], got {} numbers", other.len()),
+                "[lo, hi] (two numbers) or []",
+                format!("{} numbers", other.len()),
             ))
         }
     };
@@ -159,12 +160,13 @@ impl FitHistogram {
         let (lo, hi) = match (self.range, dtype_range(dtype)) {
             (Some(r), _) | (None, Some(r)) => r,
             (None, None) => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "range",
                     format!(
-                        "is required for `{dtype}` input: give [lo, hi]; the data's min and max are not known \
-                         until the stream ends, and a second pass over a stream is impossible"
+                        "[lo, hi] for `{dtype}` input (the data's min and max are not known until the stream \
+                         ends, and a second pass over a stream is impossible)"
                     ),
+                    "[]",
                 ))
             }
         };

@@ -64,15 +64,16 @@ impl PcaProject {
             0 => model.k,
             k if k <= model.k => k,
             k => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "k",
-                    format!("{k} components asked for, the model `{path}` holds {}", model.k),
+                    format!("at most the {} components the model `{path}` holds", model.k),
+                    k.to_string(),
                 ))
             }
         };
         let output = p.output;
         if output.is_empty() {
-            return Err(PluginError::param("output", "expected a non-empty array name"));
+            return Err(PluginError::bad_parameter("output", "a non-empty array name", "\"\""));
         }
         Ok(PcaProject { path, model, k, output, array: p.array })
     }
@@ -83,10 +84,11 @@ impl Operator for PcaProject {
         let a = pick(input, &self.array)?;
         let d = variables(&a, "pca_project")?;
         if d != self.model.n_features {
-            return Err(PluginError::input(format!(
-                "the model `{}` was fitted on {} variables, this array has {d}",
-                self.path, self.model.n_features
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} variables, as the model `{}` was fitted on", self.model.n_features, self.path),
+                format!("{d}"),
+            ));
         }
         let n = a.len().checked_div(d).unwrap_or(0);
         let k = self.k;

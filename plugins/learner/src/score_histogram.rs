@@ -108,7 +108,7 @@ impl ScoreHistogram {
         let per_image = p.per == Per::Image;
         let epsilon = p.epsilon;
         if !epsilon.is_finite() {
-            return Err(PluginError::param("epsilon", format!("expected a finite number >= 0, got {epsilon}")));
+            return Err(PluginError::bad_parameter("epsilon", "a finite number >= 0", epsilon.to_string()));
         }
         let model = HistogramModel::load(&p.model)?;
         let binning = model.binning();

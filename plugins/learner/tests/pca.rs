@@ -92,7 +92,7 @@ fn samples_by_variables_matrix_is_accepted() {
         check_operator(&PLUGIN, "pca", json!({}), &chunks(&load("in_camera_real").array(), 1)).unwrap_err().to_string();
     assert!(
         err.contains(
-            "`pca` needs variables: label the last axis `band`, `c` or `channel` (the array has axes `z y x`)"
+            "expected variables for `pca`: a last axis labelled `band`, `c` or `channel`, or a 2-D [samples, variables] array, got axes `z y x`"
         ),
         "{err}"
     );
@@ -163,11 +163,11 @@ fn bad_models_and_inputs_give_exact_errors() {
     let missing = dir.path().join("nope.json").to_str().unwrap().to_string();
     assert_eq!(
         ctor_error("pca_project", json!({ "model": missing })),
-        format!("parameter `model`: cannot read `{missing}`: No such file or directory (os error 2)")
+        format!("parameter `model`: expected a readable model file, got `{missing}` (No such file or directory (os error 2))")
     );
     assert_eq!(
         ctor_error("pca_project", json!({ "model": path, "k": 3 })),
-        format!("parameter `k`: 3 components asked for, the model `{path}` holds 2")
+        format!("parameter `k`: expected at most the 2 components the model `{path}` holds, got 3")
     );
     let text = std::fs::read_to_string(&path).unwrap();
     let write = |name: &str, v: &Value| {
@@ -180,21 +180,23 @@ fn bad_models_and_inputs_give_exact_errors() {
     let p = write("v7.json", &v);
     assert_eq!(
         ctor_error("pca_project", json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: it is version 7 of `plexus-learner/pca-model`; this plugin reads version 1")
+        format!("parameter `model`: expected a loadable model file, got `{p}` (it is version 7 of `plexus-learner/pca-model`; this plugin reads version 1)")
     );
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v["components"][1] = json!([1.0, 0.0]);
     let p = write("comp.json", &v);
     assert_eq!(
         ctor_error("pca_project", json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: `components` must be 2 lists of 3 numbers")
+        format!(
+            "parameter `model`: expected a loadable model file, got `{p}` (`components` must be 2 lists of 3 numbers)"
+        )
     );
     // A histogram model is not a PCA model.
     let h = dir.path().join("h.json").to_str().unwrap().to_string();
     check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 4, "model": h }), &chunks(&cube("ihc"), 1)).unwrap();
     assert_eq!(
         ctor_error("pca_project", json!({ "model": h })),
-        format!("parameter `model`: cannot load `{h}`: it holds a `plexus-learner/histogram-model` model, expected `plexus-learner/pca-model`")
+        format!("parameter `model`: expected a loadable model file, got `{h}` (it holds a `plexus-learner/histogram-model` model, expected `plexus-learner/pca-model`)")
     );
     // Wrong band count at projection time.
     let err = check_operator(&PLUGIN, "pca_project", json!({ "model": path }), &chunks(&cube("camera8"), 1))
@@ -203,7 +205,7 @@ fn bad_models_and_inputs_give_exact_errors() {
     assert_eq!(
         err,
         format!(
-            "`pca_project`: frame 0: invalid input: the model `{path}` was fitted on 3 variables, this array has 8"
+            "`pca_project`: frame 0: invalid input: expected 3 variables, as the model `{path}` was fitted on, got 8"
         )
     );
     // Non-finite input, too few samples, k larger than the bands.
@@ -213,19 +215,19 @@ fn bad_models_and_inputs_give_exact_errors() {
         .to_string();
     assert_eq!(
         err,
-        "`pca`: frame 0: invalid input: sample 0 holds a non-finite value (NaN); PCA of such data is undefined"
+        "`pca`: frame 0: invalid input: expected finite values (PCA of other data is undefined), got NaN in sample 0"
     );
     let one = Array::from_vec(vec![1, 2], vec![1.0, 2.0]).unwrap();
     let err =
         check_operator(&PLUGIN, "pca", json!({}), &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one.clone())])
             .unwrap_err()
             .to_string();
-    assert_eq!(err, "`pca`: finish: invalid input: `pca` needs at least 2 samples, the stream held 1");
+    assert_eq!(err, "`pca`: finish: invalid input: expected at least 2 samples over the stream (`pca`), got 1");
     let err =
         check_operator(&PLUGIN, "pca", json!({ "k": 3 }), &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one)])
             .unwrap_err()
             .to_string();
-    assert_eq!(err, "`pca`: frame 0: parameter `k`: 3 components asked for, the input has 2 variables");
+    assert_eq!(err, "`pca`: frame 0: parameter `k`: expected at most the input's 2 variables, got 3");
 }
 
 #[test]

@@ -216,9 +216,10 @@ impl Histogram {
                 Some((lo, hi))
             }
             other => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "range",
-                    format!("expected [lo, hi] (two numbers) or [], got {} numbers", other.len()),
+                    "[lo, hi] (two numbers) or []",
+                    format!("{} numbers", other.len()),
                 ))
             }
         };
@@ -233,12 +234,13 @@ impl Histogram {
         let (lo, hi) = match (self.range, dtype_range(dtype)) {
             (Some(r), _) | (None, Some(r)) => r,
             (None, None) => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "range",
                     format!(
-                        "is required for `{dtype}` input: give [lo, hi]; a histogram over a stream cannot first \
-                         scan the data for its min and max, as that would take a second pass over the stream"
+                        "[lo, hi] for `{dtype}` input (a histogram over a stream cannot first scan the data for \
+                         its min and max, as that would take a second pass over the stream)"
                     ),
+                    "[]",
                 ))
             }
         };
@@ -298,17 +300,18 @@ impl Operator for Histogram {
         let threads = self.threads;
         let s = self.state.as_mut().expect("set above");
         if a.dtype() != s.dtype {
-            return Err(PluginError::input(format!(
-                "element type changed mid-stream from `{}` to `{}`",
-                s.dtype,
-                a.dtype()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("elements of `{}`, as earlier frames had", s.dtype),
+                format!("`{}`", a.dtype()),
+            ));
         }
         if channels != s.channels {
-            return Err(PluginError::input(format!(
-                "channel count changed mid-stream from {} to {channels}",
-                s.channels
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} channel(s), as earlier frames had", s.channels),
+                format!("{channels}"),
+            ));
         }
         let b = &s.binning;
         let (counts, outside, nan) = match a.dtype() {
@@ -446,7 +449,7 @@ mod tests {
         assert!(Binning::new_f32(1000, 1.0, 1.00001)
             .unwrap_err()
             .to_string()
-            .starts_with("parameter `bins`: too many"));
+            .starts_with("parameter `bins`: expected few enough bins"));
     }
 
     #[test]

@@ -62,9 +62,11 @@ impl Tables {
             DType::I16 => Tables::Dense { size: 65536, signed: true, counts: vec![0; 65536 * channels] },
             DType::U32 | DType::I32 => Tables::Sparse(vec![BTreeMap::new(); channels]),
             DType::F32 | DType::F64 => {
-                return Err(PluginError::input(format!(
-                    "`value_counts` counts integer values; got `{dtype}` elements (use `histogram` for floats)"
-                )))
+                return Err(PluginError::bad_input(
+                    "",
+                    "integer elements (`value_counts` counts values; use `histogram` for floats)",
+                    format!("`{dtype}`"),
+                ))
             }
         })
     }
@@ -209,16 +211,18 @@ impl Operator for ValueCounts {
         }
         let (dtype, tables) = self.state.as_mut().expect("set above");
         if a.dtype() != *dtype {
-            return Err(PluginError::input(format!(
-                "element type changed mid-stream from `{dtype}` to `{}`",
-                a.dtype()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("elements of `{dtype}`, as earlier frames had"),
+                format!("`{}`", a.dtype()),
+            ));
         }
         if channels != tables.channels() {
-            return Err(PluginError::input(format!(
-                "channel count changed mid-stream from {} to {channels}",
-                tables.channels()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} channel(s), as earlier frames had", tables.channels()),
+                format!("{channels}"),
+            ));
         }
         tables.add(&a, channels, self.threads)
     }

@@ -113,8 +113,8 @@ fn float_input_without_range_says_why() {
     let err = check_operator(&PLUGIN, "histogram", json!({ "bins": 8 }), &frames).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`histogram`: frame 0: parameter `range`: is required for `f32` input: give [lo, hi]; a histogram over a \
-         stream cannot first scan the data for its min and max, as that would take a second pass over the stream"
+        "`histogram`: frame 0: parameter `range`: expected [lo, hi] for `f32` input (a histogram over a stream \
+         cannot first scan the data for its min and max, as that would take a second pass over the stream), got []"
     );
 }
 
@@ -138,7 +138,7 @@ fn dtype_change_mid_stream_is_refused() {
     let err = check_operator(&PLUGIN, "histogram", json!({}), &[a, b]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`histogram`: frame 1: invalid input: element type changed mid-stream from `u8` to `u16`"
+        "`histogram`: frame 1: invalid input: expected elements of `u8`, as earlier frames had, got `u16`"
     );
 }
 

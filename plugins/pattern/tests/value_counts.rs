@@ -75,7 +75,7 @@ fn floats_are_refused() {
     let err = check_operator(&PLUGIN, "value_counts", json!({}), &frames).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "`value_counts`: frame 0: invalid input: `value_counts` counts integer values; got `f32` elements (use \
-         `histogram` for floats)"
+        "`value_counts`: frame 0: invalid input: expected integer elements (`value_counts` counts values; use \
+         `histogram` for floats), got `f32`"
     );
 }

@@ -86,7 +86,7 @@ impl RunningStats {
 pub fn check_channels(seen: &mut Option<usize>, name: &str, channels: usize) -> Result<(), PluginError> {
     match *seen {
         Some(c) if c != channels => {
-            Err(PluginError::input(format!("array `{name}` has {channels} channel(s), earlier frames had {c}")))
+            Err(PluginError::bad_input(name, format!("{c} channel(s), as earlier frames had"), format!("{channels}")))
         }
         _ => {
             *seen = Some(channels);
@@ -98,7 +98,7 @@ pub fn check_channels(seen: &mut Option<usize>, name: &str, channels: usize) -> 
 /// Fails when `policy` is `raise` and `m` saw a NaN.
 pub fn check_nan(policy: NanPolicy, name: &str, m: &[Moments]) -> Result<(), PluginError> {
     if policy == NanPolicy::Raise && m.iter().any(|m| m.nans > 0) {
-        return Err(PluginError::input(format!("array `{name}` holds NaN and `nan_policy` is `raise`")));
+        return Err(PluginError::bad_input(name, "no NaN (`nan_policy` is `raise`)", "NaN"));
     }
     Ok(())
 }
@@ -185,7 +185,7 @@ mod tests {
         check_channels(&mut seen, "image", 3).unwrap();
         assert_eq!(
             check_channels(&mut seen, "image", 1).unwrap_err().to_string(),
-            "invalid input: array `image` has 1 channel(s), earlier frames had 3"
+            "invalid input `image`: expected 3 channel(s), as earlier frames had, got 1"
         );
     }
 }

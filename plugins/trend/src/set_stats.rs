@@ -162,8 +162,13 @@ impl SetStats {
     }
 
     fn load(&mut self, path: &std::path::Path) -> Result<(), PluginError> {
-        let bad =
-            |why: String| PluginError::param("checkpoint", format!("cannot resume from `{}`: {why}", path.display()));
+        let bad = |why: String| {
+            PluginError::bad_parameter(
+                "checkpoint",
+                format!("a checkpoint to resume from at `{}`", path.display()),
+                why,
+            )
+        };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         if v["format"] != FORMAT {
@@ -238,12 +243,14 @@ impl SetStats {
             }
             // Images of a set may differ in size; dataset and dtype may not.
             Some(known) if known.0 == id.0 && known.2 == id.2 => Ok(()),
-            Some((d, _, t)) => Err(PluginError::input(format!(
-                "images of dataset `{}` with dtype `{}` do not continue the set of `{d}` with dtype `{t}`{}",
-                id.0,
-                id.2,
-                if self.resumed_from > 0 { " recorded in the checkpoint; delete it to start over" } else { "" }
-            ))),
+            Some((d, _, t)) => Err(PluginError::bad_input(
+                "",
+                format!(
+                    "images continuing the set of `{d}` with dtype `{t}`{}",
+                    if self.resumed_from > 0 { " recorded in the checkpoint (delete it to start over)" } else { "" }
+                ),
+                format!("images of dataset `{}` with dtype `{}`", id.0, id.2),
+            )),
         }
     }
 }
@@ -278,10 +285,11 @@ impl Operator for SetStats {
             // Gaps are images missing from the set (an unreadable file of a
             // batch); going back would count an image twice.
             if index < self.next_index {
-                return Err(PluginError::input(format!(
-                    "image {index} arrived after image {}: set statistics need the images in order",
-                    self.next_index - 1
-                )));
+                return Err(PluginError::bad_input(
+                    "",
+                    format!("images in order (set statistics): image {} or later", self.next_index),
+                    format!("image {index} after image {}", self.next_index - 1),
+                ));
             }
             let shifts: Option<Vec<f64>> = (!self.committed.moments.is_empty())
                 .then(|| self.committed.moments.iter().map(|m| m.shift).collect())
@@ -419,7 +427,7 @@ mod tests {
         let e = h.process(&other).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid input: images of dataset `other` with dtype `u16` do not continue the set of `set` with dtype `u16` recorded in the checkpoint; delete it to start over"
+            "invalid input: expected images continuing the set of `set` with dtype `u16` recorded in the checkpoint (delete it to start over), got images of dataset `other` with dtype `u16`"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -101,11 +101,14 @@ impl Operator for TimeSeries {
             Over::Slice => {
                 let slices = shape.first().copied().unwrap_or(1);
                 if slices as u64 != key.length {
-                    return Err(PluginError::input(format!(
-                        "array `{name}` has {slices} slice(s) along axis 0 but its chunk key covers {}; \
-                         use `over = \"frame\"` for frames without a chunk axis",
-                        key.length
-                    )));
+                    return Err(PluginError::bad_input(
+                        name,
+                        format!(
+                            "{} slice(s) along axis 0, as its chunk key covers (use `over = \"frame\"` for frames without a chunk axis)",
+                            key.length
+                        ),
+                        format!("{slices}"),
+                    ));
                 }
                 let per = view.len().checked_div(slices).unwrap_or(0);
                 (0..slices).map(|i| (key.offset + i as u64, i * per..(i + 1) * per)).collect()

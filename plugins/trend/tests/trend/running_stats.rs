@@ -159,7 +159,7 @@ fn nan_policies() {
 
     let mut h = Harness::new(&plexus_trend::PLUGIN, "running_stats", json!({"nan_policy": "raise"})).unwrap();
     let err = h.process(&frames[0]).unwrap_err();
-    assert_eq!(err.to_string(), "invalid input: array `image` holds NaN and `nan_policy` is `raise`");
+    assert_eq!(err.to_string(), "invalid input `image`: expected no NaN (`nan_policy` is `raise`), got NaN");
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn changing_channel_count_is_refused() {
     let mut h = Harness::new(&plexus_trend::PLUGIN, "running_stats", json!({})).unwrap();
     h.process(&chunked(&ihc(), 1)[0]).unwrap();
     let err = h.process(&chunked(&grains(), 1)[0]).unwrap_err();
-    assert_eq!(err.to_string(), "invalid input: array `image` has 1 channel(s), earlier frames had 3");
+    assert_eq!(err.to_string(), "invalid input `image`: expected 3 channel(s), as earlier frames had, got 1");
 }
 
 /// A hot reload mid-stream keeps the statistics: the restored instance
