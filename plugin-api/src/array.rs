@@ -309,6 +309,26 @@ impl Array {
     pub fn shares_memory(&self, other: &Array) -> bool {
         Arc::ptr_eq(&self.data, &other.data)
     }
+
+    /// The bytes and an owning handle on them (a reference to the shared
+    /// storage) that keeps them alive until [`Array::release_raw`]: how a
+    /// transport lends an array to the other side without copying.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn share_raw(&self) -> (&[u8], *const ()) {
+        (self.as_bytes(), Arc::into_raw(self.data.clone()) as *const ())
+    }
+
+    /// Releases a handle [`Array::share_raw`] gave out.
+    ///
+    /// # Safety
+    ///
+    /// `owner` must come from `share_raw` and be released exactly once.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) unsafe fn release_raw(owner: *const ()) {
+        // SAFETY: per the contract, `owner` is a strong reference that
+        // `share_raw` made with `Arc::into_raw`, released once.
+        drop(unsafe { Arc::from_raw(owner as *const Storage) });
+    }
 }
 
 fn take_vec<T: Element>(storage: Storage) -> Result<Vec<T>, Storage> {
@@ -345,28 +365,36 @@ pub struct ArrayView<'a> {
     pub(crate) data: &'a [u8],
 }
 
+#[cold]
+#[inline(never)]
+fn view_error(dtype: DType, shape: &[usize], data: &[u8]) -> ArrayError {
+    let expected = shape.iter().try_fold(dtype.size(), |acc, &d| acc.checked_mul(d)).unwrap_or(usize::MAX);
+    if data.len() != expected {
+        return ArrayError::ByteLength { dtype, shape: shape.to_vec(), expected, got: data.len() };
+    }
+    ArrayError::Misaligned { dtype }
+}
+
 impl<'a> ArrayView<'a> {
     /// A view of `data` as `dtype` elements of `shape` labelled `axes`:
     /// what a transport builds from memory lent across the boundary. The
     /// byte count must match and the memory be aligned for the type.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[inline]
     pub(crate) fn from_parts(
         dtype: DType,
         shape: &'a [usize],
         axes: &'a str,
         data: &'a [u8],
     ) -> Result<ArrayView<'a>, ArrayError> {
-        let n: usize = shape.iter().product();
-        if data.len() != n * dtype.size() {
-            return Err(ArrayError::ByteLength {
-                dtype,
-                shape: shape.to_vec(),
-                expected: n * dtype.size(),
-                got: data.len(),
-            });
+        let mut n = dtype.size();
+        for &d in shape {
+            n = n.wrapping_mul(d);
         }
-        if !(data.as_ptr() as usize).is_multiple_of(dtype.size()) {
-            return Err(ArrayError::Misaligned { dtype });
+        // One test on the path every lent array takes; the reason is
+        // worked out only when it fails.
+        if data.len() != n || !(data.as_ptr() as usize).is_multiple_of(dtype.size()) {
+            return Err(view_error(dtype, shape, data));
         }
         Ok(ArrayView { dtype, shape, axes, data })
     }

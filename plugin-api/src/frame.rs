@@ -191,6 +191,7 @@ pub struct FrameView<'a> {
 impl<'a> FrameView<'a> {
     /// A view of `arrays` with metadata `meta_json` (a JSON object, or
     /// empty for none), as entry `seq` of its stream.
+    #[inline]
     pub(crate) fn from_parts(
         dataset: &'a str,
         key: ChunkKey,

@@ -31,7 +31,7 @@
 //! }
 //!
 //! impl Operator for Scale {
-//!     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+//!     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter<'_>) -> Result<(), PluginError> {
 //!         let (name, image) = input.first()?;
 //!         let scaled: Vec<f64> = image.to_f64_vec().iter().map(|v| v * self.factor).collect();
 //!         let array = Array::from_vec(image.shape().to_vec(), scaled)?.with_axes(image.axes())?;
@@ -108,7 +108,7 @@ pub use error::{ArrayError, PluginError};
 /// major is refused at load (native and wasm alike).
 pub const API_MAJOR: u32 = 1;
 pub use frame::{ChunkKey, Frame, FrameView};
-pub use operator::{Emitter, Operator};
+pub use operator::{Emitter, Operator, Output, Sink};
 pub use params::schema::{ParamSpec, ParamType};
 pub use params::{schema_of, NoParams, Param, Params};
 pub use plugin::{Context, OperatorEntry, Plugin};

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
+use plexus_plugin_api::{ChunkKey, Frame, Output, PluginError};
 use plexus_registry::{OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
@@ -125,7 +125,7 @@ impl StageContext {
 
     /// Calls `process`, falling back to the previous version if a new one
     /// fails its first frame.
-    fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
+    fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Output, PluginError> {
         self.maybe_switch(r);
         let started = Instant::now();
         let mut result = r.inst.process(frame, seq);
@@ -154,7 +154,7 @@ impl StageContext {
     }
 
     /// Sends what one call emitted, in order, and publishes its side outputs.
-    fn deliver(&self, out: Emitter, input: Option<&Envelope>, out_seq: &mut u64) {
+    fn deliver(&self, out: Output, input: Option<&Envelope>, out_seq: &mut u64) {
         let permit: Option<Arc<Permit>> = input.and_then(|e| e.permit.clone());
         self.results.publish(self.index, out.results());
         for ev in out.events() {
@@ -322,8 +322,8 @@ impl StageContext {
             }
         }
         enum Done {
-            Frame(Envelope, Result<Emitter, PluginError>, String),
-            Finish(Result<Emitter, PluginError>),
+            Frame(Envelope, Result<Output, PluginError>, String),
+            Finish(Result<Output, PluginError>),
         }
         let (tx, rx) = crossbeam_channel::unbounded::<Done>();
         std::thread::scope(|scope| {
@@ -350,12 +350,11 @@ impl StageContext {
             let mut next = 0u64;
             let mut out_seq = 0u64;
             let mut finishes = Vec::new();
-            let deliver = |env: Envelope, result: Result<Emitter, PluginError>, version: String, out_seq: &mut u64| {
-                match result {
+            let deliver =
+                |env: Envelope, result: Result<Output, PluginError>, version: String, out_seq: &mut u64| match result {
                     Ok(out) => self.deliver(out, Some(&env), out_seq),
                     Err(e) => self.frame_error(env.seq, env.frame.key(), version, &e),
-                }
-            };
+                };
             for done in rx.iter() {
                 match done {
                     Done::Frame(env, result, version) => {

@@ -12,6 +12,7 @@ pub use native::*;
 use crate::error::PluginError;
 
 /// Runs `f`, turning a panic into [`PluginError::Panic`].
+#[inline(always)]
 pub fn guard<T>(f: impl FnOnce() -> Result<T, PluginError>) -> Result<T, PluginError> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
@@ -31,12 +32,14 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use abi_stable::sabi_trait::TD_Opaque;
+    use std::ffi::c_void;
+
     use abi_stable::std_types::{RErr, ROk, ROption, RResult, RSlice, RStr, RString, RVec};
 
     use super::guard;
     use crate::abi::native::{
-        output_into_ffi, with_view, FfiError, FfiFrameRef, FfiOperator, FfiOperatorBox, FfiOperator_TO, FfiOutput,
+        report, with_view, FfiError, FfiFrameRef, FfiOperator, FfiOperatorVTable, FfiSink, NativeSink, STATUS_ERR,
+        STATUS_OK,
     };
     use crate::error::PluginError;
     use crate::operator::{Emitter, Operator};
@@ -49,38 +52,102 @@ mod native {
         }
     }
 
-    /// Wraps a safe operator behind the ABI vtable.
-    struct Adapter(Box<dyn Operator>);
+    /// The instance behind an `op` pointer: a boxed trait object, boxed
+    /// again so that the pointer crossing the boundary is thin.
+    type Instance = Box<dyn Operator>;
 
-    impl FfiOperator for Adapter {
-        fn process(&mut self, input: FfiFrameRef<'_>) -> RResult<FfiOutput, FfiError> {
-            to_ffi(guard(|| {
-                let mut out = Emitter::new();
-                with_view(input, |view| self.0.process(view, &mut out))?;
-                Ok(output_into_ffi(out))
-            }))
-        }
+    /// # Safety
+    ///
+    /// `op` must come from [`into_ffi_operator`] and not have been dropped,
+    /// and no other reference to it may be live (the host calls one
+    /// instance from one thread at a time).
+    unsafe fn instance<'a>(op: *mut c_void) -> &'a mut Instance {
+        // SAFETY: per the contract above.
+        unsafe { &mut *(op as *mut Instance) }
+    }
 
-        fn finish(&mut self) -> RResult<FfiOutput, FfiError> {
-            to_ffi(guard(|| {
-                let mut out = Emitter::new();
-                self.0.finish(&mut out)?;
-                Ok(output_into_ffi(out))
-            }))
-        }
-
-        fn snapshot(&self) -> RResult<ROption<RVec<u8>>, FfiError> {
-            to_ffi(guard(|| Ok(self.0.snapshot()?.map(RVec::from).into())))
-        }
-
-        fn restore(&mut self, state: RSlice<'_, u8>) -> RResult<(), FfiError> {
-            to_ffi(guard(|| self.0.restore(state.as_slice())))
+    /// The status of a call, after reporting its error to the host.
+    fn status(sink: &mut FfiSink, r: Result<(), PluginError>) -> u32 {
+        match r {
+            Ok(()) => STATUS_OK,
+            Err(e) => {
+                report(sink, &e);
+                STATUS_ERR
+            }
         }
     }
 
-    /// Boxes an operator behind its ABI vtable (what the host receives).
-    pub fn into_ffi_operator(op: Box<dyn Operator>) -> FfiOperatorBox {
-        FfiOperator_TO::from_value(Adapter(op), TD_Opaque)
+    /// Runs one call with panics caught. The closure reports its own error
+    /// and returns only the status, so what crosses `catch_unwind` is a
+    /// word, not a whole `Result<_, PluginError>`: on an empty call that
+    /// copy was a tenth of the instructions.
+    #[inline(always)]
+    fn call(sink: &mut FfiSink, f: impl FnOnce(&mut FfiSink) -> Result<(), PluginError>) -> u32 {
+        let sink_ptr: *mut FfiSink = sink;
+        // SAFETY (both derefs): `sink` is the host's sink of this call,
+        // exclusively ours for its duration; the closure and the panic
+        // handler use it one after the other, never at once.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let sink = unsafe { &mut *sink_ptr };
+            let r = f(&mut *sink);
+            status(sink, r)
+        })) {
+            Ok(status) => status,
+            Err(payload) => {
+                let e = PluginError::Panic { message: super::panic_message(&*payload), instance_replaced: false };
+                report(unsafe { &mut *sink_ptr }, &e);
+                STATUS_ERR
+            }
+        }
+    }
+
+    unsafe extern "C" fn process(op: *mut c_void, input: &FfiFrameRef<'_>, sink: &mut FfiSink) -> u32 {
+        // SAFETY: the host passes the instance this vtable was made for.
+        let op = unsafe { instance(op) };
+        call(sink, |sink| {
+            with_view(input, |view| {
+                let mut s = NativeSink { ffi: sink };
+                op.process(view, &mut Emitter::new(&mut s))
+            })
+        })
+    }
+
+    unsafe extern "C" fn finish(op: *mut c_void, sink: &mut FfiSink) -> u32 {
+        // SAFETY: as for `process`.
+        let op = unsafe { instance(op) };
+        call(sink, |sink| {
+            let mut s = NativeSink { ffi: sink };
+            op.finish(&mut Emitter::new(&mut s))
+        })
+    }
+
+    unsafe extern "C" fn snapshot(op: *mut c_void) -> RResult<ROption<RVec<u8>>, FfiError> {
+        // SAFETY: as for `process`.
+        let op = unsafe { instance(op) };
+        to_ffi(guard(|| Ok(op.snapshot()?.map(RVec::from).into())))
+    }
+
+    unsafe extern "C" fn restore(op: *mut c_void, state: RSlice<'_, u8>) -> RResult<(), FfiError> {
+        // SAFETY: as for `process`.
+        let op = unsafe { instance(op) };
+        to_ffi(guard(|| op.restore(state.as_slice())))
+    }
+
+    unsafe extern "C" fn drop_instance(op: *mut c_void) {
+        // SAFETY: `op` came from `Box::into_raw` in `into_ffi_operator` and
+        // the host drops each instance once. A panicking `Drop` must not
+        // unwind into the host.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(unsafe { Box::from_raw(op as *mut Instance) })
+        }));
+    }
+
+    /// The one vtable of this plugin's instances.
+    static VTABLE: FfiOperatorVTable = FfiOperatorVTable { process, finish, snapshot, restore, drop: drop_instance };
+
+    /// Puts an operator behind the ABI vtable (what the host receives).
+    pub fn into_ffi_operator(op: Box<dyn Operator>) -> FfiOperator {
+        FfiOperator { op: Box::into_raw(Box::new(op)) as *mut c_void, vtable: &VTABLE }
     }
 
     /// Body of the exported `describe` function: the operators and their
@@ -97,7 +164,7 @@ mod native {
         name: RStr<'_>,
         params_json: RStr<'_>,
         threads: u32,
-    ) -> RResult<FfiOperatorBox, FfiError> {
+    ) -> RResult<FfiOperator, FfiError> {
         to_ffi(guard(|| {
             let op = plugin.build(name.as_str(), params_json.as_str(), &Context::new(threads as usize))?;
             Ok(into_ffi_operator(op))
@@ -157,7 +224,7 @@ macro_rules! export_plugin {
                 name: __p::RStr<'_>,
                 params: __p::RStr<'_>,
                 threads: u32,
-            ) -> __p::RResult<$crate::abi::native::FfiOperatorBox, $crate::abi::native::FfiError> {
+            ) -> __p::RResult<$crate::abi::native::FfiOperator, $crate::abi::native::FfiError> {
                 $crate::abi::export::new_operator(&PLUGIN, name, params, threads)
             }
 
@@ -228,14 +295,12 @@ macro_rules! export_plugin {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::abi::native::lend;
-    use crate::{Array, ChunkKey};
-    use crate::{Emitter, Frame, FrameView, Operator};
-    use abi_stable::std_types::ROk;
+    use crate::abi::native::NativeOperator;
+    use crate::{Array, ChunkKey, Emitter, Frame, FrameView, Operator};
 
     struct Panics;
     impl Operator for Panics {
-        fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter<'_>) -> Result<(), PluginError> {
             if input.seq() == 1 {
                 panic!("frame {} is cursed", input.seq());
             }
@@ -246,13 +311,41 @@ mod tests {
 
     #[test]
     fn panic_becomes_error_value() {
-        let mut op = into_ffi_operator(Box::new(Panics));
+        let mut op = NativeOperator::from_raw(into_ffi_operator(Box::new(Panics)));
         let f = Frame::new("d", ChunkKey::stream(0)).with_array("x", Array::zeros::<u8>(vec![2]));
-        let ok = lend(&f, 0, |raw| op.process(raw));
-        assert!(matches!(ok, ROk(_)));
-        let err = lend(&f, 1, |raw| op.process(raw)).into_result().err().expect("an error");
-        assert_eq!(PluginError::from(err).to_string(), "operator panicked: frame 1 is cursed");
+        let ok = op.process(&f, 0).unwrap();
+        assert_eq!(ok.frames()[0].array("x").unwrap().as_bytes(), &[0, 0]);
+        let err = op.process(&f, 1).unwrap_err();
+        assert_eq!(err.to_string(), "operator panicked: frame 1 is cursed");
         // The instance is still usable afterwards.
-        assert!(matches!(lend(&f, 2, |raw| op.process(raw)), ROk(_)));
+        assert!(op.process(&f, 2).is_ok());
+    }
+
+    #[test]
+    fn outputs_cross_without_copying_and_errors_keep_their_data() {
+        struct Echo;
+        impl Operator for Echo {
+            fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter<'_>) -> Result<(), PluginError> {
+                if input.is_empty() {
+                    return Err(PluginError::bad_input("", "an array", "none"));
+                }
+                out.forward();
+                out.result("n", input.len());
+                out.event("seen", serde_json::Map::new());
+                out.emit(Frame::like(input).with_array("y", Array::zeros::<f32>(vec![4, 4])).with_meta("unit", "mm"));
+                Ok(())
+            }
+        }
+        let mut op = NativeOperator::from_raw(into_ffi_operator(Box::new(Echo)));
+        let f = Frame::new("d", ChunkKey::stream(3)).with_array("x", Array::zeros::<u8>(vec![1]));
+        let out = op.process(&f, 0).unwrap();
+        assert!(out.forwards_input());
+        assert_eq!(out.results()["n"], 1);
+        assert_eq!(out.events()[0]["kind"], "seen");
+        let y = &out.frames()[0];
+        assert_eq!((y.key(), y.meta()["unit"].as_str()), (ChunkKey::stream(3), Some("mm")));
+        assert_eq!(y.array("y").unwrap().shape(), &[4, 4]);
+        let err = op.process(&Frame::new("d", ChunkKey::stream(0)), 1).unwrap_err();
+        assert_eq!(err, PluginError::bad_input("", "an array", "none"));
     }
 }

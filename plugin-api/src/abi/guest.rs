@@ -15,7 +15,7 @@ use crate::array::ArrayView;
 use crate::dtype::DType;
 use crate::error::PluginError;
 use crate::frame::{ChunkKey, Frame, FrameView};
-use crate::operator::{Emitter, Operator};
+use crate::operator::{Operator, Output};
 use crate::plugin::{Context, Plugin};
 
 #[link(wasm_import_module = "plexus")]
@@ -202,7 +202,7 @@ fn pull_inputs(g: &mut Guest, narrays: usize) -> Result<(), PluginError> {
     Ok(())
 }
 
-fn send(out: Emitter) {
+fn send(out: Output) {
     if out.forward_input {
         // SAFETY: no arguments.
         unsafe { output_forward() }
@@ -210,12 +210,12 @@ fn send(out: Emitter) {
     for frame in &out.frames {
         send_frame(frame);
     }
-    if !out.results.is_empty() {
-        let json = Value::Object(out.results.clone()).to_string();
+    if !out.results().is_empty() {
+        let json = Value::Object(out.results().clone()).to_string();
         // SAFETY: a live string.
         unsafe { output_result(json.as_ptr(), json.len()) }
     }
-    for ev in &out.events {
+    for ev in out.events() {
         let json = ev.to_string();
         // SAFETY: a live string.
         unsafe { output_event(json.as_ptr(), json.len()) }
@@ -292,8 +292,7 @@ pub fn process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, exte
             .collect::<Result<Vec<_>, PluginError>>()?;
         let key = ChunkKey { axis: axis as u32, offset: offset as u64, length: length as u64, extent: extent as u64 };
         let view = FrameView::from_parts(dataset, key, seq as u64, &arrays, meta);
-        let mut out = Emitter::new();
-        op.as_mut().expect("checked by with_op").process(&view, &mut out)?;
+        let out = Output::collect(|e| op.as_mut().expect("checked by with_op").process(&view, e))?;
         send(out);
         Ok(())
     }))
@@ -302,8 +301,7 @@ pub fn process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, exte
 /// Body of the exported `plexus_finish`.
 pub fn finish() -> i32 {
     status(with_op(|g| {
-        let mut out = Emitter::new();
-        g.op.as_mut().expect("checked by with_op").finish(&mut out)?;
+        let out = Output::collect(|e| g.op.as_mut().expect("checked by with_op").finish(e))?;
         send(out);
         Ok(())
     }))

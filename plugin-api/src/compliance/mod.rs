@@ -13,14 +13,13 @@
 
 pub mod manifest;
 
-use abi_stable::std_types::{ROption, RResult};
 use serde_json::{Map, Value};
 
 use crate::abi::export::{guard, into_ffi_operator};
-use crate::abi::native::{lend, output_from_ffi, FfiError, FfiOperatorBox};
+use crate::abi::native::NativeOperator;
 use crate::error::PluginError;
 use crate::frame::Frame;
-use crate::operator::Emitter;
+use crate::operator::Output;
 use crate::params::schema::{validate_params, ParamProblem};
 use crate::params::SchemaError;
 use crate::plugin::{Context, Plugin};
@@ -106,13 +105,9 @@ pub enum ComplianceError {
     },
 }
 
-fn from_ffi<T>(r: RResult<T, FfiError>) -> Result<T, PluginError> {
-    r.into_result().map_err(PluginError::from)
-}
-
 /// One operator instance behind the same vtable the host calls.
 pub struct Harness {
-    op: FfiOperatorBox,
+    op: NativeOperator,
     seq: u64,
 }
 
@@ -127,38 +122,34 @@ impl Harness {
             other => return Err(PluginError::failed(format!("parameters must be a JSON object, got `{other}`"))),
         };
         let op = guard(|| plugin.build(name, &json, &Context::new(1)))?;
-        Ok(Harness { op: into_ffi_operator(op), seq: 0 })
+        Ok(Harness { op: NativeOperator::from_raw(into_ffi_operator(op)), seq: 0 })
     }
 
     /// Feeds the next frame of the stream.
-    pub fn process(&mut self, frame: &Frame) -> Result<Emitter, PluginError> {
+    pub fn process(&mut self, frame: &Frame) -> Result<Output, PluginError> {
         let seq = self.seq;
         self.seq += 1;
-        let out = lend(frame, seq, |raw| self.op.process(raw));
-        output_from_ffi(from_ffi(out)?)
+        self.op.process(frame, seq)
     }
 
     /// Ends the stream.
-    pub fn finish(&mut self) -> Result<Emitter, PluginError> {
-        output_from_ffi(from_ffi(self.op.finish())?)
+    pub fn finish(&mut self) -> Result<Output, PluginError> {
+        self.op.finish()
     }
 
     /// The operator's state, if it offers one.
-    pub fn snapshot(&self) -> Result<Option<Vec<u8>>, PluginError> {
-        Ok(match from_ffi(self.op.snapshot())? {
-            ROption::RSome(v) => Some(v.into_vec()),
-            ROption::RNone => None,
-        })
+    pub fn snapshot(&mut self) -> Result<Option<Vec<u8>>, PluginError> {
+        self.op.snapshot()
     }
 
     /// Hands state from a snapshot to this instance.
     pub fn restore(&mut self, state: &[u8]) -> Result<(), PluginError> {
-        from_ffi(self.op.restore(state.into()))
+        self.op.restore(state)
     }
 }
 
 /// Everything observable about one call, for comparing runs byte for byte.
-fn fingerprint(e: &Emitter) -> Vec<u8> {
+fn fingerprint(e: &Output) -> Vec<u8> {
     let mut out = Vec::new();
     for f in e.frames() {
         out.extend_from_slice(format!("{}|{:?}|{}|", f.dataset(), f.key(), f.meta_json()).as_bytes());
@@ -192,7 +183,7 @@ pub fn check_operator(
     name: &str,
     params: Value,
     frames: &[Frame],
-) -> Result<Vec<Emitter>, ComplianceError> {
+) -> Result<Vec<Output>, ComplianceError> {
     let tables = manifest::check(plugin)?;
     let given = match params {
         Value::Object(m) => m,
@@ -211,7 +202,7 @@ pub fn check_operator(
         call: call.to_string(),
         error: Box::new(error),
     };
-    let run = |restore_at: Option<usize>| -> Result<Vec<Emitter>, ComplianceError> {
+    let run = |restore_at: Option<usize>| -> Result<Vec<Output>, ComplianceError> {
         let mut h = Harness::new(plugin, name, Value::Object(params.clone())).map_err(|e| call("new", e))?;
         let mut outs = Vec::new();
         for (i, f) in frames.iter().enumerate() {

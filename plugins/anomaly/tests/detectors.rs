@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use common::{chunks, load};
 use plexus_anomaly::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Context, Emitter, Frame};
+use plexus_plugin_api::{Array, ChunkKey, Context, Frame, Output};
 use serde_json::{json, Value};
 
-fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
+fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
     check_operator(&PLUGIN, op, params, frames).unwrap()
 }
 

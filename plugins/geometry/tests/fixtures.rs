@@ -13,13 +13,13 @@ mod common;
 use common::{frame, max_abs_diff, npy};
 use plexus_geometry::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, DType, Emitter};
+use plexus_plugin_api::{Array, DType, Output};
 use serde_json::{json, Value};
 
 const MODES: [&str; 4] = ["reflect", "constant", "nearest", "mirror"];
 
 /// Runs operator `name` on one frame through the compliance harness.
-fn run(name: &str, params: Value, input: Array) -> Emitter {
+fn run(name: &str, params: Value, input: Array) -> Output {
     let mut outs = check_operator(&PLUGIN, name, params, &[frame(input)]).unwrap();
     outs.swap_remove(0)
 }

@@ -10,10 +10,10 @@ mod common;
 use common::{chunks, close, expected, f64s, load, u64s};
 use plexus_learner::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Context, Emitter, Frame};
+use plexus_plugin_api::{Context, Frame, Output};
 use serde_json::{json, Map, Value};
 
-fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
+fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
     let outs = check_operator(&PLUGIN, op, params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input(), "{op}: every input frame is forwarded");

@@ -4,7 +4,7 @@
 //! memory; a bad one ends the call as a guest fault.
 
 use plexus_plugin_api::abi::wasm as abi;
-use plexus_plugin_api::{Array, ChunkKey, DType, Frame};
+use plexus_plugin_api::{Array, ChunkKey, DType, Frame, Sink};
 use serde_json::Value;
 use wasmtime::{Caller, Linker};
 
@@ -210,7 +210,7 @@ pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(m)) => {
                 for (k, v) in m {
-                    c.data_mut().out.result(k, v);
+                    c.data_mut().out.result(&k, v);
                 }
                 Ok(())
             }
@@ -221,8 +221,10 @@ pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
         let text = read_str(&mut c, p, l, "event JSON")?;
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(mut m)) => {
-                let kind = m.remove("kind").and_then(|k| k.as_str().map(str::to_string)).unwrap_or("event".into());
-                c.data_mut().out.event(&kind, m);
+                if !m.get("kind").is_some_and(Value::is_string) {
+                    m.insert("kind".into(), "event".into());
+                }
+                c.data_mut().out.event(m);
                 Ok(())
             }
             _ => Err(fault(&mut c, "output_event: not a JSON object".to_string())),

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use plexus_plugin_api::abi::wasm as abi;
-use plexus_plugin_api::{Emitter, Frame, PluginError};
+use plexus_plugin_api::{Frame, Output, PluginError, Sink};
 use serde_json::{Map, Value};
 use wasmtime::{Store, Trap, TypedFunc};
 
@@ -59,7 +59,7 @@ impl WasmInstance {
     }
 
     /// Processes `frame` as entry `seq` of its stream.
-    pub fn process(&mut self, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
+    pub fn process(&mut self, frame: &Frame, seq: u64) -> Result<Output, PluginError> {
         let key = frame.key();
         let args = (
             frame.arrays().len() as i32,
@@ -78,9 +78,9 @@ impl WasmInstance {
     }
 
     /// Ends the stream.
-    pub fn finish(&mut self) -> Result<Emitter, PluginError> {
+    pub fn finish(&mut self) -> Result<Output, PluginError> {
         if self.funcs.finish.is_none() {
-            return Ok(Emitter::new());
+            return Ok(Output::new());
         }
         self.call(|store, funcs| funcs.finish.as_ref().expect("checked").call(store, ()))?;
         Ok(self.take_output())
@@ -108,11 +108,11 @@ impl WasmInstance {
         r.map(|_| ())
     }
 
-    fn take_output(&mut self) -> Emitter {
+    fn take_output(&mut self) -> Output {
         let st = self.store.data_mut();
         let mut out = std::mem::take(&mut st.out);
         for f in st.frames.drain(..) {
-            out.emit(f);
+            let _ = out.frame(f);
         }
         st.output_bytes = 0;
         out
@@ -129,7 +129,7 @@ impl WasmInstance {
             st.fault = None;
             st.guest_error = None;
             st.frames.clear();
-            st.out = Emitter::new();
+            st.out = Output::new();
             st.output_bytes = 0;
         }
         self.store.set_epoch_deadline(deadline_ticks(self.module.limits.deadline_ms));

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use plexus_plugin_api::{Emitter, Frame, PluginError};
+use plexus_plugin_api::{Frame, Output, PluginError};
 use wasmtime::{Caller, Memory, ResourceLimiter};
 
 use crate::described::DescribedOperator;
@@ -44,7 +44,7 @@ pub(crate) struct GuestState {
     pub(crate) config_params: String,
     pub(crate) input: InputPtr,
     pub(crate) frames: Vec<Frame>,
-    pub(crate) out: Emitter,
+    pub(crate) out: Output,
     pub(crate) output_bytes: usize,
     pub(crate) output_cap: usize,
     pub(crate) fault: Option<String>,
@@ -124,7 +124,7 @@ pub(crate) fn dummy_state() -> GuestState {
         config_params: String::new(),
         input: InputPtr(std::ptr::null()),
         frames: Vec::new(),
-        out: Emitter::new(),
+        out: Output::new(),
         output_bytes: 0,
         output_cap: 0,
         fault: None,
