@@ -32,10 +32,16 @@ enum plexus_dtype {
     PLEXUS_I32 = 4, PLEXUS_F32 = 5, PLEXUS_F64 = 6
 };
 
-/* Error codes for plexus_error (match PluginError). */
+/* Error codes for plexus_error, with what its three strings a, b, c hold
+ * (they become the matching PluginError variant on the host). */
 enum plexus_error_code {
-    PLEXUS_E_PARAM = 1, PLEXUS_E_INPUT = 2, PLEXUS_E_UNKNOWN_OPERATOR = 3,
-    PLEXUS_E_UNSUPPORTED = 4, PLEXUS_E_PANICKED = 5, PLEXUS_E_FAILED = 6
+    PLEXUS_E_JSON = 0,             /* a: the JSON of a PluginError (Rust guests) */
+    PLEXUS_E_PARAM = 1,            /* a: parameter, b: what was expected, c: what it got */
+    PLEXUS_E_INPUT = 2,            /* a: array ("" for the frame), b: expected, c: got */
+    PLEXUS_E_UNKNOWN_OPERATOR = 3, /* a: the name */
+    PLEXUS_E_UNSUPPORTED = 4,      /* a: what */
+    PLEXUS_E_PANICKED = 5,         /* a: the message */
+    PLEXUS_E_FAILED = 6            /* a: the message, b: a short kind ("" for "failed") */
 };
 
 /* What plexus_input_info writes: 80 bytes, little-endian. */
@@ -79,9 +85,10 @@ PLEXUS_IMPORT(output_result) void plexus_output_result(const char *json, size_t 
 PLEXUS_IMPORT(output_event) void plexus_output_event(const char *json, size_t len);   /* {"kind": ...} */
 PLEXUS_IMPORT(output_forward) void plexus_output_forward(void);  /* pass the input frame on, uncopied */
 PLEXUS_IMPORT(output_end_stream) void plexus_output_end_stream(void);
-/* Reports an error; then return PLEXUS_ERR from the export. */
-PLEXUS_IMPORT(error) void plexus_error(uint32_t code, const char *param, size_t param_len, const char *message,
-                                       size_t message_len);
+/* Reports an error (see plexus_error_code for a, b, c); then return
+ * PLEXUS_ERR from the export. */
+PLEXUS_IMPORT(error) void plexus_error(uint32_t code, const char *a, size_t a_len, const char *b, size_t b_len,
+                                       const char *c, size_t c_len);
 PLEXUS_IMPORT(state_write) void plexus_state_write(const void *data, size_t len);
 PLEXUS_IMPORT(state_read) int32_t plexus_state_read(uint64_t offset, void *dst, size_t len);
 
@@ -96,10 +103,33 @@ PLEXUS_IMPORT(state_read) int32_t plexus_state_read(uint64_t offset, void *dst, 
  * PLEXUS_EXPORT(plexus_restore) int32_t plexus_restore(int64_t len);
  */
 
-static inline void plexus_fail(uint32_t code, const char *message) {
+static inline size_t plexus_strlen(const char *s) {
     size_t n = 0;
-    while (message[n]) n++;
-    plexus_error(code, "", 0, message, n);
+    while (s[n]) n++;
+    return n;
+}
+
+/* A bad parameter: "parameter `name`: expected EXPECTED, got GOT". */
+static inline void plexus_bad_param(const char *name, const char *expected, const char *got) {
+    plexus_error(PLEXUS_E_PARAM, name, plexus_strlen(name), expected, plexus_strlen(expected), got,
+                 plexus_strlen(got));
+}
+
+/* Bad input: "invalid input `array`: expected EXPECTED, got GOT" ("" array: the frame). */
+static inline void plexus_bad_input(const char *array, const char *expected, const char *got) {
+    plexus_error(PLEXUS_E_INPUT, array, plexus_strlen(array), expected, plexus_strlen(expected), got,
+                 plexus_strlen(got));
+}
+
+/* Any error with one message; for PLEXUS_E_PARAM and PLEXUS_E_INPUT the
+ * message is what was expected. */
+static inline void plexus_fail(uint32_t code, const char *message) {
+    size_t n = plexus_strlen(message);
+    if (code == PLEXUS_E_PARAM || code == PLEXUS_E_INPUT) {
+        plexus_error(code, "", 0, message, n, "", 0);
+    } else {
+        plexus_error(code, message, n, "", 0, "", 0);
+    }
 }
 
 #endif

@@ -67,7 +67,7 @@ int32_t plexus_process(int32_t narrays, int64_t seq, int32_t axis, int64_t offse
     if (op[0] == 'f') { plexus_output_forward(); return PLEXUS_OK; }
     plexus_array_info info;
     if (narrays < 1 || plexus_input_info(0, &info) != PLEXUS_OK) {
-        plexus_fail(PLEXUS_E_INPUT, "expected an array");
+        plexus_fail(PLEXUS_E_INPUT, "an array");
         return PLEXUS_ERR;
     }
     if (info.nbytes > cap) {
@@ -313,13 +313,11 @@ fn bench(c: &mut Criterion) {
     }
     tn.sort();
     tw.sort();
-    let ratios: Vec<f64> = {
-        let mut r: Vec<f64> = Vec::new();
-        // Ratio of medians, and of minima (the least disturbed rounds).
-        r.push(tw[rounds / 2].as_secs_f64() / tn[rounds / 2].as_secs_f64());
-        r.push(tw[0].as_secs_f64() / tn[0].as_secs_f64());
-        r
-    };
+    // Ratio of medians, and of minima (the least disturbed rounds).
+    let ratios: Vec<f64> = vec![
+        tw[rounds / 2].as_secs_f64() / tn[rounds / 2].as_secs_f64(),
+        tw[0].as_secs_f64() / tn[0].as_secs_f64(),
+    ];
     eprintln!(
         "trend.running_stats 4096² f32, {rounds} interleaved rounds: native median {:?} (min {:?}), wasm median {:?} (min {:?}); wasm/native = {:.2}× (medians), {:.2}× (minima)",
         tn[rounds / 2],

@@ -10,8 +10,14 @@ use std::sync::Arc;
 
 use crate::dtype::{DType, Element};
 use crate::error::ArrayError;
-#[cfg(not(target_arch = "wasm32"))]
-use crate::ffi::FfiBuffer;
+
+/// Bytes owned by someone else — memory a transport received from the other
+/// side of the plugin boundary — kept alive for as long as an [`Array`]
+/// refers to them and released by their owner's rules when it drops.
+pub(crate) trait ExternalBytes: Send + Sync {
+    /// The bytes; their address must be stable for the value's lifetime.
+    fn bytes(&self) -> &[u8];
+}
 
 /// Where the bytes of an [`Array`] live.
 pub(crate) enum Storage {
@@ -24,8 +30,7 @@ pub(crate) enum Storage {
     F64(Vec<f64>),
     /// Memory allocated on the other side of the plugin boundary, freed
     /// through the allocator that made it.
-    #[cfg(not(target_arch = "wasm32"))]
-    Foreign(FfiBuffer),
+    External(Box<dyn ExternalBytes>),
 }
 
 impl Storage {
@@ -38,8 +43,7 @@ impl Storage {
             Storage::I32(v) => bytemuck::cast_slice(v),
             Storage::F32(v) => bytemuck::cast_slice(v),
             Storage::F64(v) => bytemuck::cast_slice(v),
-            #[cfg(not(target_arch = "wasm32"))]
-            Storage::Foreign(b) => b.as_bytes(),
+            Storage::External(b) => b.bytes(),
         }
     }
 }
@@ -201,22 +205,29 @@ impl Array {
         }
     }
 
-    /// Wraps memory owned by the other side of the plugin boundary.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn from_foreign(
+    /// Wraps memory owned by the other side of the plugin boundary, without
+    /// copying it.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn from_external(
         dtype: DType,
         shape: Vec<usize>,
         axes: String,
-        buf: FfiBuffer,
+        bytes: Box<dyn ExternalBytes>,
     ) -> Result<Array, ArrayError> {
-        check_len(&shape, buf.len_bytes() / dtype.size().max(1))?;
-        if !buf.len_bytes().is_multiple_of(dtype.size())
-            || !(buf.as_bytes().as_ptr() as usize).is_multiple_of(dtype.size())
-        {
+        let (len, ptr) = (bytes.bytes().len(), bytes.bytes().as_ptr());
+        if len != shape.iter().product::<usize>() * dtype.size() {
+            return Err(ArrayError::ByteLength {
+                dtype,
+                expected: shape.iter().product::<usize>() * dtype.size(),
+                shape,
+                got: len,
+            });
+        }
+        if !(ptr as usize).is_multiple_of(dtype.size()) {
             return Err(ArrayError::Misaligned { dtype });
         }
         check_axes(&shape, &axes)?;
-        Ok(Array { dtype, shape, axes, data: Arc::new(Storage::Foreign(buf)) })
+        Ok(Array { dtype, shape, axes, data: Arc::new(Storage::External(bytes)) })
     }
 
     /// Replaces the axis labels (`"z y x"`); their count must equal the rank.
@@ -298,6 +309,26 @@ impl Array {
     pub fn shares_memory(&self, other: &Array) -> bool {
         Arc::ptr_eq(&self.data, &other.data)
     }
+
+    /// The bytes and an owning handle on them (a reference to the shared
+    /// storage) that keeps them alive until [`Array::release_raw`]: how a
+    /// transport lends an array to the other side without copying.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn share_raw(&self) -> (&[u8], *const ()) {
+        (self.as_bytes(), Arc::into_raw(self.data.clone()) as *const ())
+    }
+
+    /// Releases a handle [`Array::share_raw`] gave out.
+    ///
+    /// # Safety
+    ///
+    /// `owner` must come from `share_raw` and be released exactly once.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) unsafe fn release_raw(owner: *const ()) {
+        // SAFETY: per the contract, `owner` is a strong reference that
+        // `share_raw` made with `Arc::into_raw`, released once.
+        drop(unsafe { Arc::from_raw(owner as *const Storage) });
+    }
 }
 
 fn take_vec<T: Element>(storage: Storage) -> Result<Vec<T>, Storage> {
@@ -334,7 +365,40 @@ pub struct ArrayView<'a> {
     pub(crate) data: &'a [u8],
 }
 
+#[cold]
+#[inline(never)]
+fn view_error(dtype: DType, shape: &[usize], data: &[u8]) -> ArrayError {
+    let expected = shape.iter().try_fold(dtype.size(), |acc, &d| acc.checked_mul(d)).unwrap_or(usize::MAX);
+    if data.len() != expected {
+        return ArrayError::ByteLength { dtype, shape: shape.to_vec(), expected, got: data.len() };
+    }
+    ArrayError::Misaligned { dtype }
+}
+
 impl<'a> ArrayView<'a> {
+    /// A view of `data` as `dtype` elements of `shape` labelled `axes`:
+    /// what a transport builds from memory lent across the boundary. The
+    /// byte count must match and the memory be aligned for the type.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[inline]
+    pub(crate) fn from_parts(
+        dtype: DType,
+        shape: &'a [usize],
+        axes: &'a str,
+        data: &'a [u8],
+    ) -> Result<ArrayView<'a>, ArrayError> {
+        let mut n = dtype.size();
+        for &d in shape {
+            n = n.wrapping_mul(d);
+        }
+        // One test on the path every lent array takes; the reason is
+        // worked out only when it fails.
+        if data.len() != n || !(data.as_ptr() as usize).is_multiple_of(dtype.size()) {
+            return Err(view_error(dtype, shape, data));
+        }
+        Ok(ArrayView { dtype, shape, axes, data })
+    }
+
     /// Element type.
     pub fn dtype(&self) -> DType {
         self.dtype

@@ -4,19 +4,34 @@
 //! crate a plugin depends on. A complete plugin:
 //!
 //! ```
-//! use plexus_plugin_api::{export_plugin, Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+//! use plexus_plugin_api::{export_plugin, Array, Context, Emitter, Frame, FrameView, Operator, Param, Params, PluginError};
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// Parameters of `scale`: declared once, here; `plugin.toml`'s table is generated from it.
+//! #[derive(Deserialize, Serialize)]
+//! #[serde(default, deny_unknown_fields)]
+//! pub struct ScaleParams {
+//!     /// What every pixel is multiplied by.
+//!     pub factor: f64,
+//! }
+//! impl Default for ScaleParams {
+//!     fn default() -> Self { ScaleParams { factor: 2.0 } }
+//! }
+//! impl Params for ScaleParams {
+//!     const TABLE: &'static [Param] = &[Param::new("factor", "what every pixel is multiplied by")];
+//! }
 //!
 //! /// Multiplies every pixel of the first array by `factor`.
 //! pub struct Scale { factor: f64 }
 //!
 //! impl Scale {
-//!     pub fn new(params: &Params) -> Result<Scale, PluginError> {
-//!         Ok(Scale { factor: params.f64_or("factor", 2.0)? })
+//!     pub fn new(p: ScaleParams, _ctx: &Context) -> Result<Scale, PluginError> {
+//!         Ok(Scale { factor: p.factor })
 //!     }
 //! }
 //!
 //! impl Operator for Scale {
-//!     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+//!     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter<'_>) -> Result<(), PluginError> {
 //!         let (name, image) = input.first()?;
 //!         let scaled: Vec<f64> = image.to_f64_vec().iter().map(|v| v * self.factor).collect();
 //!         let array = Array::from_vec(image.shape().to_vec(), scaled)?.with_axes(image.axes())?;
@@ -39,9 +54,12 @@
 //!   borrowed form; inputs reach a plugin as views of host memory, never copied.
 //! - [`Frame`]: what travels on the bus — a dataset id, a [`ChunkKey`], named
 //!   arrays and a JSON metadata map. [`FrameView`] is the borrowed input form.
-//! - [`Operator`]: built from [`Params`], fed frames with `process`, told the
-//!   stream ended with `finish`, optionally `snapshot`/`restore` for hot reload.
-//!   It writes outputs, side results and events to an [`Emitter`].
+//! - [`Params`]: an operator's parameters, a serde struct; its manifest table
+//!   is read off it ([`schema_of`]) and checked against `plugin.toml`.
+//! - [`Operator`]: built from its parameter struct and a [`Context`] (the
+//!   thread budget), fed frames with `process`, told the stream ended with
+//!   `finish`, optionally `snapshot`/`restore` for hot reload. It writes
+//!   outputs, side results and events to an [`Emitter`].
 //!
 //! ## Lifecycle
 //!
@@ -59,24 +77,29 @@
 //!
 //! ## Testing a plugin
 //!
-//! [`compliance::check_operator`] drives an operator through the same ABI
-//! adapter the host calls and checks determinism and snapshot/restore.
+//! `compliance::check_operator` (cargo feature `compliance`) drives an
+//! operator through the same ABI adapter the host calls, built from the
+//! defaults of `plugin.toml`, and checks that the manifest's parameter
+//! tables agree with the structs, determinism and snapshot/restore.
+//! `REGENERATE=1 cargo test` writes the tables from the structs.
 
 #![deny(missing_docs)]
 
+// The data model: arrays, element types, frames, operators, errors. None
+// of these modules imports the transports below.
 mod array;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod compliance;
 mod dtype;
 mod error;
-pub mod export;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod ffi;
 mod frame;
-#[cfg(target_arch = "wasm32")]
-pub mod guest;
 mod operator;
-pub mod wasm;
+pub mod params;
+#[doc(hidden)]
+pub mod plugin;
+
+// How the data model crosses the boundary (native ABI, wasm guest ABI).
+pub mod abi;
+#[cfg(all(feature = "compliance", not(target_arch = "wasm32")))]
+pub mod compliance;
 
 pub use array::{channel_count, default_axes, Array, ArrayView, CHANNEL_LABELS};
 pub use dtype::{DType, Element};
@@ -85,4 +108,7 @@ pub use error::{ArrayError, PluginError};
 /// major is refused at load (native and wasm alike).
 pub const API_MAJOR: u32 = 1;
 pub use frame::{ChunkKey, Frame, FrameView};
-pub use operator::{Emitter, Operator, Params};
+pub use operator::{Emitter, Operator, Output, Sink};
+pub use params::schema::{ParamSpec, ParamType};
+pub use params::{schema_of, NoParams, Param, Params};
+pub use plugin::{Context, OperatorEntry, Plugin};

@@ -83,6 +83,26 @@ pub enum RejectReason {
         /// The artifact's operators, formatted.
         exported: String,
     },
+    /// The manifest's parameter table disagrees with the parameter struct
+    /// the artifact builds the operator from.
+    #[error(
+        "operator `{operator}`: its parameter table disagrees with the plugin's parameter struct: {}; regenerate the table (`REGENERATE=1 cargo test` in the plugin's crate)",
+        mismatches.join("; ")
+    )]
+    ParamsMismatch {
+        /// The operator.
+        operator: String,
+        /// Each difference.
+        mismatches: Vec<String>,
+    },
+    /// The artifact cannot describe an operator's parameters.
+    #[error("operator `{operator}`: the plugin cannot describe its parameters: {message}")]
+    ParamsUnreadable {
+        /// The operator.
+        operator: String,
+        /// What the plugin said.
+        message: String,
+    },
     /// Another folder earlier in the search path already provides this name.
     #[error("duplicate plugin `{name}`: `{}` is used", first.display())]
     Duplicate {
@@ -115,6 +135,8 @@ impl RejectReason {
             RejectReason::LayoutMismatch { .. } => "layout_mismatch",
             RejectReason::LoadFailed { .. } => "load_failed",
             RejectReason::OperatorMissing { .. } => "operator_missing",
+            RejectReason::ParamsMismatch { .. } => "params_mismatch",
+            RejectReason::ParamsUnreadable { .. } => "params_unreadable",
             RejectReason::Duplicate { .. } => "duplicate",
             RejectReason::UnsupportedKind(_) => "unsupported_kind",
             RejectReason::FirstCallFailed { .. } => "first_call_failed",
@@ -123,7 +145,8 @@ impl RejectReason {
 }
 
 /// Errors from asking the registry for something.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistryError {
     /// No plugin of that name is loaded.
     #[error("no plugin `{name}` is loaded{}", hint(available))]
@@ -151,11 +174,36 @@ pub enum RegistryError {
         /// Operator name.
         operator: String,
         /// What the plugin said.
-        source: plexus_plugin_api::PluginError,
+        source: Box<plexus_plugin_api::PluginError>,
     },
-    /// A filesystem problem.
-    #[error("{0}")]
-    Io(String),
+    /// A manifest that cannot be used (packing).
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A file or folder could not be read, written or created.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `create`).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::sync::Arc<std::io::Error>,
+    },
+    /// Watching a plugin folder failed.
+    #[error("cannot watch {}: {message}", path.as_ref().map(|p| format!("`{}`", p.display())).unwrap_or_else(|| "plugin folders".to_string()))]
+    Watch {
+        /// The folder, when one was being added.
+        path: Option<PathBuf>,
+        /// What the watcher said.
+        message: String,
+    },
+}
+
+impl RegistryError {
+    /// An I/O failure doing `action` on `path`.
+    pub fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> RegistryError {
+        RegistryError::Io { action, path: path.to_path_buf(), source: std::sync::Arc::new(source) }
+    }
 }
 
 fn hint(available: &[String]) -> String {

@@ -5,18 +5,46 @@
 
 use std::sync::Arc;
 
-use abi_stable::std_types::{ROption, RStr};
-use plexus_plugin_api::ffi::FfiOperatorBox;
-use plexus_plugin_api::{Emitter, Frame, PluginError};
+use abi_stable::std_types::RStr;
+use plexus_plugin_api::abi::native::NativeOperator;
+use plexus_plugin_api::{Frame, Output, PluginError};
 use serde_json::{Map, Value};
 
 use crate::error::RegistryError;
-use crate::registry::{Artifact, LoadedPlugin};
-use crate::wasm::WasmInstance;
+use crate::loaded::{Artifact, LoadedPlugin};
+use crate::wasm::{Grants, WasmInstance};
 
 enum Op {
-    Native(FfiOperatorBox),
+    Native(NativeOperator),
     Wasm(Box<WasmInstance>),
+}
+
+/// Instances are made here rather than in `loaded`, so that the plugin
+/// module does not import the instance module that refers back to it.
+impl LoadedPlugin {
+    /// Builds an instance of `operator` from validated parameters.
+    pub fn instantiate(
+        self: &Arc<Self>,
+        operator: &str,
+        params: &Map<String, Value>,
+        threads: usize,
+    ) -> Result<OperatorInstance, RegistryError> {
+        self.instantiate_granted(operator, params, threads, &Grants::default())
+    }
+
+    /// Builds an instance of `operator` with the capabilities a pipeline
+    /// stage grants (wasm plugins; only those the manifest asks for and the
+    /// host's ceiling allows take effect; native plugins ignore them).
+    pub fn instantiate_granted(
+        self: &Arc<Self>,
+        operator: &str,
+        params: &Map<String, Value>,
+        threads: usize,
+        grants: &Grants,
+    ) -> Result<OperatorInstance, RegistryError> {
+        self.operator(operator)?;
+        OperatorInstance::new(self.clone(), operator, params, threads, grants)
+    }
 }
 
 /// One operator instance; calls are made from one thread at a time.
@@ -32,14 +60,14 @@ impl OperatorInstance {
         operator: &str,
         params: &Map<String, Value>,
         threads: usize,
-        grants: &crate::wasm::Grants,
+        grants: &Grants,
     ) -> Result<OperatorInstance, RegistryError> {
         let made = match &plugin.artifact {
             Artifact::Native(native) => {
                 let json = Value::Object(params.clone()).to_string();
                 let new = native.module.new_operator();
                 let made = new(RStr::from(operator), RStr::from(json.as_str()), threads.min(u32::MAX as usize) as u32);
-                made.into_result().map(Op::Native).map_err(PluginError::from)
+                made.into_result().map(|raw| Op::Native(NativeOperator::from_raw(raw))).map_err(PluginError::from)
             }
             Artifact::Wasm(module) => {
                 WasmInstance::new(module.clone(), operator, params, threads, grants).map(|w| Op::Wasm(Box::new(w)))
@@ -50,7 +78,7 @@ impl OperatorInstance {
             Err(source) => Err(RegistryError::Construct {
                 plugin: plugin.manifest.plugin.name.clone(),
                 operator: operator.to_string(),
-                source,
+                source: Box::new(source),
             }),
         }
     }
@@ -66,20 +94,17 @@ impl OperatorInstance {
     }
 
     /// Processes `frame` as entry `seq` of the stream.
-    pub fn process(&mut self, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
+    pub fn process(&mut self, frame: &Frame, seq: u64) -> Result<Output, PluginError> {
         match &mut self.op {
-            Op::Native(op) => {
-                let out = frame.with_ffi(seq, |raw| op.process(raw));
-                Emitter::from_ffi(out.into_result()?)
-            }
+            Op::Native(op) => op.process(frame, seq),
             Op::Wasm(w) => w.process(frame, seq),
         }
     }
 
     /// Ends the stream.
-    pub fn finish(&mut self) -> Result<Emitter, PluginError> {
+    pub fn finish(&mut self) -> Result<Output, PluginError> {
         match &mut self.op {
-            Op::Native(op) => Emitter::from_ffi(op.finish().into_result()?),
+            Op::Native(op) => op.finish(),
             Op::Wasm(w) => w.finish(),
         }
     }
@@ -87,10 +112,7 @@ impl OperatorInstance {
     /// The instance's state, if it offers one.
     pub fn snapshot(&mut self) -> Result<Option<Vec<u8>>, PluginError> {
         match &mut self.op {
-            Op::Native(op) => Ok(match op.snapshot().into_result()? {
-                ROption::RSome(v) => Some(v.into_vec()),
-                ROption::RNone => None,
-            }),
+            Op::Native(op) => op.snapshot(),
             Op::Wasm(w) => w.snapshot(),
         }
     }
@@ -98,7 +120,7 @@ impl OperatorInstance {
     /// Takes over state from another instance's snapshot.
     pub fn restore(&mut self, state: &[u8]) -> Result<(), PluginError> {
         match &mut self.op {
-            Op::Native(op) => Ok(op.restore(state.into()).into_result()?),
+            Op::Native(op) => op.restore(state),
             Op::Wasm(w) => w.restore(state),
         }
     }

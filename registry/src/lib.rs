@@ -13,25 +13,27 @@
 
 #![deny(missing_docs)]
 
+mod described;
 #[cfg(target_os = "linux")]
 mod elf;
 mod error;
 mod instance;
+mod loaded;
 pub mod manifest;
 pub mod native;
 mod pack;
 mod registry;
-mod wasi_fs;
 pub mod wasm;
 mod watch;
 
 pub use error::{ManifestError, RegistryError, RejectReason};
 pub use instance::OperatorInstance;
+pub use loaded::LoadedPlugin;
 pub use manifest::{
     validate_params, Kind, Manifest, OperatorSpec, ParamProblem, ParamSpec, ParamType, Pattern, SandboxSpec,
 };
 pub use pack::pack;
-pub use registry::{sha256_file, LoadedPlugin, Registry, RegistryEvent, Rejected};
-pub use wasi_fs::ReadGrant;
+pub use registry::{sha256_file, Registry, RegistryEvent, Rejected};
+pub use wasm::ReadGrant;
 pub use wasm::{Grants, Limits, WasmPolicy};
 pub use watch::{watch, Watcher};

@@ -71,62 +71,11 @@ impl fmt::Display for Pattern {
     }
 }
 
-/// The type of an operator parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ParamType {
-    /// A signed integer.
-    Int,
-    /// A number.
-    Float,
-    /// `true` or `false`.
-    Bool,
-    /// A string, optionally restricted by `one_of`.
-    String,
-    /// A list of integers.
-    IntList,
-    /// A list of numbers.
-    FloatList,
-}
+pub use plexus_plugin_api::params::schema::{check_value, Mismatch, ParamProblem, ParamSpec, ParamType};
 
-impl ParamType {
-    /// How the type is named to users.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ParamType::Int => "an integer",
-            ParamType::Float => "a number",
-            ParamType::Bool => "true or false",
-            ParamType::String => "a string",
-            ParamType::IntList => "a list of integers",
-            ParamType::FloatList => "a list of numbers",
-        }
-    }
-}
-
-/// One declared parameter.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParamSpec {
-    /// Its type.
-    #[serde(rename = "type")]
-    pub ty: ParamType,
-    /// Default value; without one the parameter is required.
-    #[serde(default, deserialize_with = "toml_to_json")]
-    pub default: Option<Value>,
-    /// Smallest allowed value (numbers and list elements).
-    pub min: Option<f64>,
-    /// Largest allowed value (numbers and list elements).
-    pub max: Option<f64>,
-    /// Allowed strings.
-    pub one_of: Option<Vec<String>>,
-    /// One line for `plexus plugins list` and error hints.
-    pub doc: Option<String>,
-}
-
-fn toml_to_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    let v = toml::Value::deserialize(d)?;
-    serde_json::to_value(v).map(Some).map_err(serde::de::Error::custom)
-}
+/// Capabilities a manifest may ask for. Everything else is refused.
+/// `clock`: `clock_time_get`; `read`: read-only preopened folders.
+pub const KNOWN_CAPABILITIES: &[&str] = &["clock", "read"];
 
 /// One operator a plugin offers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -324,9 +273,8 @@ impl Manifest {
                 ));
             }
             for c in &s.capabilities {
-                if !crate::wasm::KNOWN_CAPABILITIES.contains(&c.as_str()) {
-                    let known =
-                        crate::wasm::KNOWN_CAPABILITIES.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                if !KNOWN_CAPABILITIES.contains(&c.as_str()) {
+                    let known = KNOWN_CAPABILITIES.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
                     return Err(err(
                         "sandbox.capabilities",
                         "capabilities",
@@ -362,6 +310,9 @@ impl Manifest {
                 if spec.one_of.is_some() && spec.ty != ParamType::String {
                     return Err(err(&key, name, "`one_of` applies to strings only".to_string()));
                 }
+                if spec.optional && spec.default.is_some() {
+                    return Err(err(&key, name, "`optional` and `default` exclude each other".to_string()));
+                }
             }
         }
         Ok(())
@@ -386,55 +337,6 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.trim_start().starts_with(needle) || l.contains(needle)).map(|i| i + 1)
 }
 
-/// Checks one value against its spec; the message says what was expected.
-pub fn check_value(spec: &ParamSpec, v: &Value) -> Result<(), String> {
-    let range = |x: f64| -> Result<(), String> {
-        if let Some(min) = spec.min {
-            if x < min {
-                return Err(format!("expected at least {min}, got {x}"));
-            }
-        }
-        if let Some(max) = spec.max {
-            if x > max {
-                return Err(format!("expected at most {max}, got {x}"));
-            }
-        }
-        Ok(())
-    };
-    let wrong = || format!("expected {}, got `{v}`", spec.ty.describe());
-    match spec.ty {
-        ParamType::Int => range(v.as_i64().ok_or_else(wrong)? as f64),
-        ParamType::Float => range(v.as_f64().ok_or_else(wrong)?),
-        ParamType::Bool => v.as_bool().map(|_| ()).ok_or_else(wrong),
-        ParamType::String => {
-            let s = v.as_str().ok_or_else(wrong)?;
-            match &spec.one_of {
-                Some(choices) if !choices.iter().any(|c| c == s) => {
-                    Err(format!("expected one of {}, got `{s}`", choices.join(", ")))
-                }
-                _ => Ok(()),
-            }
-        }
-        ParamType::IntList | ParamType::FloatList => {
-            let items = v.as_array().ok_or_else(wrong)?;
-            for item in items {
-                let x = if spec.ty == ParamType::IntList { item.as_i64().map(|i| i as f64) } else { item.as_f64() };
-                range(x.ok_or_else(wrong)?)?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// One problem with the parameters a pipeline gives an operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamProblem {
-    /// The parameter.
-    pub param: String,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// Checks `given` against the operator's schema, collecting every problem,
 /// and returns the full parameter object with defaults filled in.
 ///
@@ -445,47 +347,7 @@ pub fn validate_params(
     given: &Map<String, Value>,
     is_deferred: impl Fn(&Value) -> bool,
 ) -> Result<Map<String, Value>, Vec<ParamProblem>> {
-    let mut problems = Vec::new();
-    let mut out = Map::new();
-    for (name, v) in given {
-        match op.params.get(name) {
-            None => problems
-                .push(ParamProblem { param: name.clone(), message: unknown_param_message(name, op.params.keys()) }),
-            Some(spec) if !is_deferred(v) => {
-                if let Err(m) = check_value(spec, v) {
-                    problems.push(ParamProblem { param: name.clone(), message: m });
-                }
-            }
-            Some(_) => {}
-        }
-        out.insert(name.clone(), v.clone());
-    }
-    for (name, spec) in &op.params {
-        if out.contains_key(name) {
-            continue;
-        }
-        match &spec.default {
-            Some(d) => {
-                out.insert(name.clone(), d.clone());
-            }
-            None => problems
-                .push(ParamProblem { param: name.clone(), message: format!("is required ({})", spec.ty.describe()) }),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
-}
-
-fn unknown_param_message<'a>(_name: &str, known: impl Iterator<Item = &'a String>) -> String {
-    let known: Vec<String> = known.map(|k| format!("`{k}`")).collect();
-    if known.is_empty() {
-        "is not a parameter of this operator (it takes none)".to_string()
-    } else {
-        format!("is not a parameter of this operator (it takes {})", known.join(", "))
-    }
+    plexus_plugin_api::params::schema::validate_params(&op.params, given, is_deferred)
 }
 
 #[cfg(test)]
@@ -544,24 +406,11 @@ params = { ddof = { type = "int", default = 0, min = 0, max = 1 }, mode = { type
     }
 
     #[test]
-    fn params_collect_every_problem_and_fill_defaults() {
+    fn params_are_validated_against_the_table() {
         let m = parse(GOOD).unwrap();
-        let op = &m.operators[0];
-        let given: Map<String, Value> = serde_json::from_str(r#"{"ddof": 2, "mod": "x"}"#).unwrap();
-        let problems = validate_params(op, &given, |_| false).unwrap_err();
-        assert_eq!(
-            problems,
-            vec![
-                ParamProblem { param: "ddof".into(), message: "expected at most 1, got 2".into() },
-                ParamProblem {
-                    param: "mod".into(),
-                    message: "is not a parameter of this operator (it takes `ddof`, `mode`)".into()
-                },
-            ]
-        );
-        let ok = validate_params(op, &Map::new(), |_| false).unwrap();
-        assert_eq!(ok["mode"], "a");
-        let e = validate_params(op, &serde_json::from_str(r#"{"mode": "c"}"#).unwrap(), |_| false).unwrap_err();
-        assert_eq!(e[0].message, "expected one of a, b, got `c`");
+        let given: Map<String, Value> = serde_json::from_str(r#"{"ddof": 2}"#).unwrap();
+        let problems = validate_params(&m.operators[0], &given, |_| false).unwrap_err();
+        assert_eq!(problems, vec![ParamProblem { param: "ddof".into(), message: "expected at most 1, got 2".into() }]);
+        assert_eq!(validate_params(&m.operators[0], &Map::new(), |_| false).unwrap()["mode"], "a");
     }
 }

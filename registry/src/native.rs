@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use abi_stable::library::{lib_header_from_raw_library, LibraryError, RawLibrary};
-use plexus_plugin_api::ffi::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL};
+use plexus_plugin_api::abi::native::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL};
 
+use crate::described::DescribedOperator;
 use crate::error::RejectReason;
 use crate::manifest::Manifest;
 
@@ -89,13 +90,10 @@ fn first_line(s: &str) -> String {
 }
 
 impl NativeModule {
-    /// The operators the artifact exports, from its `describe` call.
-    pub fn exported_operators(&self) -> Vec<String> {
+    /// The operators the artifact exports and their parameter tables, from
+    /// its `describe` call.
+    pub fn described(&self) -> Vec<DescribedOperator> {
         let json = (self.module.describe())();
-        serde_json::from_str::<serde_json::Value>(&json)
-            .ok()
-            .and_then(|v| v.get("operators").cloned())
-            .and_then(|ops| serde_json::from_value(ops).ok())
-            .unwrap_or_default()
+        crate::described::parse(&json).unwrap_or_default()
     }
 }

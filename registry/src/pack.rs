@@ -12,9 +12,8 @@ use crate::registry::sha256_file;
 /// under temporary names and renamed, artifact first, so a watching host
 /// never sees a manifest vouching for a half-written artifact.
 pub fn pack(manifest_path: &Path, artifact: &Path, out_dir: &Path) -> Result<PathBuf, RegistryError> {
-    let io =
-        |what: &str, p: &Path, e: std::io::Error| RegistryError::Io(format!("cannot {what} `{}`: {e}", p.display()));
-    let manifest = Manifest::load(manifest_path).map_err(|e| RegistryError::Io(e.to_string()))?;
+    let io = RegistryError::io;
+    let manifest = Manifest::load(manifest_path)?;
     let text = std::fs::read_to_string(manifest_path).map_err(|e| io("read", manifest_path, e))?;
     let sha = sha256_file(artifact).map_err(|e| io("read", artifact, e))?;
     std::fs::create_dir_all(out_dir).map_err(|e| io("create", out_dir, e))?;

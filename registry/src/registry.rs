@@ -16,112 +16,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use plexus_plugin_api::API_MAJOR;
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{RegistryError, RejectReason};
-use crate::instance::OperatorInstance;
-use crate::manifest::{Kind, Manifest, OperatorSpec};
-use crate::native::{self, NativeModule};
-use crate::wasm::{self, Limits, WasmModule, WasmPolicy};
-
-/// What a loaded version runs on.
-pub(crate) enum Artifact {
-    Native(NativeModule),
-    Wasm(Arc<WasmModule>),
-}
-
-/// One loaded version of a plugin. Native versions are never unloaded; a
-/// wasm version is dropped once no slot or instance refers to it.
-pub struct LoadedPlugin {
-    /// Its manifest.
-    pub manifest: Manifest,
-    /// sha256 of the artifact that was loaded.
-    pub sha256: String,
-    /// When it was loaded.
-    pub loaded_at: SystemTime,
-    pub(crate) artifact: Artifact,
-}
-
-impl std::fmt::Debug for LoadedPlugin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}@{}", self.manifest.plugin.name, self.manifest.plugin.version)
-    }
-}
-
-impl LoadedPlugin {
-    /// Plugin name.
-    pub fn name(&self) -> &str {
-        &self.manifest.plugin.name
-    }
-
-    /// Plugin version.
-    pub fn version(&self) -> &semver::Version {
-        &self.manifest.plugin.version
-    }
-
-    /// `native` or `wasm`.
-    pub fn tier(&self) -> &'static str {
-        match self.artifact {
-            Artifact::Native(_) => "native",
-            Artifact::Wasm(_) => "wasm",
-        }
-    }
-
-    /// For a wasm plugin: the limits in force and the capabilities granted.
-    pub fn sandbox_limits(&self) -> Option<&Limits> {
-        match &self.artifact {
-            Artifact::Native(_) => None,
-            Artifact::Wasm(m) => Some(&m.limits),
-        }
-    }
-
-    /// For a wasm plugin: whether its compiled module came from the disk cache.
-    pub fn from_module_cache(&self) -> Option<bool> {
-        match &self.artifact {
-            Artifact::Native(_) => None,
-            Artifact::Wasm(m) => Some(m.from_cache),
-        }
-    }
-
-    /// The folder the plugin was found in.
-    pub fn folder(&self) -> &Path {
-        self.manifest.path.parent().unwrap_or(Path::new("."))
-    }
-
-    /// The declared operator `name`.
-    pub fn operator(&self, name: &str) -> Result<&OperatorSpec, RegistryError> {
-        self.manifest.operator(name).ok_or_else(|| RegistryError::UnknownOperator {
-            plugin: self.name().to_string(),
-            operator: name.to_string(),
-            available: self.manifest.operators.iter().map(|o| o.name.clone()).collect(),
-        })
-    }
-
-    /// Builds an instance of `operator` from validated parameters.
-    pub fn instantiate(
-        self: &Arc<Self>,
-        operator: &str,
-        params: &Map<String, Value>,
-        threads: usize,
-    ) -> Result<OperatorInstance, RegistryError> {
-        self.instantiate_granted(operator, params, threads, &crate::wasm::Grants::default())
-    }
-
-    /// Builds an instance of `operator` with the capabilities a pipeline
-    /// stage grants (wasm plugins; only those the manifest asks for and the
-    /// host's ceiling allows take effect; native plugins ignore them).
-    pub fn instantiate_granted(
-        self: &Arc<Self>,
-        operator: &str,
-        params: &Map<String, Value>,
-        threads: usize,
-        grants: &crate::wasm::Grants,
-    ) -> Result<OperatorInstance, RegistryError> {
-        self.operator(operator)?;
-        OperatorInstance::new(self.clone(), operator, params, threads, grants)
-    }
-}
+use crate::loaded::{Artifact, LoadedPlugin};
+use crate::manifest::{Kind, Manifest};
+use crate::native;
+use crate::wasm::{self, WasmPolicy};
 
 /// An artifact that was not loaded, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -392,12 +293,12 @@ impl Registry {
     }
 
     fn load(&self, m: &Manifest, artifact: &Path, sha256: String) -> Result<Arc<LoadedPlugin>, RejectReason> {
-        let (artifact, exported) = match m.plugin.kind {
+        let (artifact, described) = match m.plugin.kind {
             Kind::Native => {
                 let native = native::load(m, artifact, &self.private_dir)?;
                 self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
-                let exported = native.exported_operators();
-                (Artifact::Native(native), exported)
+                let described = native.described();
+                (Artifact::Native(native), described)
             }
             Kind::Wasm => {
                 let listeners = self.listeners.clone();
@@ -414,16 +315,11 @@ impl Registry {
                     }
                 });
                 let module = wasm::load(m, artifact, &sha256, &self.wasm_policy(), sink)?;
-                let exported = module.exported_operators();
-                (Artifact::Wasm(Arc::new(module)), exported)
+                let described = module.described();
+                (Artifact::Wasm(Arc::new(module)), described)
             }
         };
-        if let Some(missing) = m.operators.iter().find(|o| !exported.contains(&o.name)) {
-            return Err(RejectReason::OperatorMissing {
-                operator: missing.name.clone(),
-                exported: exported.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "),
-            });
-        }
+        crate::described::check(m, &described)?;
         Ok(Arc::new(LoadedPlugin { manifest: m.clone(), sha256, loaded_at: SystemTime::now(), artifact }))
     }
 

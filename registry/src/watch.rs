@@ -2,6 +2,7 @@
 //! whenever something in a folder changes. A half-written artifact fails its
 //! sha256 check quietly and is picked up by the scan after the write ends.
 
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,13 +22,14 @@ pub struct Watcher {
 /// changes, `debounce` after the last one.
 pub fn watch(registry: Arc<Registry>, debounce: Duration) -> Result<Watcher, RegistryError> {
     let (tx, rx) = mpsc::channel();
-    let mut debouncer = new_debouncer(debounce, tx).map_err(|e| RegistryError::Io(format!("cannot watch: {e}")))?;
+    let mut debouncer =
+        new_debouncer(debounce, tx).map_err(|e| RegistryError::Watch { path: None, message: e.to_string() })?;
     for root in registry.roots() {
         if root.is_dir() {
             debouncer
                 .watcher()
                 .watch(root, RecursiveMode::Recursive)
-                .map_err(|e| RegistryError::Io(format!("cannot watch `{}`: {e}", root.display())))?;
+                .map_err(|e| RegistryError::Watch { path: Some(root.clone()), message: e.to_string() })?;
         }
     }
     std::thread::Builder::new()
@@ -40,6 +42,6 @@ pub fn watch(registry: Arc<Registry>, debounce: Duration) -> Result<Watcher, Reg
                 }
             }
         })
-        .map_err(|e| RegistryError::Io(format!("cannot start the watcher thread: {e}")))?;
+        .map_err(|e| RegistryError::io("start the watcher thread for", Path::new("plugin folders"), e))?;
     Ok(Watcher { _debouncer: debouncer })
 }

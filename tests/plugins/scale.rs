@@ -1,7 +1,7 @@
 // Shared source of the `scale` test plugin; each crate sets `FACTOR` and
 // `VERSION` and includes this file. A NaN factor makes every call fail.
 
-use plexus_plugin_api::{export_plugin, Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{export_plugin, Array, Context, Emitter, Frame, FrameView, NoParams, Operator, PluginError};
 
 /// Multiplies the first array by `FACTOR` (as f64) and counts frames.
 pub struct Scale {
@@ -9,7 +9,7 @@ pub struct Scale {
 }
 
 impl Scale {
-    pub fn new(_params: &Params) -> Result<Scale, PluginError> {
+    pub fn new(_p: NoParams, _ctx: &Context) -> Result<Scale, PluginError> {
         Ok(Scale { seen: 0 })
     }
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use plexus_plugin_api::{ChunkKey, Emitter, Frame, PluginError};
+use plexus_plugin_api::{ChunkKey, Frame, Output, PluginError};
 use plexus_registry::{OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
@@ -136,7 +136,7 @@ impl StageContext {
 
     /// Calls `process`, falling back to the previous version if a new one
     /// fails its first frame.
-    fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Emitter, PluginError> {
+    fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Output, PluginError> {
         self.maybe_switch(r);
         // Held until the call (and any retry on the old version) returns.
         let _cpu = self.cpu.acquire(self.threads);
@@ -173,7 +173,7 @@ impl StageContext {
     /// operator's frames take a permit of their own (waiting while the
     /// budget is full), so a source cannot run ahead of the budget. Outputs
     /// of a padded input (a halo) are trimmed back to its chunk.
-    fn deliver(&self, out: Emitter, input: Option<&Envelope>, out_seq: &mut u64) {
+    fn deliver(&self, out: Output, input: Option<&Envelope>, out_seq: &mut u64) {
         self.results.publish(self.index, out.results());
         for ev in out.events() {
             self.bus.emit(self.plugin_event(ev));
@@ -310,7 +310,7 @@ impl StageContext {
             for r in &self.stage.refs {
                 if let Some(spec) = op.params.get(&r.param) {
                     plexus_registry::manifest::check_value(spec, &params[&r.param]).map_err(|message| {
-                        StageError::BadReference { param: r.param.clone(), key: r.key.clone(), message }
+                        StageError::BadReference { param: r.param.clone(), key: r.key.clone(), message: message.to_string() }
                     })?;
                 }
             }
@@ -381,8 +381,8 @@ impl StageContext {
             }
         }
         enum Done {
-            Frame(Envelope, Result<Emitter, PluginError>, String),
-            Finish(Result<Emitter, PluginError>),
+            Frame(Envelope, Result<Output, PluginError>, String),
+            Finish(Result<Output, PluginError>),
         }
         let (tx, rx) = queue::<Done>(None);
         std::thread::scope(|scope| {
@@ -411,12 +411,11 @@ impl StageContext {
             let mut next = 0u64;
             let mut out_seq = 0u64;
             let mut finishes = Vec::new();
-            let deliver = |env: Envelope, result: Result<Emitter, PluginError>, version: String, out_seq: &mut u64| {
-                match result {
+            let deliver =
+                |env: Envelope, result: Result<Output, PluginError>, version: String, out_seq: &mut u64| match result {
                     Ok(out) => self.deliver(out, Some(&env), out_seq),
                     Err(e) => self.frame_error(env.seq, env.frame.key(), version, &e),
-                }
-            };
+                };
             for done in rx.iter() {
                 match done {
                     Done::Frame(env, result, version) => {

@@ -26,7 +26,8 @@
 //! extent equals the chunk's `length`), or prepended when a frame of length 1
 //! carries no such axis (a 2-D frame of a stream of images).
 
-use plexus_plugin_api::{Array, ArrayView, ChunkKey, DType, Emitter, Frame, FrameView, Params, PluginError};
+use plexus_plugin_api::{Array, ArrayView, ChunkKey, DType, Emitter, Frame, FrameView, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use plexus_plugin_api::channel_count;
@@ -44,24 +45,67 @@ pub enum OutputMode {
     Corrected,
 }
 
-impl OutputMode {
-    /// Parses `output`; `corrected` is accepted only when `allow_corrected`.
-    pub fn parse(s: &str, allow_corrected: bool) -> Result<OutputMode, PluginError> {
-        Ok(match s {
-            "mask" => OutputMode::Mask,
-            "with_input" => OutputMode::WithInput,
-            "events" => OutputMode::Events,
-            "corrected" if allow_corrected => OutputMode::Corrected,
-            other => {
-                let choices = if allow_corrected {
-                    "`mask`, `with_input`, `events` or `corrected`"
-                } else {
-                    "`mask`, `with_input` or `events`"
-                };
-                return Err(PluginError::param("output", format!("expected {choices}, got `{other}`")));
-            }
-        })
+/// The `output` parameter of `zscore` and `robust`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Output {
+    /// A frame holding only `mask`.
+    #[default]
+    Mask,
+    /// A frame holding the input's arrays and `mask` (spelled as API 1
+    /// published it).
+    #[serde(rename = "with_input")]
+    WithInput,
+    /// The input forwarded; events only.
+    Events,
+}
+
+/// The `output` parameter of `local`: [`Output`] or the corrected input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LocalOutput {
+    /// A frame holding only `mask`.
+    #[default]
+    Mask,
+    /// A frame holding the input's arrays and `mask`.
+    #[serde(rename = "with_input")]
+    WithInput,
+    /// The input forwarded; events only.
+    Events,
+    /// The input with anomalies replaced by the local median, and `mask`.
+    Corrected,
+}
+
+impl From<Output> for OutputMode {
+    fn from(o: Output) -> OutputMode {
+        match o {
+            Output::Mask => OutputMode::Mask,
+            Output::WithInput => OutputMode::WithInput,
+            Output::Events => OutputMode::Events,
+        }
     }
+}
+
+impl From<LocalOutput> for OutputMode {
+    fn from(o: LocalOutput) -> OutputMode {
+        match o {
+            LocalOutput::Mask => OutputMode::Mask,
+            LocalOutput::WithInput => OutputMode::WithInput,
+            LocalOutput::Events => OutputMode::Events,
+            LocalOutput::Corrected => OutputMode::Corrected,
+        }
+    }
+}
+
+/// The one-line docs the detectors' parameters share.
+pub mod docs {
+    /// `output` of `zscore` and `robust`.
+    pub const OUTPUT: &str =
+        "mask: a frame with `mask` only; with_input: input arrays and `mask`; events: input forwarded, events only";
+    /// `max_events`.
+    pub const MAX_EVENTS: &str = "most anomaly events over the stream; the rest are counted in `events_dropped`";
+    /// `array`.
+    pub const ARRAY: &str = "input array name; empty: the frame's first array";
 }
 
 /// One element found anomalous.
@@ -89,9 +133,9 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// From the `max_events` parameter (default 100).
-    pub fn new(params: &Params) -> Result<EventLog, PluginError> {
-        Ok(EventLog { max_events: params.u64_or("max_events", 100)?, emitted: 0, found: 0 })
+    /// At most `max_events` events over the stream.
+    pub fn new(max_events: u64) -> EventLog {
+        EventLog { max_events, emitted: 0, found: 0 }
     }
 
     /// Publishes one event per finding while the cap allows, counting all.
@@ -199,11 +243,11 @@ pub fn emit_output(
         OutputMode::Events => out.forward(),
         OutputMode::Mask => {
             let mut f = Frame::like(input);
-            f.meta_mut().extend(input.meta().clone());
+            f.meta_mut().extend(input.meta()?.clone());
             out.emit(f.with_array("mask", mask));
         }
         OutputMode::WithInput | OutputMode::Corrected => {
-            let mut f = input.to_frame();
+            let mut f = input.to_frame()?;
             if let Some(c) = corrected {
                 f.insert(name, c);
             }
@@ -267,6 +311,20 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
     Some((lo + hi) / 2.0)
 }
 
+/// The mask (1 = anomaly) and findings of the elements whose score exceeds
+/// `k` in absolute value; NaN scores never do.
+pub fn threshold(values: &[f64], scores: &[f64], k: f64) -> (Vec<u8>, Vec<Finding>) {
+    let mut mask = vec![0u8; values.len()];
+    let mut findings = Vec::new();
+    for (i, &s) in scores.iter().enumerate() {
+        if s.abs() > k {
+            mask[i] = 1;
+            findings.push(Finding { index: i, value: values[i], score: s, extra: None });
+        }
+    }
+    (mask, findings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,25 +345,21 @@ mod tests {
     }
 
     #[test]
-    fn output_modes_parse_with_exact_errors() {
-        assert_eq!(OutputMode::parse("events", false).unwrap(), OutputMode::Events);
-        assert_eq!(
-            OutputMode::parse("corrected", false).unwrap_err().to_string(),
-            "parameter `output`: expected `mask`, `with_input` or `events`, got `corrected`"
-        );
+    fn output_modes_keep_their_published_names() {
+        let name = |v: &dyn erased::Named| v.name();
+        assert_eq!(name(&Output::WithInput), "with_input");
+        assert_eq!(name(&LocalOutput::Corrected), "corrected");
+        assert_eq!(OutputMode::from(LocalOutput::Events), OutputMode::Events);
     }
-}
 
-/// The mask (1 = anomaly) and findings of the elements whose score exceeds
-/// `k` in absolute value; NaN scores never do.
-pub fn threshold(values: &[f64], scores: &[f64], k: f64) -> (Vec<u8>, Vec<Finding>) {
-    let mut mask = vec![0u8; values.len()];
-    let mut findings = Vec::new();
-    for (i, &s) in scores.iter().enumerate() {
-        if s.abs() > k {
-            mask[i] = 1;
-            findings.push(Finding { index: i, value: values[i], score: s, extra: None });
+    mod erased {
+        pub trait Named {
+            fn name(&self) -> String;
+        }
+        impl<T: serde::Serialize> Named for T {
+            fn name(&self) -> String {
+                serde_json::to_value(self).unwrap().as_str().unwrap().to_string()
+            }
         }
     }
-    (mask, findings)
 }

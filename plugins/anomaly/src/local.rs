@@ -38,15 +38,60 @@
 //! their median), `max_events` (default 100), `array`. Events carry
 //! `location`, `value`, the signed residual as `score`, and `median`.
 
-use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::common::{self, EventLog, Finding, OutputMode};
+use crate::common::{self, docs, EventLog, Finding, LocalOutput, OutputMode};
 use crate::median::{median_filter, Planes};
 
+/// Parameters of `local`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalParams {
+    /// Absolute difference from the local median, in the data's units.
+    pub threshold: f64,
+    /// Median window edge in pixels.
+    #[serde(default = "default_size")]
+    pub size: u64,
+    /// Which sign of residual counts.
+    #[serde(default)]
+    pub polarity: Polarity,
+    /// What is emitted per frame.
+    #[serde(default)]
+    pub output: LocalOutput,
+    /// Most anomaly events over the stream.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// Input array name; empty: the frame's first array.
+    #[serde(default)]
+    pub array: String,
+}
+
+fn default_size() -> u64 {
+    3
+}
+
+fn default_max_events() -> u64 {
+    100
+}
+
+impl Params for LocalParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("threshold", "absolute difference from the local median, in the data's units").min(0.0),
+        Param::new("size", "median window edge in pixels (scipy median_filter size, mode reflect)").min(1.0).max(255.0),
+        Param::new("polarity", "bright: x above its median (zingers); dark: below; both"),
+        Param::new("output", "as zscore, plus corrected: anomalies replaced by their local median"),
+        Param::new("max_events", docs::MAX_EVENTS),
+        Param::new("array", docs::ARRAY),
+    ];
+}
+
 /// Which sign of residual counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Polarity {
     /// Both signs.
+    #[default]
     Both,
     /// `x` above its local median.
     Bright,
@@ -55,16 +100,6 @@ pub enum Polarity {
 }
 
 impl Polarity {
-    /// Parses `polarity`.
-    pub fn parse(s: &str) -> Result<Polarity, PluginError> {
-        match s {
-            "both" => Ok(Polarity::Both),
-            "bright" => Ok(Polarity::Bright),
-            "dark" => Ok(Polarity::Dark),
-            other => Err(PluginError::param("polarity", format!("expected `both`, `bright` or `dark`, got `{other}`"))),
-        }
-    }
-
     /// Whether residual `r` exceeds `threshold` in this polarity.
     #[inline]
     pub fn exceeds(self, r: f64, threshold: f64) -> bool {
@@ -102,26 +137,22 @@ pub struct Local {
 impl Local {
     /// Builds the operator from `threshold`, `size`, `polarity`, `output`,
     /// `max_events` and `array`.
-    pub fn new(params: &Params) -> Result<Local, PluginError> {
-        let threshold = params.f64("threshold")?;
-        if !(threshold.is_finite() && threshold >= 0.0) {
-            return Err(PluginError::param(
+    pub fn new(p: LocalParams, ctx: &Context) -> Result<Local, PluginError> {
+        if !p.threshold.is_finite() {
+            return Err(PluginError::bad_parameter(
                 "threshold",
-                format!("expected a finite number >= 0 in the data's units, got {threshold}"),
+                "a finite number >= 0 in the data's units",
+                p.threshold.to_string(),
             ));
         }
-        let size = params.u64_or("size", 3)?;
-        if !(1..=255).contains(&size) {
-            return Err(PluginError::param("size", format!("expected 1 to 255, got {size}")));
-        }
         Ok(Local {
-            size: size as usize,
-            threshold,
-            polarity: Polarity::parse(params.str_or("polarity", "both")?)?,
-            output: OutputMode::parse(params.str_or("output", "mask")?, true)?,
-            array: params.str_or("array", "")?.to_string(),
-            threads: params.threads(),
-            log: EventLog::new(params)?,
+            size: p.size as usize,
+            threshold: p.threshold,
+            polarity: p.polarity,
+            output: p.output.into(),
+            array: p.array,
+            threads: ctx.threads(),
+            log: EventLog::new(p.max_events),
         })
     }
 }

@@ -28,28 +28,21 @@
 //! `events`), `max_events` (default 100), `array`. Events carry `location`,
 //! `value` and the signed `score` M.
 
-use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::common::{self, EventLog, OutputMode};
+use crate::common::{self, docs, EventLog, Output, OutputMode};
 
 /// What to do when a channel's MAD is 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ZeroMad {
     /// Use `1.253314 · MeanAD` as the scale.
+    #[default]
+    #[serde(rename = "meanad")]
     MeanAd,
     /// Flag nothing.
     Skip,
-}
-
-impl ZeroMad {
-    /// Parses `zero_mad`.
-    pub fn parse(s: &str) -> Result<ZeroMad, PluginError> {
-        match s {
-            "meanad" => Ok(ZeroMad::MeanAd),
-            "skip" => Ok(ZeroMad::Skip),
-            other => Err(PluginError::param("zero_mad", format!("expected `meanad` or `skip`, got `{other}`"))),
-        }
-    }
 }
 
 /// Per-channel `(median, MAD)` of interleaved data, NaN left out; `None`
@@ -101,6 +94,38 @@ pub fn modified_zscores(values: &[f64], channels: usize, zero_mad: ZeroMad) -> V
     scores
 }
 
+/// Parameters of `robust`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RobustParams {
+    /// Threshold on the modified z-score.
+    pub k: f64,
+    /// The scale when the MAD is 0.
+    pub zero_mad: ZeroMad,
+    /// What is emitted per frame.
+    pub output: Output,
+    /// Most anomaly events over the stream.
+    pub max_events: u64,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Default for RobustParams {
+    fn default() -> Self {
+        RobustParams { k: 3.5, zero_mad: ZeroMad::MeanAd, output: Output::Mask, max_events: 100, array: String::new() }
+    }
+}
+
+impl Params for RobustParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("k", "threshold on |modified z-score|").min(0.0),
+        Param::new("zero_mad", "when MAD = 0: meanad: scale 1.253314 * mean absolute deviation; skip: flag nothing"),
+        Param::new("output", docs::OUTPUT),
+        Param::new("max_events", docs::MAX_EVENTS),
+        Param::new("array", docs::ARRAY),
+    ];
+}
+
 /// The `robust` operator.
 pub struct Robust {
     k: f64,
@@ -112,17 +137,16 @@ pub struct Robust {
 
 impl Robust {
     /// Builds the operator from `k`, `zero_mad`, `output`, `max_events` and `array`.
-    pub fn new(params: &Params) -> Result<Robust, PluginError> {
-        let k = params.f64_or("k", 3.5)?;
-        if !(k.is_finite() && k >= 0.0) {
-            return Err(PluginError::param("k", format!("expected a finite number >= 0, got {k}")));
+    pub fn new(p: RobustParams, _ctx: &Context) -> Result<Robust, PluginError> {
+        if !p.k.is_finite() {
+            return Err(PluginError::bad_parameter("k", "a finite number >= 0", p.k.to_string()));
         }
         Ok(Robust {
-            k,
-            zero_mad: ZeroMad::parse(params.str_or("zero_mad", "meanad")?)?,
-            output: OutputMode::parse(params.str_or("output", "mask")?, false)?,
-            array: params.str_or("array", "")?.to_string(),
-            log: EventLog::new(params)?,
+            k: p.k,
+            zero_mad: p.zero_mad,
+            output: p.output.into(),
+            array: p.array,
+            log: EventLog::new(p.max_events),
         })
     }
 }

@@ -21,9 +21,10 @@
 //! [`crate::common`]), `max_events` (default 100), `array` (default: first).
 //! Events carry `location`, `value` and the signed `score`.
 
-use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::common::{self, EventLog, OutputMode};
+use crate::common::{self, docs, EventLog, Output, OutputMode};
 
 /// Signed z-scores of interleaved data, per channel (see the module docs).
 pub fn zscores(values: &[f64], channels: usize) -> Vec<f64> {
@@ -44,6 +45,35 @@ pub fn zscores(values: &[f64], channels: usize) -> Vec<f64> {
     scores
 }
 
+/// Parameters of `zscore`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZScoreParams {
+    /// Threshold in standard deviations.
+    pub k: f64,
+    /// What is emitted per frame.
+    pub output: Output,
+    /// Most anomaly events over the stream.
+    pub max_events: u64,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Default for ZScoreParams {
+    fn default() -> Self {
+        ZScoreParams { k: 3.0, output: Output::Mask, max_events: 100, array: String::new() }
+    }
+}
+
+impl Params for ZScoreParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("k", "threshold in standard deviations").min(0.0),
+        Param::new("output", docs::OUTPUT),
+        Param::new("max_events", docs::MAX_EVENTS),
+        Param::new("array", docs::ARRAY),
+    ];
+}
+
 /// The `zscore` operator.
 pub struct ZScore {
     k: f64,
@@ -54,17 +84,11 @@ pub struct ZScore {
 
 impl ZScore {
     /// Builds the operator from `k`, `output`, `max_events` and `array`.
-    pub fn new(params: &Params) -> Result<ZScore, PluginError> {
-        let k = params.f64_or("k", 3.0)?;
-        if !(k.is_finite() && k >= 0.0) {
-            return Err(PluginError::param("k", format!("expected a finite number >= 0, got {k}")));
+    pub fn new(p: ZScoreParams, _ctx: &Context) -> Result<ZScore, PluginError> {
+        if !p.k.is_finite() {
+            return Err(PluginError::bad_parameter("k", "a finite number >= 0", p.k.to_string()));
         }
-        Ok(ZScore {
-            k,
-            output: OutputMode::parse(params.str_or("output", "mask")?, false)?,
-            array: params.str_or("array", "")?.to_string(),
-            log: EventLog::new(params)?,
-        })
+        Ok(ZScore { k: p.k, output: p.output.into(), array: p.array, log: EventLog::new(p.max_events) })
     }
 }
 

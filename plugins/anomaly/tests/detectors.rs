@@ -7,13 +7,13 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{chunks, load};
-use plexus_anomaly::{plexus_new_operator, PLEXUS_OPERATORS};
+use plexus_anomaly::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Emitter, Frame, Params};
+use plexus_plugin_api::{Array, ChunkKey, Context, Frame, Output};
 use serde_json::{json, Value};
 
-fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
-    check_operator(plexus_new_operator, op, params, frames).unwrap()
+fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
+    check_operator(&PLUGIN, op, params, frames).unwrap()
 }
 
 fn whole(a: Array) -> Vec<Frame> {
@@ -177,21 +177,21 @@ fn output_modes() {
 
 #[test]
 fn parameter_errors_are_exact() {
-    let new = |op: &str, p: Value| {
-        let Value::Object(m) = p else { unreachable!() };
-        plexus_new_operator(op, &Params::new(m, 1)).err().unwrap().to_string()
-    };
-    assert_eq!(new("local", json!({})), "parameter `threshold`: is required");
+    let new = |op: &str, p: Value| PLUGIN.build(op, &p.to_string(), &Context::new(1)).err().unwrap().to_string();
+    assert_eq!(new("local", json!({})), "parameter `threshold`: expected a number (it is required), got nothing");
     assert_eq!(
         new("local", json!({ "threshold": 1, "polarity": "up" })),
-        "parameter `polarity`: expected `both`, `bright` or `dark`, got `up`"
+        "parameter `polarity`: expected one of both, bright, dark, got `up`"
     );
-    assert_eq!(new("robust", json!({ "zero_mad": "x" })), "parameter `zero_mad`: expected `meanad` or `skip`, got `x`");
+    assert_eq!(
+        new("robust", json!({ "zero_mad": "x" })),
+        "parameter `zero_mad`: expected one of meanad, skip, got `x`"
+    );
     assert_eq!(
         new("zscore", json!({ "output": "corrected" })),
-        "parameter `output`: expected `mask`, `with_input` or `events`, got `corrected`"
+        "parameter `output`: expected one of mask, with_input, events, got `corrected`"
     );
-    assert_eq!(new("zscore", json!({ "k": -1 })), "parameter `k`: expected a finite number >= 0, got -1");
+    assert_eq!(new("zscore", json!({ "k": -1 })), "parameter `k`: expected at least 0, got -1");
 }
 
 #[test]
@@ -201,7 +201,7 @@ fn manifest_declares_the_exported_operators_and_defaults_build() {
     assert_eq!(m["plugin"]["artifact"].as_str(), Some("libplexus_anomaly.so"));
     let ops = m["operator"].as_array().unwrap();
     let names: Vec<&str> = ops.iter().map(|o| o["name"].as_str().unwrap()).collect();
-    assert_eq!(names, PLEXUS_OPERATORS);
+    assert_eq!(names, PLUGIN.operator_names().collect::<Vec<_>>());
     for op in ops {
         let mut values = serde_json::Map::new();
         for (k, spec) in op["params"].as_table().unwrap() {
@@ -211,6 +211,8 @@ fn manifest_declares_the_exported_operators_and_defaults_build() {
             };
         }
         let name = op["name"].as_str().unwrap();
-        plexus_new_operator(name, &Params::new(values, 1)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        PLUGIN
+            .build(name, &Value::Object(values).to_string(), &Context::new(1))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }

@@ -41,7 +41,8 @@
 //! no. 37, p. 1296, 2019. DOI: 10.21105/joss.01296
 //! (`porespy.generators.blobs`).
 
-use plexus_plugin_api::{Array, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::params;
 use crate::rng::{Stream, Xoshiro256};
@@ -102,26 +103,52 @@ pub struct Blobs {
     volume: Option<Vec<u8>>,
 }
 
+/// Parameters of `blobs`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobsParams {
+    /// `(z, y, x)` or `(y, x)`.
+    pub shape: Vec<usize>,
+    /// Fraction of pore voxels.
+    pub porosity: f64,
+    /// Larger: smaller, more numerous blobs.
+    pub blobiness: f64,
+    /// Random seed.
+    pub seed: u64,
+    /// Slices per emitted frame.
+    pub chunk: usize,
+}
+
+impl Default for BlobsParams {
+    fn default() -> Self {
+        BlobsParams { shape: vec![64, 64, 64], porosity: 0.5, blobiness: 1.0, seed: 0, chunk: 16 }
+    }
+}
+
+impl Params for BlobsParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("shape", "(z, y, x) or (y, x)").min(1.0),
+        Param::new("porosity", "fraction of pore voxels").min(0.0).max(1.0),
+        Param::new("blobiness", "larger: smaller, more numerous blobs; sigma = mean(shape) / (40 blobiness)")
+            .min(0.001),
+        Param::new("seed", "random seed"),
+        Param::new("chunk", "slices per emitted frame").min(1.0),
+    ];
+}
+
 impl Blobs {
     /// Builds the operator from `shape`, `porosity`, `blobiness`, `seed`, `chunk`.
-    pub fn new(params: &Params) -> Result<Blobs, PluginError> {
-        let dims = params::shape(params, "shape", &[64, 64, 64])?;
+    pub fn new(p: BlobsParams, _ctx: &Context) -> Result<Blobs, PluginError> {
+        let dims = params::shape("shape", &p.shape)?;
         let shape = match dims[..] {
             [y, x] => [1, y, x],
             [z, y, x] => [z, y, x],
-            _ => return Err(PluginError::param("shape", format!("expected 2 or 3 sizes, got {}", dims.len()))),
+            _ => return Err(PluginError::bad_parameter("shape", "2 or 3 sizes", format!("{}", dims.len()))),
         };
-        let porosity = params::finite(params, "porosity", 0.5)?;
-        if !(0.0..=1.0).contains(&porosity) {
-            return Err(PluginError::param("porosity", format!("expected a number in [0, 1], got {porosity}")));
-        }
-        let blobiness = params::finite(params, "blobiness", 1.0)?;
-        if blobiness <= 0.0 {
-            return Err(PluginError::param("blobiness", format!("expected a number > 0, got {blobiness}")));
-        }
+        let porosity = params::finite("porosity", p.porosity)?;
+        let blobiness = params::finite("blobiness", p.blobiness)?;
         let sigma = dims.iter().sum::<usize>() as f64 / dims.len() as f64 / (40.0 * blobiness);
-        let seed = params.u64_or("seed", 0)?;
-        let chunk = params::extent(params, "chunk", 16)?;
+        let (seed, chunk) = (p.seed, p.chunk);
         let chunks = shape[0].div_ceil(chunk) as u64;
         Ok(Blobs { shape, porosity, sigma, seed, chunk, cursor: Cursor::new("blobs", Some(chunks)), volume: None })
     }
@@ -207,9 +234,9 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = |json: &str| Blobs::new(&Params::from_json(json, 1).unwrap()).unwrap_err().to_string();
-        assert_eq!(err(r#"{"porosity": 1.5}"#), "parameter `porosity`: expected a number in [0, 1], got 1.5");
-        assert_eq!(err(r#"{"blobiness": 0}"#), "parameter `blobiness`: expected a number > 0, got 0");
+        let err = |json: &str| params::refusal("blobs", json);
+        assert_eq!(err(r#"{"porosity": 1.5}"#), "parameter `porosity`: expected at most 1, got 1.5");
+        assert_eq!(err(r#"{"blobiness": 0}"#), "parameter `blobiness`: expected at least 0.001, got 0");
         assert_eq!(err(r#"{"shape": [4]}"#), "parameter `shape`: expected 2 or 3 sizes, got 1");
     }
 }

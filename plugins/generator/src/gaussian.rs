@@ -25,11 +25,44 @@
 //! G. E. P. Box and M. E. Muller, "A note on the generation of random normal
 //! deviates," *Ann. Math. Statist.*, vol. 29, no. 2, pp. 610–611, 1958.
 
-use plexus_plugin_api::{Array, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::params;
+use crate::params::{self, FRAMES_DOC, SEED_DOC, SHAPE_DOC};
 use crate::rng::{Stream, Xoshiro256};
 use crate::source::{self, Cursor};
+
+/// Parameters of `gaussian`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GaussianParams {
+    /// Shape of one image, `(y, x)`.
+    pub shape: Vec<usize>,
+    /// Number of images.
+    pub frames: u64,
+    /// Mean of the distribution.
+    pub mean: f64,
+    /// Standard deviation of the distribution.
+    pub sigma: f64,
+    /// Random seed; image `i` depends on the seed and `i` only.
+    pub seed: u64,
+}
+
+impl Default for GaussianParams {
+    fn default() -> Self {
+        GaussianParams { shape: vec![256, 256], frames: 1, mean: 0.0, sigma: 1.0, seed: 0 }
+    }
+}
+
+impl Params for GaussianParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("shape", SHAPE_DOC).min(1.0),
+        Param::new("frames", FRAMES_DOC).min(1.0),
+        Param::new("mean", "mean of the distribution"),
+        Param::new("sigma", "standard deviation of the distribution").min(0.0),
+        Param::new("seed", SEED_DOC),
+    ];
+}
 
 /// Seeded Gaussian `f32` noise images.
 #[derive(Debug)]
@@ -44,16 +77,18 @@ pub struct Gaussian {
 
 impl Gaussian {
     /// Builds the operator from `shape`, `frames`, `mean`, `sigma` and `seed`.
-    pub fn new(params: &Params) -> Result<Gaussian, PluginError> {
-        let shape = params::shape(params, "shape", &[256, 256])?;
-        let frames = params::positive(params, "frames", 1)?;
-        let mean = params::finite(params, "mean", 0.0)?;
-        let sigma = params::finite(params, "sigma", 1.0)?;
-        if sigma < 0.0 {
-            return Err(PluginError::param("sigma", format!("expected a number ≥ 0, got {sigma}")));
-        }
-        let seed = params.u64_or("seed", 0)?;
-        Ok(Gaussian { shape, frames, mean, sigma, seed, cursor: Cursor::new("gaussian", Some(frames)) })
+    pub fn new(p: GaussianParams, _ctx: &Context) -> Result<Gaussian, PluginError> {
+        let shape = params::shape("shape", &p.shape)?;
+        let mean = params::finite("mean", p.mean)?;
+        let sigma = params::finite("sigma", p.sigma)?;
+        Ok(Gaussian {
+            shape,
+            frames: p.frames,
+            mean,
+            sigma,
+            seed: p.seed,
+            cursor: Cursor::new("gaussian", Some(p.frames)),
+        })
     }
 
     /// Image `index` as a `[1, *shape]` array.
@@ -94,7 +129,7 @@ mod tests {
     use super::*;
 
     fn op(json: &str) -> Gaussian {
-        Gaussian::new(&Params::from_json(json, 1).unwrap()).unwrap()
+        Gaussian::new(params::decoded(json), &Context::new(1)).unwrap()
     }
 
     /// Sample mean and standard deviation of 65 536 draws: the standard
@@ -158,7 +193,6 @@ mod tests {
 
     #[test]
     fn negative_sigma_is_refused() {
-        let err = Gaussian::new(&Params::from_json(r#"{"sigma": -1}"#, 1).unwrap()).unwrap_err();
-        assert_eq!(err.to_string(), "parameter `sigma`: expected a number ≥ 0, got -1");
+        assert_eq!(params::refusal("gaussian", r#"{"sigma": -1}"#), "parameter `sigma`: expected at least 0, got -1");
     }
 }

@@ -1,89 +1,80 @@
-//! Reading the generators' parameters: image shapes, frame counts, seeds.
-//!
-//! The host validates parameters against `plugin.toml` and fills defaults,
-//! but operators are also built directly in tests and by third-party hosts,
-//! so each getter re-checks what the code relies on and names the parameter
-//! and the bad value in its error.
+//! What the generators' parameter structs share: image shapes, counts and
+//! seeds, their one-line docs, and the checks the code relies on beyond
+//! the ranges the structs declare (a shape must have an axis and fit in
+//! memory; numbers must be finite).
 
-use plexus_plugin_api::{Params, PluginError};
+use plexus_plugin_api::PluginError;
 
-/// A list of positive sizes such as `shape = [256, 256]`, or `default`.
-pub fn shape(params: &Params, name: &str, default: &[usize]) -> Result<Vec<usize>, PluginError> {
-    let Some(value) = params.get(name) else {
-        return Ok(default.to_vec());
-    };
-    let bad = || PluginError::param(name, format!("expected a list of positive integers, got {value}"));
-    let list = value.as_array().ok_or_else(bad)?;
-    if list.is_empty() {
-        return Err(PluginError::param(name, "expected at least one axis, got []"));
+/// Doc of every `seed` parameter whose images depend on seed and index only.
+pub const SEED_DOC: &str = "random seed; image i depends on seed and i only";
+/// Doc of every `shape` of one image.
+pub const SHAPE_DOC: &str = "shape of one image, (y, x)";
+/// Doc of every `frames` count.
+pub const FRAMES_DOC: &str = "number of images";
+
+/// Checks a list of sizes such as `shape = [256, 256]`: at least one axis,
+/// every size positive (the struct's range says so too), product in range.
+pub fn shape(name: &str, dims: &[usize]) -> Result<Vec<usize>, PluginError> {
+    if dims.is_empty() {
+        return Err(PluginError::bad_parameter(name, "at least one axis", "[]"));
     }
-    let dims: Vec<usize> = list
-        .iter()
-        .map(|v| v.as_u64().filter(|&d| d > 0).and_then(|d| usize::try_from(d).ok()).ok_or_else(bad))
-        .collect::<Result<_, _>>()?;
-    let mut total: usize = 1;
-    for &d in &dims {
-        total = total.checked_mul(d).ok_or_else(|| PluginError::param(name, format!("{value} is too large")))?;
+    if dims.contains(&0) {
+        return Err(PluginError::bad_parameter(name, "a list of positive integers", format!("{dims:?}")));
     }
-    Ok(dims)
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| PluginError::bad_parameter(name, "a shape whose size fits in memory", format!("{dims:?}")))?;
+    Ok(dims.to_vec())
 }
 
-/// A positive integer, or `default`.
-pub fn positive(params: &Params, name: &str, default: u64) -> Result<u64, PluginError> {
-    let v = params.u64_or(name, default)?;
-    if v == 0 {
-        return Err(PluginError::param(name, "expected a positive integer, got 0"));
-    }
-    Ok(v)
-}
-
-/// A positive integer that is used as an array extent, or `default`.
-pub fn extent(params: &Params, name: &str, default: usize) -> Result<usize, PluginError> {
-    let v = positive(params, name, default as u64)?;
-    usize::try_from(v).map_err(|_| PluginError::param(name, format!("{v} is too large")))
-}
-
-/// A finite number, or `default`.
-pub fn finite(params: &Params, name: &str, default: f64) -> Result<f64, PluginError> {
-    let v = params.f64_or(name, default)?;
+/// Checks that `v` is finite.
+pub fn finite(name: &str, v: f64) -> Result<f64, PluginError> {
     if !v.is_finite() {
-        return Err(PluginError::param(name, format!("expected a finite number, got {v}")));
+        return Err(PluginError::bad_parameter(name, "a finite number", v.to_string()));
     }
     Ok(v)
+}
+
+/// Builds operator `name` of this plugin from `json` as the host would,
+/// and returns the error it refuses with (tests).
+#[cfg(test)]
+pub fn refusal(name: &str, json: &str) -> String {
+    match crate::PLUGIN.build(name, json, &plexus_plugin_api::Context::new(1)) {
+        Ok(_) => panic!("`{name}` accepted {json}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The parameter struct `P` decoded from `json` (tests).
+#[cfg(test)]
+pub fn decoded<P: plexus_plugin_api::Params>(json: &str) -> P {
+    plexus_plugin_api::params::decode(json).unwrap()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn p(json: &str) -> Params {
-        Params::from_json(json, 1).unwrap()
-    }
-
     #[test]
-    fn shape_defaults_and_validates() {
-        assert_eq!(shape(&p("{}"), "shape", &[4, 5]).unwrap(), vec![4, 5]);
-        assert_eq!(shape(&p(r#"{"shape": [2, 3, 4]}"#), "shape", &[1]).unwrap(), vec![2, 3, 4]);
+    fn shapes_need_an_axis_and_positive_sizes() {
+        assert_eq!(shape("shape", &[2, 3, 4]).unwrap(), vec![2, 3, 4]);
         assert_eq!(
-            shape(&p(r#"{"shape": [2, 0]}"#), "shape", &[1]).unwrap_err().to_string(),
-            "parameter `shape`: expected a list of positive integers, got [2,0]"
+            shape("shape", &[2, 0]).unwrap_err().to_string(),
+            "parameter `shape`: expected a list of positive integers, got [2, 0]"
         );
         assert_eq!(
-            shape(&p(r#"{"shape": 7}"#), "shape", &[1]).unwrap_err().to_string(),
-            "parameter `shape`: expected a list of positive integers, got 7"
-        );
-        assert_eq!(
-            shape(&p(r#"{"shape": []}"#), "shape", &[1]).unwrap_err().to_string(),
+            shape("shape", &[]).unwrap_err().to_string(),
             "parameter `shape`: expected at least one axis, got []"
         );
+        assert_eq!(
+            shape("shape", &[usize::MAX, 2]).unwrap_err().to_string(),
+            format!("parameter `shape`: expected a shape whose size fits in memory, got [{}, 2]", usize::MAX)
+        );
     }
 
     #[test]
-    fn positive_rejects_zero() {
-        assert_eq!(
-            positive(&p(r#"{"frames": 0}"#), "frames", 1).unwrap_err().to_string(),
-            "parameter `frames`: expected a positive integer, got 0"
-        );
-        assert_eq!(positive(&p("{}"), "frames", 3).unwrap(), 3);
+    fn the_host_refuses_what_the_structs_declare_out_of_range() {
+        assert_eq!(refusal("uniform", r#"{"frames": 0}"#), "parameter `frames`: expected at least 1, got 0");
+        assert_eq!(refusal("uniform", r#"{"shape": 7}"#), "parameter `shape`: expected a list of integers, got `7`");
     }
 }

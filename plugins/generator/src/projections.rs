@@ -112,7 +112,8 @@
 //!   storage of raw and analyzed data," *J. Synchrotron Rad.*, vol. 21,
 //!   pp. 1224–1230, 2014. DOI: 10.1107/S160057751401604X
 
-use plexus_plugin_api::{Array, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::params;
@@ -121,9 +122,11 @@ use crate::shepp_logan::{coordinate, Dim, Ellipse, Ellipsoid, Solid, MODIFIED_SH
 use crate::source::{self, Cursor};
 
 /// Which object is scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Phantom {
     /// The modified Shepp–Logan phantom.
+    #[serde(rename = "shepp_logan")]
     SheppLogan,
     /// A centred disc (ball in 3-D) of radius [`DISC_RADIUS`], intensity 1.
     Disc,
@@ -132,18 +135,7 @@ pub enum Phantom {
 /// Radius of the `disc` phantom, in phantom units.
 pub const DISC_RADIUS: f64 = 0.5;
 
-impl Phantom {
-    /// Parses `"shepp_logan"` or `"disc"`.
-    pub fn parse(s: &str) -> Result<Phantom, PluginError> {
-        match s {
-            "shepp_logan" => Ok(Phantom::SheppLogan),
-            "disc" => Ok(Phantom::Disc),
-            other => {
-                Err(PluginError::param("phantom", format!("expected one of `shepp_logan`, `disc`, got `{other}`")))
-            }
-        }
-    }
-}
+impl Phantom {}
 
 /// Chord length of the line `x cos θ + y sin θ = s` through ellipse `e`
 /// (Kak & Slaney's closed form), `cos`/`sin` of `θ` given.
@@ -255,56 +247,127 @@ pub struct Projections {
     max_attenuation: f64,
 }
 
-fn in_range(params: &Params, name: &str, default: f64, lo: f64, hi: f64) -> Result<f64, PluginError> {
-    let v = params::finite(params, name, default)?;
-    if v < lo || v > hi {
-        let range = if hi.is_infinite() { format!("at least {lo}") } else { format!("in [{lo}, {hi}]") };
-        return Err(PluginError::param(name, format!("expected a number {range}, got {v}")));
+/// Parameters of `projections`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProjectionsParams {
+    /// The phantom projected.
+    pub phantom: Phantom,
+    /// A 2-D phantom (one detector row) or 3-D (`depth` rows).
+    pub dim: Dim,
+    /// Phantom pixels along y and x; detector columns.
+    pub size: usize,
+    /// Slices (detector rows) for `3d`; 0: same as `size`.
+    pub depth: usize,
+    /// Angles `180 i / n_angles` degrees over `[0, 180)`, when `angles_deg` is empty.
+    pub n_angles: usize,
+    /// Explicit projection angles in degrees.
+    pub angles_deg: Vec<f64>,
+    /// Projections per emitted frame.
+    pub chunk: usize,
+    /// Detector pixel in cm (intensities are μ in 1/cm); 0: `2 / (size − 1)`.
+    pub pixel_size_cm: f64,
+    /// Open-beam counts.
+    pub flat: f64,
+    /// Dark (offset) counts added to every exposure.
+    pub dark: f64,
+    /// Photons per open-beam pixel for Poisson noise; 0: no noise.
+    pub photons: f64,
+    /// Seeds noise, zingers and stripes.
+    pub seed: u64,
+    /// Probability that a projection pixel is a zinger.
+    pub zinger_fraction: f64,
+    /// Counts a zinger adds.
+    pub zinger_amplitude: f64,
+    /// Standard deviation of the relative per-column gain error.
+    pub stripe_strength: f64,
+    /// Flat (white) frames recorded.
+    pub flats: usize,
+    /// Dark frames recorded.
+    pub darks: usize,
+}
+
+impl Default for ProjectionsParams {
+    fn default() -> Self {
+        ProjectionsParams {
+            phantom: Phantom::SheppLogan,
+            dim: Dim::Two,
+            size: 256,
+            depth: 0,
+            n_angles: 180,
+            angles_deg: Vec::new(),
+            chunk: 16,
+            pixel_size_cm: 0.0,
+            flat: 10000.0,
+            dark: 100.0,
+            photons: 0.0,
+            seed: 0,
+            zinger_fraction: 0.0,
+            zinger_amplitude: 10000.0,
+            stripe_strength: 0.0,
+            flats: 1,
+            darks: 1,
+        }
     }
-    Ok(v)
+}
+
+impl Params for ProjectionsParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("phantom", "modified Shepp-Logan, or a centred disc/ball of radius 0.5 and intensity 1"),
+        Param::new("dim", "2-D phantom (1 detector row) or 3-D (depth rows)"),
+        Param::new("size", "phantom pixels along y and x; detector columns").min(1.0),
+        Param::new("depth", "slices (detector rows) for 3d; 0: same as size"),
+        Param::new("n_angles", "angles 180 i / n_angles degrees over [0, 180), when angles_deg is empty").min(1.0),
+        Param::new("angles_deg", "explicit projection angles in degrees"),
+        Param::new("chunk", "projections per emitted frame").min(1.0),
+        Param::new(
+            "pixel_size_cm",
+            "detector pixel in cm (intensities are mu in 1/cm); 0: 2/(size-1), the phantom spans 2 cm",
+        )
+        .min(0.0),
+        Param::new("flat", "open-beam counts").min(0.0),
+        Param::new("dark", "dark (offset) counts added to every exposure").min(0.0),
+        Param::new("photons", "photons per open-beam pixel for Poisson noise; 0: no noise").min(0.0),
+        Param::new("seed", "seeds noise, zingers and stripes"),
+        Param::new("zinger_fraction", "probability that a projection pixel is a zinger").min(0.0).max(1.0),
+        Param::new("zinger_amplitude", "counts a zinger adds"),
+        Param::new("stripe_strength", "std of the relative per-column gain error (not in the flat frames)").min(0.0),
+        Param::new("flats", "flat (white) frames recorded").min(1.0),
+        Param::new("darks", "dark frames recorded").min(1.0),
+    ];
 }
 
 impl Projections {
     /// Builds the operator from its parameters (see the module docs).
-    pub fn new(params: &Params) -> Result<Projections, PluginError> {
-        let phantom = Phantom::parse(params.str_or("phantom", "shepp_logan")?)?;
-        let dim = Dim::parse(params.str_or("dim", "2d")?)?;
-        let size = params::extent(params, "size", 256)?;
-        let depth = match params.u64_or("depth", 0)? {
-            0 => size,
-            d => usize::try_from(d).map_err(|_| PluginError::param("depth", format!("{d} is too large")))?,
-        };
-        let explicit = match params.get("angles_deg") {
-            Some(_) => params.f64_list("angles_deg")?,
-            None => Vec::new(),
-        };
-        let angles_deg = if explicit.is_empty() {
-            let n = params::extent(params, "n_angles", 180)?;
+    pub fn new(p: ProjectionsParams, _ctx: &Context) -> Result<Projections, PluginError> {
+        let (phantom, dim, size) = (p.phantom, p.dim, p.size);
+        let depth = if p.depth == 0 { size } else { p.depth };
+        let angles_deg = if p.angles_deg.is_empty() {
+            let n = p.n_angles;
             (0..n).map(|i| 180.0 * i as f64 / n as f64).collect()
         } else {
-            if let Some(bad) = explicit.iter().find(|a| !a.is_finite()) {
-                return Err(PluginError::param("angles_deg", format!("expected finite angles, got {bad}")));
+            if let Some(bad) = p.angles_deg.iter().find(|a| !a.is_finite()) {
+                return Err(PluginError::bad_parameter("angles_deg", "finite angles", bad.to_string()));
             }
-            explicit
+            p.angles_deg
         };
-        let chunk = params::extent(params, "chunk", 16)?;
+        let chunk = p.chunk;
         let projector = Projector::new(dim, phantom, size, depth);
-        let pixel_size_cm = match in_range(params, "pixel_size_cm", 0.0, 0.0, f64::INFINITY)? {
+        let pixel_size_cm = match params::finite("pixel_size_cm", p.pixel_size_cm)? {
             0.0 => projector.spacing(),
             p => p,
         };
-        let flat = in_range(params, "flat", 10000.0, 0.0, f64::INFINITY)?;
+        let flat = params::finite("flat", p.flat)?;
         if flat == 0.0 {
-            return Err(PluginError::param("flat", "expected a positive number of counts, got 0"));
+            return Err(PluginError::bad_parameter("flat", "a positive number of counts", "0"));
         }
-        let dark = in_range(params, "dark", 100.0, 0.0, f64::INFINITY)?;
-        let photons = in_range(params, "photons", 0.0, 0.0, f64::INFINITY)?;
-        let seed = params.u64_or("seed", 0)?;
-        let zinger_fraction = in_range(params, "zinger_fraction", 0.0, 0.0, 1.0)?;
-        let zinger_amplitude = params::finite(params, "zinger_amplitude", 10000.0)?;
-        let stripe_strength = in_range(params, "stripe_strength", 0.0, 0.0, f64::INFINITY)?;
-        let flats = params::extent(params, "flats", 1)?;
-        let darks = params::extent(params, "darks", 1)?;
+        let dark = params::finite("dark", p.dark)?;
+        let photons = params::finite("photons", p.photons)?;
+        let seed = p.seed;
+        let zinger_fraction = p.zinger_fraction;
+        let zinger_amplitude = params::finite("zinger_amplitude", p.zinger_amplitude)?;
+        let stripe_strength = params::finite("stripe_strength", p.stripe_strength)?;
+        let (flats, darks) = (p.flats, p.darks);
         let cols = projector.cols();
         let gain = if stripe_strength > 0.0 {
             let mut n = vec![0.0; cols];

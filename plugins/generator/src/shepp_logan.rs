@@ -65,9 +65,9 @@
 //!   Rad.*, vol. 21, pp. 1188–1193, 2014. DOI: 10.1107/S1600577514013939
 //!   (`tomopy.misc.phantom.shepp3d`).
 
-use plexus_plugin_api::{Array, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::params;
 use crate::source::{self, Cursor};
 
 /// One ellipse of the 2-D phantom.
@@ -235,23 +235,43 @@ pub fn slab_3d(size: usize, depth: usize, z0: usize, length: usize) -> Vec<f32> 
 }
 
 /// 2-D or 3-D.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum Dim {
     /// One `size × size` image.
+    #[serde(rename = "2d")]
     Two,
     /// A `depth × size × size` volume.
+    #[serde(rename = "3d")]
     Three,
 }
 
-impl Dim {
-    /// Parses `"2d"` or `"3d"`.
-    pub fn parse(s: &str) -> Result<Dim, PluginError> {
-        match s {
-            "2d" => Ok(Dim::Two),
-            "3d" => Ok(Dim::Three),
-            other => Err(PluginError::param("dim", format!("expected one of `2d`, `3d`, got `{other}`"))),
-        }
+/// Parameters of `shepp_logan`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SheppLoganParams {
+    /// A 2-D image or a 3-D volume.
+    pub dim: Dim,
+    /// Pixels along y and x.
+    pub size: usize,
+    /// Slices along z for `3d`; 0: same as `size`.
+    pub depth: usize,
+    /// Slices per emitted frame for `3d`.
+    pub chunk: usize,
+}
+
+impl Default for SheppLoganParams {
+    fn default() -> Self {
+        SheppLoganParams { dim: Dim::Two, size: 256, depth: 0, chunk: 16 }
     }
+}
+
+impl Params for SheppLoganParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("dim", "2-D image or 3-D volume (TomoPy shepp3d ellipsoids)"),
+        Param::new("size", "pixels along y and x").min(1.0),
+        Param::new("depth", "slices along z for 3d; 0: same as size"),
+        Param::new("chunk", "slices per emitted frame for 3d").min(1.0),
+    ];
 }
 
 /// The Shepp–Logan phantom source.
@@ -266,14 +286,9 @@ pub struct SheppLogan {
 
 impl SheppLogan {
     /// Builds the operator from `dim`, `size`, `depth` and `chunk`.
-    pub fn new(params: &Params) -> Result<SheppLogan, PluginError> {
-        let dim = Dim::parse(params.str_or("dim", "2d")?)?;
-        let size = params::extent(params, "size", 256)?;
-        let depth = match params.u64_or("depth", 0)? {
-            0 => size,
-            d => usize::try_from(d).map_err(|_| PluginError::param("depth", format!("{d} is too large")))?,
-        };
-        let chunk = params::extent(params, "chunk", 16)?;
+    pub fn new(p: SheppLoganParams, _ctx: &Context) -> Result<SheppLogan, PluginError> {
+        let (dim, size, chunk) = (p.dim, p.size, p.chunk);
+        let depth = if p.depth == 0 { size } else { p.depth };
         let chunks = match dim {
             Dim::Two => 1,
             Dim::Three => depth.div_ceil(chunk) as u64,
@@ -354,7 +369,9 @@ mod tests {
 
     #[test]
     fn bad_dim_is_named() {
-        let err = SheppLogan::new(&Params::from_json(r#"{"dim": "4d"}"#, 1).unwrap()).unwrap_err();
-        assert_eq!(err.to_string(), "parameter `dim`: expected one of `2d`, `3d`, got `4d`");
+        assert_eq!(
+            crate::params::refusal("shepp_logan", r#"{"dim": "4d"}"#),
+            "parameter `dim`: expected one of 2d, 3d, got `4d`"
+        );
     }
 }

@@ -32,30 +32,53 @@
 
 use std::time::{Duration, Instant};
 
-use plexus_plugin_api::{Array, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::params;
 use crate::rng::{Stream as RngStream, Xoshiro256};
 use crate::source::{self, Cursor};
 
+/// Parameters of `stream`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamParams {
+    /// Frames per second on a deadline clock; 0: as fast as possible.
+    pub rate_hz: f64,
+    /// Number of frames; 0: until stopped.
+    pub count: u64,
+    /// Shape of one frame's image.
+    pub shape: Vec<usize>,
+    /// What each frame holds.
+    pub content: Content,
+    /// Random seed for `content = uniform`.
+    pub seed: u64,
+}
+
+impl Default for StreamParams {
+    fn default() -> Self {
+        StreamParams { rate_hz: 0.0, count: 0, shape: vec![1], content: Content::Counter, seed: 0 }
+    }
+}
+
+impl Params for StreamParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("rate_hz", "frames per second on a deadline clock; 0: as fast as possible").min(0.0),
+        Param::new("count", "number of frames; 0: until stopped"),
+        Param::new("shape", "shape of one frame's image").min(1.0),
+        Param::new("content", "counter: every element equals the frame index; uniform: seeded values in [0, 1)"),
+        Param::new("seed", "random seed for content = uniform"),
+    ];
+}
+
 /// What each frame holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Content {
     /// Every element equals the frame index.
     Counter,
     /// Seeded uniform values in `[0, 1)`.
     Uniform,
-}
-
-impl Content {
-    /// Parses `"counter"` or `"uniform"`.
-    pub fn parse(s: &str) -> Result<Content, PluginError> {
-        match s {
-            "counter" => Ok(Content::Counter),
-            "uniform" => Ok(Content::Uniform),
-            other => Err(PluginError::param("content", format!("expected one of `counter`, `uniform`, got `{other}`"))),
-        }
-    }
 }
 
 /// A paced stream of frames.
@@ -72,23 +95,17 @@ pub struct Stream {
 
 impl Stream {
     /// Builds the operator from `rate_hz`, `count`, `shape`, `content`, `seed`.
-    pub fn new(params: &Params) -> Result<Stream, PluginError> {
-        let rate = params::finite(params, "rate_hz", 0.0)?;
-        if rate < 0.0 {
-            return Err(PluginError::param("rate_hz", format!("expected a number ≥ 0, got {rate}")));
-        }
+    pub fn new(p: StreamParams, _ctx: &Context) -> Result<Stream, PluginError> {
+        let rate = params::finite("rate_hz", p.rate_hz)?;
         let period = if rate > 0.0 {
-            Some(
-                Duration::try_from_secs_f64(1.0 / rate)
-                    .map_err(|_| PluginError::param("rate_hz", format!("{rate} is too small")))?,
-            )
+            Some(Duration::try_from_secs_f64(1.0 / rate).map_err(|_| {
+                PluginError::bad_parameter("rate_hz", "a rate whose period fits a duration", rate.to_string())
+            })?)
         } else {
             None
         };
-        let count = params.u64_or("count", 0)?;
-        let shape = params::shape(params, "shape", &[1])?;
-        let content = Content::parse(params.str_or("content", "counter")?)?;
-        let seed = params.u64_or("seed", 0)?;
+        let (count, content, seed) = (p.count, p.content, p.seed);
+        let shape = params::shape("shape", &p.shape)?;
         let total = (count > 0).then_some(count);
         Ok(Stream { period, count, shape, content, seed, cursor: Cursor::new("stream", total), start: None })
     }
@@ -151,7 +168,7 @@ mod tests {
     use super::*;
 
     fn op(json: &str) -> Stream {
-        Stream::new(&Params::from_json(json, 1).unwrap()).unwrap()
+        Stream::new(params::decoded(json), &Context::new(1)).unwrap()
     }
 
     #[test]
@@ -175,9 +192,10 @@ mod tests {
 
     #[test]
     fn bad_options_are_named() {
-        let err = Stream::new(&Params::from_json(r#"{"content": "ramp"}"#, 1).unwrap()).unwrap_err();
-        assert_eq!(err.to_string(), "parameter `content`: expected one of `counter`, `uniform`, got `ramp`");
-        let err = Stream::new(&Params::from_json(r#"{"rate_hz": -2}"#, 1).unwrap()).unwrap_err();
-        assert_eq!(err.to_string(), "parameter `rate_hz`: expected a number ≥ 0, got -2");
+        assert_eq!(
+            params::refusal("stream", r#"{"content": "ramp"}"#),
+            "parameter `content`: expected one of counter, uniform, got `ramp`"
+        );
+        assert_eq!(params::refusal("stream", r#"{"rate_hz": -2}"#), "parameter `rate_hz`: expected at least 0, got -2");
     }
 }

@@ -20,11 +20,38 @@
 //! [`crate::rng`]), eight pixels per 64-bit output, so it depends on the seed
 //! and its index only. The values are not those of numpy's generators.
 
-use plexus_plugin_api::{Array, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::params;
+use crate::params::{self, FRAMES_DOC, SEED_DOC, SHAPE_DOC};
 use crate::rng::{Stream, Xoshiro256};
 use crate::source::{self, Cursor};
+
+/// Parameters of `uniform`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UniformParams {
+    /// Shape of one image, `(y, x)`.
+    pub shape: Vec<usize>,
+    /// Number of images.
+    pub frames: u64,
+    /// Random seed; image `i` depends on the seed and `i` only.
+    pub seed: u64,
+}
+
+impl Default for UniformParams {
+    fn default() -> Self {
+        UniformParams { shape: vec![256, 256], frames: 1, seed: 0 }
+    }
+}
+
+impl Params for UniformParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("shape", SHAPE_DOC).min(1.0),
+        Param::new("frames", FRAMES_DOC).min(1.0),
+        Param::new("seed", SEED_DOC),
+    ];
+}
 
 /// Seeded uniform `u8` noise images.
 #[derive(Debug)]
@@ -37,11 +64,9 @@ pub struct Uniform {
 
 impl Uniform {
     /// Builds the operator from `shape`, `frames` and `seed`.
-    pub fn new(params: &Params) -> Result<Uniform, PluginError> {
-        let shape = params::shape(params, "shape", &[256, 256])?;
-        let frames = params::positive(params, "frames", 1)?;
-        let seed = params.u64_or("seed", 0)?;
-        Ok(Uniform { shape, frames, seed, cursor: Cursor::new("uniform", Some(frames)) })
+    pub fn new(p: UniformParams, _ctx: &Context) -> Result<Uniform, PluginError> {
+        let shape = params::shape("shape", &p.shape)?;
+        Ok(Uniform { shape, frames: p.frames, seed: p.seed, cursor: Cursor::new("uniform", Some(p.frames)) })
     }
 
     /// Image `index` as a `[1, *shape]` array.
@@ -81,7 +106,7 @@ mod tests {
     use super::*;
 
     fn op(json: &str) -> Uniform {
-        Uniform::new(&Params::from_json(json, 1).unwrap()).unwrap()
+        Uniform::new(params::decoded(json), &Context::new(1)).unwrap()
     }
 
     /// Pearson's χ² over the 256 values of 256×256 pixels (255 degrees of

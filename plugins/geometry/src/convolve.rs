@@ -7,16 +7,81 @@
 //! every partial sum stays below 2^53); integer images with a non-integer
 //! kernel (or a fractional `cval`) give f32.
 
-use plexus_plugin_api::{ArrayView, DType, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{ArrayView, Context, DType, Emitter, Frame, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::filter::{correlate2d, Anchor, Kernel, Path, Sample};
 use crate::image::{array_like, as_cow, dtype_max_abs, plane, put_plane, Planes};
-use crate::options::{choice, f64_list_or, usize_list_or, Mode};
+use crate::options::{Mode, MODE_DOC};
+
+/// Parameters of `convolve` and `correlate` (one struct, two operators).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConvolveParams {
+    /// A built-in kernel, or `custom` for `kernel`.
+    pub filter: Filter,
+    /// Row-major weights when `filter` is `custom`.
+    pub kernel: Vec<f64>,
+    /// `[rows, cols]` of `kernel`; may be left empty for a square kernel.
+    pub kernel_shape: Vec<usize>,
+    /// Derivative axis of the `sobel` filter.
+    pub axis: SobelAxis,
+    /// How the image is extended past its edges.
+    pub mode: Mode,
+    /// The value outside the image when `mode` is `constant`.
+    pub cval: f64,
+    /// Whether to use the two 1-D passes of a rank-1 kernel.
+    pub separable: Separable,
+}
+
+impl Params for ConvolveParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "filter",
+            "built-in kernel: identity5 (5x5 identity), dx/dy ([0.5, 0, -0.5] along x/y), sobel ([1,2,1]^T x [1,0,-1], see axis), gaussian5 (binomial [1,4,6,4,1]/16 outer product); custom: use kernel",
+        ),
+        Param::new("kernel", "row-major weights when filter = custom"),
+        Param::new("kernel_shape", "[rows, cols] of kernel; may be left out for a square kernel").min(1.0),
+        Param::new("axis", "derivative axis of the sobel filter"),
+        Param::new("mode", MODE_DOC),
+        Param::new("cval", "value outside the image when mode = constant"),
+        Param::new(
+            "separable",
+            "auto: two 1-D passes when the kernel factors exactly (rank 1); on: require it; off: always the general path",
+        ),
+    ];
+}
+
+/// The derivative axis of the Sobel filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SobelAxis {
+    /// d/dx (along columns).
+    #[default]
+    X,
+    /// d/dy (along rows).
+    Y,
+}
+
+/// Whether a rank-1 kernel is applied as two 1-D passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Separable {
+    /// Two passes when the kernel factors exactly.
+    #[default]
+    Auto,
+    /// Require a rank-1 kernel.
+    On,
+    /// Always the general path.
+    Off,
+}
 
 /// The built-in kernels (`filter` parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Filter {
     /// The `kernel` / `kernel_shape` parameters.
+    #[default]
     Custom,
     /// 5×5, 1 at the centre.
     Identity5,
@@ -34,16 +99,6 @@ pub enum Filter {
 }
 
 impl Filter {
-    /// The accepted names.
-    pub const CHOICES: [(&'static str, Filter); 6] = [
-        ("custom", Filter::Custom),
-        ("identity5", Filter::Identity5),
-        ("dx", Filter::Dx),
-        ("dy", Filter::Dy),
-        ("sobel", Filter::Sobel),
-        ("gaussian5", Filter::Gaussian5),
-    ];
-
     /// The kernel of a built-in filter (`None` for `Custom`); `along_y`
     /// selects the Sobel derivative axis.
     pub fn kernel(self, along_y: bool) -> Option<Kernel> {
@@ -86,35 +141,37 @@ pub struct ConvolveOp {
 
 impl ConvolveOp {
     /// `convolve` from its parameters.
-    pub fn convolve(params: &Params) -> Result<ConvolveOp, PluginError> {
-        ConvolveOp::new(Flavor::Convolve, params)
+    pub fn convolve(p: ConvolveParams, ctx: &Context) -> Result<ConvolveOp, PluginError> {
+        ConvolveOp::new(Flavor::Convolve, p, ctx)
     }
 
     /// `correlate` from its parameters.
-    pub fn correlate(params: &Params) -> Result<ConvolveOp, PluginError> {
-        ConvolveOp::new(Flavor::Correlate, params)
+    pub fn correlate(p: ConvolveParams, ctx: &Context) -> Result<ConvolveOp, PluginError> {
+        ConvolveOp::new(Flavor::Correlate, p, ctx)
     }
 
-    /// Builds the filter from parameters (see `plugin.toml`).
-    pub fn new(flavor: Flavor, params: &Params) -> Result<ConvolveOp, PluginError> {
-        let filter = choice(params, "filter", "custom", &Filter::CHOICES)?;
-        let along_y = choice(params, "axis", "x", &[("x", false), ("y", true)])?;
-        let kernel = match filter.kernel(along_y) {
+    /// Builds the filter from its parameters.
+    pub fn new(flavor: Flavor, p: ConvolveParams, ctx: &Context) -> Result<ConvolveOp, PluginError> {
+        let kernel = match p.filter.kernel(p.axis == SobelAxis::Y) {
             Some(k) => k,
-            None => custom_kernel(params)?,
+            None => custom_kernel(&p.kernel, &p.kernel_shape)?,
         };
-        let mode = Mode::from_params(params)?;
-        let cval = params.f64_or("cval", 0.0)?;
-        let path = choice(
-            params,
-            "separable",
-            "auto",
-            &[("auto", Path::Auto), ("on", Path::Separable), ("off", Path::General)],
-        )?;
-        if path == Path::Separable && kernel.factor().is_none() {
-            return Err(PluginError::param("separable", "`on` needs a rank-1 kernel, this one is not separable"));
+        let path = match p.separable {
+            Separable::Auto => Path::Auto,
+            Separable::On => Path::Separable,
+            Separable::Off => Path::General,
+        };
+        if !p.cval.is_finite() {
+            return Err(PluginError::bad_parameter("cval", "a finite number", p.cval.to_string()));
         }
-        Ok(ConvolveOp { flavor, kernel, mode, cval, path, threads: params.threads() })
+        if path == Path::Separable && kernel.factor().is_none() {
+            return Err(PluginError::bad_parameter(
+                "separable",
+                "`auto` or `off` for a kernel that is not rank 1",
+                "`on`",
+            ));
+        }
+        Ok(ConvolveOp { flavor, kernel, mode: p.mode, cval: p.cval, path, threads: ctx.threads() })
     }
 
     /// The kernel and anchor actually correlated with the image.
@@ -149,7 +206,7 @@ impl ConvolveOp {
                 self.threads,
                 &mut buf,
             )
-            .map_err(|e| PluginError::param("separable", e))?;
+            .map_err(|e| PluginError::bad_parameter("separable", "a rank-1 kernel", e))?;
             put_plane(&mut out, layout, p, &buf);
         }
         Ok(out)
@@ -177,36 +234,40 @@ impl ConvolveOp {
     }
 }
 
-fn custom_kernel(params: &Params) -> Result<Kernel, PluginError> {
-    let weights = f64_list_or(params, "kernel", &[])?;
+fn custom_kernel(weights: &[f64], shape: &[usize]) -> Result<Kernel, PluginError> {
     if weights.is_empty() {
-        return Err(PluginError::param("kernel", "is required when `filter` is `custom` (give a row-major list)"));
+        return Err(PluginError::bad_parameter(
+            "kernel",
+            "a row-major list of weights when `filter` is `custom`",
+            "[]",
+        ));
     }
     if let Some(bad) = weights.iter().find(|w| !w.is_finite()) {
-        return Err(PluginError::param("kernel", format!("weights must be finite, got {bad}")));
+        return Err(PluginError::bad_parameter("kernel", "finite weights", bad.to_string()));
     }
-    let shape = usize_list_or(params, "kernel_shape", &[])?;
-    let (kh, kw) = match shape.as_slice() {
+    let (kh, kw) = match shape {
         [kh, kw] => (*kh, *kw),
         [] => {
             let n = (weights.len() as f64).sqrt().round() as usize;
             if n * n != weights.len() {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "kernel_shape",
-                    format!("is required: {} weights do not make a square kernel", weights.len()),
+                    "[rows, cols] (the weights do not make a square kernel)",
+                    format!("[] with {} weights", weights.len()),
                 ));
             }
             (n, n)
         }
-        other => return Err(PluginError::param("kernel_shape", format!("expected [rows, cols], got {other:?}"))),
+        other => return Err(PluginError::bad_parameter("kernel_shape", "[rows, cols]", format!("{other:?}"))),
     };
     if kh == 0 || kw == 0 || kh * kw != weights.len() {
-        return Err(PluginError::param(
+        return Err(PluginError::bad_parameter(
             "kernel_shape",
-            format!("[{kh}, {kw}] needs {} weights, `kernel` has {}", kh * kw, weights.len()),
+            format!("the shape of `kernel`'s {} weights", weights.len()),
+            format!("[{kh}, {kw}], which needs {}", kh * kw),
         ));
     }
-    Ok(Kernel::new(kh, kw, weights))
+    Ok(Kernel::new(kh, kw, weights.to_vec()))
 }
 
 impl Operator for ConvolveOp {
@@ -224,23 +285,26 @@ mod tests {
     use plexus_plugin_api::Array;
     use serde_json::json;
 
-    fn params(v: serde_json::Value) -> Params {
-        Params::new(v.as_object().unwrap().clone(), 1)
+    fn params(v: serde_json::Value) -> ConvolveParams {
+        plexus_plugin_api::params::decode(&v.to_string()).unwrap()
     }
 
     #[test]
     fn output_dtype_rules() {
-        let sobel = ConvolveOp::convolve(&params(json!({ "filter": "sobel" }))).unwrap();
+        let sobel = ConvolveOp::convolve(params(json!({ "filter": "sobel" })), &Context::new(1)).unwrap();
         let u8s = Array::from_fn(vec![4, 5], |i| (i * 13 % 256) as u8);
         assert_eq!(sobel.apply(&u8s.view()).unwrap().dtype(), DType::I32);
         // u32 range times Σ|k| = 8 does not fit in i32: exact f64.
         let u32s = Array::from_fn(vec![4, 5], |i| u32::MAX - i as u32);
         let out = sobel.apply(&u32s.view()).unwrap();
         assert_eq!(out.dtype(), DType::F64);
-        let gauss = ConvolveOp::correlate(&params(json!({ "filter": "gaussian5" }))).unwrap();
+        let gauss = ConvolveOp::correlate(params(json!({ "filter": "gaussian5" })), &Context::new(1)).unwrap();
         assert_eq!(gauss.apply(&u8s.view()).unwrap().dtype(), DType::F32);
-        let frac =
-            ConvolveOp::correlate(&params(json!({ "filter": "sobel", "mode": "constant", "cval": 0.5 }))).unwrap();
+        let frac = ConvolveOp::correlate(
+            params(json!({ "filter": "sobel", "mode": "constant", "cval": 0.5 })),
+            &Context::new(1),
+        )
+        .unwrap();
         assert_eq!(frac.apply(&u8s.view()).unwrap().dtype(), DType::F32);
         let f64s = Array::from_fn(vec![4, 5], |i| i as f64);
         assert_eq!(sobel.apply(&f64s.view()).unwrap().dtype(), DType::F64);

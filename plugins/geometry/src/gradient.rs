@@ -14,11 +14,49 @@
 //!   `img_as_float` (u8 / 255); this operator keeps native values
 //!   (docs/CONVENTIONS.md), so a u8 result is 255 × skimage's.
 
-use plexus_plugin_api::{ArrayView, DType, Element, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{
+    ArrayView, Context, DType, Element, Emitter, Frame, FrameView, Operator, Param, Params, PluginError,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::filter::{correlate2d_vec, Anchor, Kernel, Path, Sample};
 use crate::image::{array_like, as_cow, plane, put_plane, Planes};
-use crate::options::{choice, f64_list_or, Mode};
+use crate::options::Mode;
+
+/// Parameters of `gradient`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GradientParams {
+    /// What to compute.
+    pub output: Output,
+    /// Which derivatives `central` emits.
+    pub axis: Axes,
+    /// Sample spacing `[h]` or `[h_y, h_x]`, in pixels.
+    pub spacing: Vec<f64>,
+    /// The boundary of the Sobel filters.
+    pub mode: Mode,
+    /// The value outside the image when `mode` is `constant`.
+    pub cval: f64,
+}
+
+impl Default for GradientParams {
+    fn default() -> Self {
+        GradientParams { output: Output::Central, axis: Axes::Both, spacing: vec![1.0], mode: Mode::Reflect, cval: 0.0 }
+    }
+}
+
+impl Params for GradientParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "output",
+            "central: numpy.gradient (edge_order 1); sobel_magnitude: sqrt((gx^2 + gy^2) / 2) as skimage.filters.sobel, native value range",
+        ),
+        Param::new("axis", "central only: both emits <name>_dy and <name>_dx, y or x replaces <name>"),
+        Param::new("spacing", "sample spacing [h] or [h_y, h_x]").min(0.0),
+        Param::new("mode", "sobel_magnitude boundary (skimage default reflect)"),
+        Param::new("cval", "value outside the image when mode = constant"),
+    ];
+}
 
 /// `numpy.gradient(f, h, axis=0)` of the `h_rows × w` image `src`:
 /// the derivative along y (rows). Needs at least 2 rows.
@@ -75,16 +113,20 @@ pub fn sobel_magnitude<T: Sample>(src: &[T], h: usize, w: usize, mode: Mode, cva
 }
 
 /// What the operator computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Output {
     /// `numpy.gradient`.
     Central,
-    /// `skimage.filters.sobel`.
+    /// `skimage.filters.sobel`. Spelled as API 1 published it, so
+    /// pipelines written then keep working.
+    #[serde(rename = "sobel_magnitude")]
     SobelMagnitude,
 }
 
 /// Which derivatives `central` emits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Axes {
     /// `<name>_dy` and `<name>_dx`.
     Both,
@@ -106,33 +148,22 @@ pub struct Gradient {
 }
 
 impl Gradient {
-    /// Builds the operator (see `plugin.toml`).
-    pub fn new(params: &Params) -> Result<Gradient, PluginError> {
-        let output = choice(
-            params,
-            "output",
-            "central",
-            &[("central", Output::Central), ("sobel_magnitude", Output::SobelMagnitude)],
-        )?;
-        let axes = choice(params, "axis", "both", &[("both", Axes::Both), ("y", Axes::Y), ("x", Axes::X)])?;
-        let spacing = match f64_list_or(params, "spacing", &[1.0])?.as_slice() {
+    /// Builds the operator from its parameters.
+    pub fn new(p: GradientParams, ctx: &Context) -> Result<Gradient, PluginError> {
+        let spacing = match p.spacing.as_slice() {
             [s] => (*s, *s),
             [sy, sx] => (*sy, *sx),
             other => {
-                return Err(PluginError::param("spacing", format!("expected [h] or [h_y, h_x], got {other:?}")));
+                return Err(PluginError::bad_parameter("spacing", "[h] or [h_y, h_x]", format!("{other:?}")));
             }
         };
         if !(spacing.0 > 0.0 && spacing.1 > 0.0 && spacing.0.is_finite() && spacing.1.is_finite()) {
-            return Err(PluginError::param("spacing", "must be positive and finite"));
+            return Err(PluginError::bad_parameter("spacing", "positive, finite spacings", format!("{:?}", p.spacing)));
         }
-        Ok(Gradient {
-            output,
-            axes,
-            spacing,
-            mode: Mode::from_params(params)?,
-            cval: params.f64_or("cval", 0.0)?,
-            threads: params.threads(),
-        })
+        if !p.cval.is_finite() {
+            return Err(PluginError::bad_parameter("cval", "a finite number", p.cval.to_string()));
+        }
+        Ok(Gradient { output: p.output, axes: p.axis, spacing, mode: p.mode, cval: p.cval, threads: ctx.threads() })
     }
 
     fn run<T: Sample + Element>(
@@ -160,9 +191,11 @@ impl Gradient {
             Output::Central => {
                 let need = |n: usize, axis: &str| {
                     if n < 2 {
-                        Err(PluginError::input(format!(
-                            "the image has {n} sample along {axis}; a gradient needs at least 2"
-                        )))
+                        Err(PluginError::bad_input(
+                            "",
+                            format!("at least 2 samples along {axis} (a gradient needs two)"),
+                            format!("{n}"),
+                        ))
                     } else {
                         Ok(())
                     }

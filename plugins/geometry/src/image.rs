@@ -31,9 +31,11 @@ impl Planes {
         let channel = labels.last().is_some_and(|l| is_channel_label(l)) && shape.len() >= 3;
         let spatial = if channel { &shape[..shape.len() - 1] } else { shape };
         if spatial.len() < 2 {
-            return Err(PluginError::input(format!(
-                "expected a 2-D image `[y, x]` or a stack `[n, y, x]`, got shape {shape:?} (axes `{axes}`)"
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                "a 2-D image `[y, x]` or a stack `[n, y, x]`",
+                format!("shape {shape:?} (axes `{axes}`)"),
+            ));
         }
         let n = spatial.len();
         Ok(Planes {

@@ -14,11 +14,30 @@
 
 use std::f64::consts::{PI, SQRT_2};
 
-use plexus_plugin_api::{DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::image::{as_cow, plane, Planes};
-use crate::options::f64_list_or;
+
+/// Parameters of `minkowski`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MinkowskiParams {
+    /// Foreground is `image > t`, one set of results per threshold.
+    pub thresholds: Vec<f64>,
+}
+
+impl Default for MinkowskiParams {
+    fn default() -> Self {
+        MinkowskiParams { thresholds: vec![0.0] }
+    }
+}
+
+impl Params for MinkowskiParams {
+    const TABLE: &'static [Param] =
+        &[Param::new("thresholds", "foreground is image > t, one set of results per threshold")];
+}
 
 /// skimage `EULER_COEFS2D_4` (connectivity 1).
 const EULER4: [i64; 16] = [0, 1, 0, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0, 0, 0, 0];
@@ -115,13 +134,13 @@ pub struct Minkowski {
 impl Minkowski {
     /// Builds the operator (`thresholds`, default `[0]`: foreground = non-zero
     /// for non-negative images, as skimage's `image > 0`).
-    pub fn new(params: &Params) -> Result<Minkowski, PluginError> {
-        let thresholds = f64_list_or(params, "thresholds", &[0.0])?;
+    pub fn new(p: MinkowskiParams, _ctx: &Context) -> Result<Minkowski, PluginError> {
+        let thresholds = p.thresholds;
         if thresholds.is_empty() {
-            return Err(PluginError::param("thresholds", "give at least one threshold"));
+            return Err(PluginError::bad_parameter("thresholds", "at least one threshold", "[]"));
         }
         if let Some(t) = thresholds.iter().find(|t| t.is_nan()) {
-            return Err(PluginError::param("thresholds", format!("must be numbers, got {t}")));
+            return Err(PluginError::bad_parameter("thresholds", "numbers", t.to_string()));
         }
         Ok(Minkowski { totals: vec![Functionals::default(); thresholds.len()], thresholds })
     }

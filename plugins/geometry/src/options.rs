@@ -1,42 +1,11 @@
-//! Parameter parsing shared by the operators: enum options parsed from strings
-//! with errors that list the accepted values, and boundary-mode index mapping.
+//! Options shared by the operators: the boundary modes, with scipy's and
+//! OpenCV's names, and their index mapping.
 
-use plexus_plugin_api::{Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-/// Parses string parameter `name` (or `default` when unset) into one of `choices`.
-pub fn choice<T: Copy>(params: &Params, name: &str, default: &str, choices: &[(&str, T)]) -> Result<T, PluginError> {
-    let got = params.str_or(name, default)?;
-    parse_choice(name, got, choices)
-}
-
-/// Looks `got` up in `choices`; the error names the parameter and lists the choices.
-pub fn parse_choice<T: Copy>(name: &str, got: &str, choices: &[(&str, T)]) -> Result<T, PluginError> {
-    choices.iter().find(|(n, _)| *n == got).map(|(_, v)| *v).ok_or_else(|| {
-        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-        PluginError::param(name, format!("expected one of {}, got `{got}`", names.join(", ")))
-    })
-}
-
-/// A list of non-negative integers, or `default` when unset.
-pub fn usize_list_or(params: &Params, name: &str, default: &[usize]) -> Result<Vec<usize>, PluginError> {
-    let Some(v) = params.get(name) else { return Ok(default.to_vec()) };
-    let list = v.as_array().ok_or_else(|| PluginError::param(name, "expected a list of integers"))?;
-    list.iter()
-        .map(|v| {
-            v.as_u64()
-                .map(|u| u as usize)
-                .ok_or_else(|| PluginError::param(name, "expected a list of non-negative integers"))
-        })
-        .collect()
-}
-
-/// A list of numbers, or `default` when unset.
-pub fn f64_list_or(params: &Params, name: &str, default: &[f64]) -> Result<Vec<f64>, PluginError> {
-    if params.get(name).is_none() {
-        return Ok(default.to_vec());
-    }
-    params.f64_list(name)
-}
+/// The one-line doc of the `mode` parameter of `convolve` and `correlate`.
+pub const MODE_DOC: &str =
+    "boundary, scipy names; OpenCV BORDER_REFLECT, BORDER_CONSTANT, BORDER_REPLICATE, BORDER_REFLECT_101";
 
 /// How values outside the image are made up, with scipy.ndimage's names.
 ///
@@ -49,9 +18,11 @@ pub fn f64_list_or(params: &Params, name: &str, default: &[f64]) -> Result<Vec<f
 ///
 /// The extension is periodic as in scipy, so a kernel larger than the image
 /// is handled (reflect: period `2n`, mirror: period `2n - 2`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
-    /// Half-sample symmetric.
+    /// Half-sample symmetric (scipy's default).
+    #[default]
     Reflect,
     /// A constant value (`cval`).
     Constant,
@@ -62,24 +33,6 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The accepted names.
-    pub const CHOICES: [(&'static str, Mode); 4] = [
-        ("reflect", Mode::Reflect),
-        ("constant", Mode::Constant),
-        ("nearest", Mode::Nearest),
-        ("mirror", Mode::Mirror),
-    ];
-
-    /// Parses parameter `mode` (default `reflect`, as scipy).
-    pub fn from_params(params: &Params) -> Result<Mode, PluginError> {
-        choice(params, "mode", "reflect", &Mode::CHOICES)
-    }
-
-    /// Parses a name.
-    pub fn parse(name: &str) -> Result<Mode, PluginError> {
-        parse_choice("mode", name, &Mode::CHOICES)
-    }
-
     /// The source index for index `i` of an axis of length `n` (`n > 0`), or
     /// `None` where the constant value applies.
     pub fn map(self, i: isize, n: usize) -> Option<usize> {
@@ -122,10 +75,11 @@ mod tests {
     }
 
     #[test]
-    fn unknown_mode_lists_choices() {
-        assert_eq!(
-            Mode::parse("wrap").unwrap_err().to_string(),
-            "parameter `mode`: expected one of reflect, constant, nearest, mirror, got `wrap`"
-        );
+    fn modes_are_named_as_in_scipy() {
+        let names: Vec<String> = [Mode::Reflect, Mode::Constant, Mode::Nearest, Mode::Mirror]
+            .iter()
+            .map(|m| serde_json::to_value(m).unwrap().as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["reflect", "constant", "nearest", "mirror"]);
     }
 }

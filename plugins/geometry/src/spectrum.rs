@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use plexus_plugin_api::{Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, Frame, FrameView, NoParams, Operator, PluginError};
 use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftNum, FftPlanner};
@@ -165,8 +165,8 @@ pub struct PowerSpectrum {
 
 impl PowerSpectrum {
     /// Builds the operator; it takes no parameters.
-    pub fn new(params: &Params) -> Result<PowerSpectrum, PluginError> {
-        Ok(PowerSpectrum { threads: params.threads(), plan: None })
+    pub fn new(_p: NoParams, ctx: &Context) -> Result<PowerSpectrum, PluginError> {
+        Ok(PowerSpectrum { threads: ctx.threads(), plan: None })
     }
 
     /// The spectrum of one `h × w` plane.
@@ -187,7 +187,7 @@ impl Operator for PowerSpectrum {
         let layout = Planes::of(view.shape(), view.axes())?;
         let (h, w) = (layout.h, layout.w);
         if h == 0 || w == 0 {
-            return Err(PluginError::input("the image is empty"));
+            return Err(PluginError::bad_input(name, "an image with pixels", "an empty image"));
         }
         let data = as_cow::<f64>(&view);
         let nb = bin_count(h, w);

@@ -11,16 +11,16 @@
 mod common;
 
 use common::{frame, max_abs_diff, npy};
-use plexus_geometry::plexus_new_operator;
+use plexus_geometry::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, DType, Emitter};
+use plexus_plugin_api::{Array, DType, Output};
 use serde_json::{json, Value};
 
 const MODES: [&str; 4] = ["reflect", "constant", "nearest", "mirror"];
 
 /// Runs operator `name` on one frame through the compliance harness.
-fn run(name: &str, params: Value, input: Array) -> Emitter {
-    let mut outs = check_operator(plexus_new_operator, name, params, &[frame(input)]).unwrap();
+fn run(name: &str, params: Value, input: Array) -> Output {
+    let mut outs = check_operator(&PLUGIN, name, params, &[frame(input)]).unwrap();
     outs.swap_remove(0)
 }
 
@@ -253,7 +253,7 @@ fn minkowski_matches_skimage() {
         let nt = table.shape[0];
         let col = |c: usize| (0..nt).map(|i| rows[i * 6 + c]).collect::<Vec<f64>>();
         let input = frame(npy(&format!("in_mk_{name}_u8")).array());
-        let outs = check_operator(plexus_new_operator, "minkowski", json!({ "thresholds": col(0) }), &[input]).unwrap();
+        let outs = check_operator(&PLUGIN, "minkowski", json!({ "thresholds": col(0) }), &[input]).unwrap();
         // `process` forwards the image; `finish` publishes the totals.
         assert!(outs[0].forwards_input() && outs[0].results().is_empty());
         let r = outs[1].results();
@@ -271,10 +271,7 @@ fn minkowski_matches_skimage() {
 
 #[test]
 fn options_fail_with_clear_messages() {
-    let err = |op: &str, p: Value| match plexus_new_operator(
-        op,
-        &plexus_plugin_api::Params::new(p.as_object().unwrap().clone(), 1),
-    ) {
+    let err = |op: &str, p: Value| match PLUGIN.build(op, &p.to_string(), &plexus_plugin_api::Context::new(1)) {
         Ok(_) => panic!("{op} accepted {p}"),
         Err(e) => e.to_string(),
     };
@@ -288,19 +285,22 @@ fn options_fail_with_clear_messages() {
     );
     assert_eq!(
         err("convolve", json!({})),
-        "parameter `kernel`: is required when `filter` is `custom` (give a row-major list)"
+        "parameter `kernel`: expected a row-major list of weights when `filter` is `custom`, got []"
     );
     assert_eq!(
         err("convolve", json!({ "kernel": [1, 2, 3], "kernel_shape": [2, 2] })),
-        "parameter `kernel_shape`: [2, 2] needs 4 weights, `kernel` has 3"
+        "parameter `kernel_shape`: expected the shape of `kernel`'s 3 weights, got [2, 2], which needs 4"
     );
     assert_eq!(
         err("convolve", json!({ "kernel": [1, 2, 3, 4], "kernel_shape": [2, 2], "separable": "on" })),
-        "parameter `separable`: `on` needs a rank-1 kernel, this one is not separable"
+        "parameter `separable`: expected `auto` or `off` for a kernel that is not rank 1, got `on`"
     );
     assert_eq!(
         err("gradient", json!({ "output": "laplace" })),
         "parameter `output`: expected one of central, sobel_magnitude, got `laplace`"
     );
-    assert_eq!(err("minkowski", json!({ "thresholds": [] })), "parameter `thresholds`: give at least one threshold");
+    assert_eq!(
+        err("minkowski", json!({ "thresholds": [] })),
+        "parameter `thresholds`: expected at least one threshold, got []"
+    );
 }

@@ -8,7 +8,7 @@ mod common;
 use common::{frame, max_abs_diff, Rng};
 use plexus_geometry::filter::{correlate2d_reference, correlate2d_vec, Anchor, Kernel, Path};
 use plexus_geometry::options::Mode;
-use plexus_geometry::plexus_new_operator;
+use plexus_geometry::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
 use plexus_plugin_api::{Array, DType};
 use serde_json::json;
@@ -34,7 +34,7 @@ fn shape_and_dtype_are_preserved() {
         let img = Array::from_vec(vec![1, h, w], image(&mut rng, h, w)).unwrap();
         for op in ["convolve", "correlate"] {
             let params = json!({ "kernel": k.weights, "kernel_shape": [kh, kw], "mode": MODE_NAMES[case % 4] });
-            let out = check_operator(plexus_new_operator, op, params, &[frame(img.clone())]).unwrap();
+            let out = check_operator(&PLUGIN, op, params, &[frame(img.clone())]).unwrap();
             let a = out[0].frames()[0].array("image").unwrap();
             assert_eq!(a.shape(), &[1, h, w]);
             assert_eq!(a.dtype(), DType::F32);
@@ -73,7 +73,7 @@ fn convolve_is_correlate_with_the_flipped_kernel() {
         let mode = MODE_NAMES[rng.below(4)];
         let run = |op: &str, k: &Kernel| {
             let params = json!({ "kernel": k.weights, "kernel_shape": [kh, kw], "mode": mode, "separable": "off" });
-            let out = check_operator(plexus_new_operator, op, params, &[frame(arr.clone())]).unwrap();
+            let out = check_operator(&PLUGIN, op, params, &[frame(arr.clone())]).unwrap();
             out[0].frames()[0].array("image").unwrap().as_slice::<f32>().unwrap().to_vec()
         };
         let conv = run("convolve", &k);
@@ -161,13 +161,8 @@ fn minkowski_is_additive_over_planes() {
     let b: Vec<u8> = (0..h * w).map(|_| rng.below(256) as u8).collect();
     let params = json!({ "thresholds": [64.0, 128.0, 200.0] });
     let run = |v: Vec<u8>, shape: Vec<usize>| {
-        let out = check_operator(
-            plexus_new_operator,
-            "minkowski",
-            params.clone(),
-            &[frame(Array::from_vec(shape, v).unwrap())],
-        )
-        .unwrap();
+        let out =
+            check_operator(&PLUGIN, "minkowski", params.clone(), &[frame(Array::from_vec(shape, v).unwrap())]).unwrap();
         out.last().unwrap().results().clone()
     };
     let ra = run(a.clone(), vec![h, w]);

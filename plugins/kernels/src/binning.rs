@@ -35,7 +35,7 @@ impl Binning {
 
     fn build(bins: usize, lo: f64, hi: f64, f32_edges: bool) -> Result<Binning, PluginError> {
         if bins == 0 {
-            return Err(PluginError::param("bins", "expected at least 1 bin"));
+            return Err(PluginError::bad_parameter("bins", "at least 1", "0"));
         }
         check_range(lo, hi)?;
         let step = (hi - lo) / bins as f64;
@@ -47,9 +47,10 @@ impl Binning {
             }
         }
         Binning::from_edges(edges).map_err(|_| {
-            PluginError::param(
+            PluginError::bad_parameter(
                 "bins",
-                format!("too many bins for the range [{lo}, {hi}]: {bins} bins would not all have a positive width"),
+                format!("few enough bins for each to have a positive width over [{lo}, {hi}]"),
+                format!("{bins}"),
             )
         })
     }
@@ -107,10 +108,10 @@ impl Binning {
 /// Checks a `range` parameter `[lo, hi]`.
 pub fn check_range(lo: f64, hi: f64) -> Result<(), PluginError> {
     if !(lo.is_finite() && hi.is_finite()) {
-        return Err(PluginError::param("range", format!("expected finite bounds, got [{lo}, {hi}]")));
+        return Err(PluginError::bad_parameter("range", "finite bounds", format!("[{lo}, {hi}]")));
     }
     if lo >= hi {
-        return Err(PluginError::param("range", format!("expected lo < hi, got [{lo}, {hi}]")));
+        return Err(PluginError::bad_parameter("range", "lo < hi", format!("[{lo}, {hi}]")));
     }
     Ok(())
 }
@@ -144,7 +145,7 @@ mod tests {
 
     #[test]
     fn bad_ranges_and_bins_name_the_parameter() {
-        assert_eq!(Binning::new(0, 0.0, 1.0).unwrap_err().to_string(), "parameter `bins`: expected at least 1 bin");
+        assert_eq!(Binning::new(0, 0.0, 1.0).unwrap_err().to_string(), "parameter `bins`: expected at least 1, got 0");
         assert_eq!(
             Binning::new(4, 1.0, 1.0).unwrap_err().to_string(),
             "parameter `range`: expected lo < hi, got [1, 1]"

@@ -30,7 +30,7 @@
 //! ([`crate::histmodel`]). A stream with no value in range publishes its
 //! (zero) counts but writes no model: that is an error when `model` is set.
 
-use plexus_plugin_api::{DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -94,56 +94,79 @@ pub struct FitHistogram {
     spread: Spread,
 }
 
-/// Reads `bins` and `range`.
-pub fn bins_and_range(params: &Params) -> Result<(usize, Option<(f64, f64)>), PluginError> {
-    let bins = params.u64_or("bins", 256)?;
-    if bins == 0 || bins > (1 << 24) {
-        return Err(PluginError::param("bins", format!("expected 1 to {}, got {bins}", 1u64 << 24)));
+/// Most bins a model may have.
+pub const MAX_BINS: u64 = 1 << 24;
+
+/// The doc of every `array` parameter of this plugin.
+pub const ARRAY_DOC: &str = "input array name; empty: the frame's first array";
+
+/// Parameters of `fit_histogram`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FitHistogramParams {
+    /// Number of equal-width bins.
+    pub bins: u64,
+    /// `[lo, hi]`; empty: the integer type's range `[min, max + 1]`.
+    pub range: Vec<f64>,
+    /// Path the JSON model is written to at finish; empty: results only.
+    pub model: String,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Default for FitHistogramParams {
+    fn default() -> Self {
+        FitHistogramParams { bins: 256, range: Vec::new(), model: String::new(), array: String::new() }
     }
-    let range = match params.get("range") {
-        None => None,
-        Some(_) => match params.f64_list("range")?.as_slice() {
-            [] => None,
-            &[lo, hi] => {
-                check_range(lo, hi)?;
-                Binning::new(bins as usize, lo, hi)?;
-                Some((lo, hi))
-            }
-            other => {
-                return Err(PluginError::param(
-                    "range",
-                    format!("expected [lo, hi] (two numbers) or [], got {} numbers", other.len()),
-                ))
-            }
-        },
+}
+
+impl Params for FitHistogramParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("bins", "number of equal-width bins").min(1.0).max(MAX_BINS as f64),
+        Param::new("range", "[lo, hi]; [] = the integer type's range [min, max + 1]; required for float input"),
+        Param::new("model", "path the JSON model is written to at finish; empty: results only"),
+        Param::new("array", ARRAY_DOC),
+    ];
+}
+
+/// Checks `range` (`[lo, hi]` or empty) against `bins`.
+pub fn bins_and_range(bins: u64, range: &[f64]) -> Result<(usize, Option<(f64, f64)>), PluginError> {
+    let range = match range {
+        [] => None,
+        &[lo, hi] => {
+            check_range(lo, hi)?;
+            Binning::new(bins as usize, lo, hi)?;
+            Some((lo, hi))
+        }
+        other => {
+            return Err(PluginError::bad_parameter(
+                "range",
+                "[lo, hi] (two numbers) or []",
+                format!("{} numbers", other.len()),
+            ))
+        }
     };
     Ok((bins as usize, range))
 }
 
 impl FitHistogram {
     /// Builds the operator from `bins`, `range`, `model` and `array`.
-    pub fn new(params: &Params) -> Result<FitHistogram, PluginError> {
-        let (bins, range) = bins_and_range(params)?;
-        Ok(FitHistogram {
-            bins,
-            range,
-            model: params.str_or("model", "")?.to_string(),
-            array: params.str_or("array", "")?.to_string(),
-            counter: None,
-            spread: Spread::default(),
-        })
+    pub fn new(p: FitHistogramParams, _ctx: &Context) -> Result<FitHistogram, PluginError> {
+        let (bins, range) = bins_and_range(p.bins, &p.range)?;
+        Ok(FitHistogram { bins, range, model: p.model, array: p.array, counter: None, spread: Spread::default() })
     }
 
     fn binning_for(&self, dtype: DType) -> Result<(Binning, (f64, f64)), PluginError> {
         let (lo, hi) = match (self.range, dtype_range(dtype)) {
             (Some(r), _) | (None, Some(r)) => r,
             (None, None) => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "range",
                     format!(
-                        "is required for `{dtype}` input: give [lo, hi]; the data's min and max are not known \
-                         until the stream ends, and a second pass over a stream is impossible"
+                        "[lo, hi] for `{dtype}` input (the data's min and max are not known until the stream \
+                         ends, and a second pass over a stream is impossible)"
                     ),
+                    "[]",
                 ))
             }
         };

@@ -87,11 +87,11 @@ impl ImageCounter {
     /// Counts one frame; returns the images it completed, in order.
     pub fn process(&mut self, a: &ArrayView<'_>, dataset: &str, key: ChunkKey) -> Result<Vec<Counts>, PluginError> {
         if a.dtype() != self.dtype {
-            return Err(PluginError::input(format!(
-                "element type changed mid-stream from `{}` to `{}`",
-                self.dtype,
-                a.dtype()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("elements of `{}`, as earlier frames had", self.dtype),
+                format!("`{}`", a.dtype()),
+            ));
         }
         let bins = self.binning.bins();
         let rank = a.shape().len() - usize::from(has_channel_axis(a.axes()) && !a.shape().is_empty());

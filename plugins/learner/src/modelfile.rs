@@ -8,8 +8,8 @@
 //! |---|---|
 //! | unreadable | ``cannot read `PATH`: OS ERROR`` |
 //! | not JSON | ``cannot load `PATH`: not valid JSON (SERDE ERROR)`` |
-//! | no `format` | ``cannot load `PATH`: not a plexus-learner model (no `format` field)`` |
-//! | other model | ``cannot load `PATH`: it holds a `FOUND` model, expected `WANTED` `` |
+//! | no `format` | ``expected a loadable model file, got `PATH` (not a plexus-learner model (no `format` field))`` |
+//! | other model | ``expected a loadable model file, got `PATH` (it holds a `FOUND` model, expected `WANTED`)`` |
 //! | other version | ``cannot load `PATH`: it is version V of `FORMAT`; this plugin reads version 1`` |
 //! | bad field | ``cannot load `PATH`: WHAT`` |
 //!
@@ -26,15 +26,16 @@ pub const FORMAT_VERSION: u64 = 1;
 
 /// An error of the `model` parameter about the file at `path`.
 pub fn bad_model(path: &str, what: impl std::fmt::Display) -> PluginError {
-    PluginError::param("model", format!("cannot load `{path}`: {what}"))
+    PluginError::bad_parameter("model", "a loadable model file", format!("`{path}` ({what})"))
 }
 
 /// Reads `path` and checks that it is a version-1 model of `format`.
 pub fn read_model(path: &str, format: &str) -> Result<Value, PluginError> {
     if path.is_empty() {
-        return Err(PluginError::param("model", "is required: give the path of a saved model"));
+        return Err(PluginError::bad_parameter("model", "the path of a saved model", "\"\""));
     }
-    let bytes = std::fs::read(path).map_err(|e| PluginError::param("model", format!("cannot read `{path}`: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| PluginError::bad_parameter("model", "a readable model file", format!("`{path}` ({e})")))?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad_model(path, format!("not valid JSON ({e})")))?;
     let found = match v.get("format").and_then(Value::as_str) {
         Some(f) => f,

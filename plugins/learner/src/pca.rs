@@ -41,7 +41,7 @@
 //! The model file (format `plexus-learner/pca-model`, version 1) holds the
 //! same fields; [`crate::pca_project`] reads it.
 
-use plexus_plugin_api::{ArrayView, DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{ArrayView, Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -147,11 +147,13 @@ pub fn variables(a: &ArrayView<'_>, op: &str) -> Result<usize, PluginError> {
     if shape.len() == 2 {
         return Ok(shape[1]);
     }
-    Err(PluginError::input(format!(
-        "`{op}` needs variables: label the last axis `band`, `c` or `channel` (the array has axes `{}`), \
-         or give a 2-D [samples, variables] array",
-        a.axes()
-    )))
+    Err(PluginError::bad_input(
+        "",
+        format!(
+            "variables for `{op}`: a last axis labelled `band`, `c` or `channel`, or a 2-D [samples, variables] array"
+        ),
+        format!("axes `{}`", a.axes()),
+    ))
 }
 
 /// Samples `start..end` of `a` (`d` variables each) as f64, into `out`.
@@ -212,11 +214,11 @@ impl PcaModel {
     pub fn fit(s: &Scatter, k: usize) -> Result<PcaModel, PluginError> {
         let d = s.d;
         if s.n < 2 {
-            return Err(PluginError::input(format!("`pca` needs at least 2 samples, the stream held {}", s.n)));
+            return Err(PluginError::bad_input("", "at least 2 samples over the stream (`pca`)", format!("{}", s.n)));
         }
         let k = if k == 0 { d } else { k };
         if k > d {
-            return Err(PluginError::param("k", format!("{k} components asked for, the input has {d} variables")));
+            return Err(PluginError::bad_parameter("k", format!("at most the input's {d} variables"), k.to_string()));
         }
         let dof = (s.n - 1) as f64;
         let cov: Vec<f64> = s.m2.iter().map(|v| v / dof).collect();
@@ -303,15 +305,30 @@ pub struct Pca {
     scatter: Option<Scatter>,
 }
 
+/// Parameters of `pca`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PcaParams {
+    /// Components kept; 0: as many as bands.
+    pub k: usize,
+    /// Path the JSON model is written to at finish; empty: results only.
+    pub model: String,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Params for PcaParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("k", "components kept; 0: as many as bands"),
+        Param::new("model", "path the JSON model is written to at finish; empty: results only"),
+        Param::new("array", crate::fit_histogram::ARRAY_DOC),
+    ];
+}
+
 impl Pca {
     /// Builds the operator from `k`, `model` and `array`.
-    pub fn new(params: &Params) -> Result<Pca, PluginError> {
-        Ok(Pca {
-            k: params.u64_or("k", 0)? as usize,
-            model: params.str_or("model", "")?.to_string(),
-            array: params.str_or("array", "")?.to_string(),
-            scatter: None,
-        })
+    pub fn new(p: PcaParams, _ctx: &Context) -> Result<Pca, PluginError> {
+        Ok(Pca { k: p.k, model: p.model, array: p.array, scatter: None })
     }
 }
 
@@ -321,17 +338,22 @@ impl Operator for Pca {
         let a = pick(input, &self.array)?;
         let d = variables(&a, "pca")?;
         if d == 0 {
-            return Err(PluginError::input("the variable axis is empty"));
+            return Err(PluginError::bad_input("", "a non-empty variable axis", "0 variables"));
         }
         if self.k > d {
-            return Err(PluginError::param(
+            return Err(PluginError::bad_parameter(
                 "k",
-                format!("{} components asked for, the input has {d} variables", self.k),
+                format!("at most the input's {d} variables"),
+                self.k.to_string(),
             ));
         }
         let s = self.scatter.get_or_insert_with(|| Scatter::new(d));
         if s.d != d {
-            return Err(PluginError::input(format!("variable count changed mid-stream from {} to {d}", s.d)));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} variables, as earlier frames had", s.d),
+                format!("{d}"),
+            ));
         }
         let n = a.len() / d;
         let mut rows = Vec::with_capacity(BLOCK.min(n) * d);
@@ -339,11 +361,11 @@ impl Operator for Pca {
             let end = (start + BLOCK).min(n);
             read_rows(&a, d, start, end, &mut rows);
             if let Some(i) = rows.iter().position(|v| !v.is_finite()) {
-                return Err(PluginError::input(format!(
-                    "sample {} holds a non-finite value ({}); PCA of such data is undefined",
-                    start + i / d,
-                    rows[i]
-                )));
+                return Err(PluginError::bad_input(
+                    "",
+                    "finite values (PCA of other data is undefined)",
+                    format!("{} in sample {}", rows[i], start + i / d),
+                ));
             }
             s.merge(&Scatter::of_block(&rows, d));
         }
@@ -351,7 +373,8 @@ impl Operator for Pca {
     }
 
     fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
-        let s = self.scatter.as_ref().ok_or_else(|| PluginError::input("`pca` received no frame"))?;
+        let s =
+            self.scatter.as_ref().ok_or_else(|| PluginError::bad_input("", "at least one frame (`pca`)", "none"))?;
         let m = PcaModel::fit(s, self.k)?;
         let Value::Object(fields) = m.to_json() else { unreachable!("a struct serialises to an object") };
         for (k, v) in fields {

@@ -10,7 +10,8 @@
 //! `component` (`y x band` → `y x component`). `k = 0` takes every component
 //! the model holds. Stateless: each frame is projected on its own.
 
-use plexus_plugin_api::{Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, Frame, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::images::pick;
 use crate::pca::{read_rows, variables, PcaModel};
@@ -24,26 +25,57 @@ pub struct PcaProject {
     array: String,
 }
 
+/// Parameters of `pca_project`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcaProjectParams {
+    /// Path of a model written by `pca`.
+    pub model: String,
+    /// Components to project on; 0: all the model holds.
+    #[serde(default)]
+    pub k: usize,
+    /// Name of the emitted f64 array.
+    #[serde(default = "default_output")]
+    pub output: String,
+    /// Input array name; empty: the frame's first array.
+    #[serde(default)]
+    pub array: String,
+}
+
+fn default_output() -> String {
+    "projection".to_string()
+}
+
+impl Params for PcaProjectParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("model", "path of a model written by pca"),
+        Param::new("k", "components to project on; 0: all the model holds"),
+        Param::new("output", "name of the emitted f64 array (axes: input's, last one `component`)"),
+        Param::new("array", crate::fit_histogram::ARRAY_DOC),
+    ];
+}
+
 impl PcaProject {
     /// Builds the operator from `model`, `k`, `output` and `array`.
-    pub fn new(params: &Params) -> Result<PcaProject, PluginError> {
-        let path = params.str_or("model", "")?.to_string();
+    pub fn new(p: PcaProjectParams, _ctx: &Context) -> Result<PcaProject, PluginError> {
+        let path = p.model;
         let model = PcaModel::load(&path)?;
-        let k = match params.u64_or("k", 0)? as usize {
+        let k = match p.k {
             0 => model.k,
             k if k <= model.k => k,
             k => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "k",
-                    format!("{k} components asked for, the model `{path}` holds {}", model.k),
+                    format!("at most the {} components the model `{path}` holds", model.k),
+                    k.to_string(),
                 ))
             }
         };
-        let output = params.str_or("output", "projection")?.to_string();
+        let output = p.output;
         if output.is_empty() {
-            return Err(PluginError::param("output", "expected a non-empty array name"));
+            return Err(PluginError::bad_parameter("output", "a non-empty array name", "\"\""));
         }
-        Ok(PcaProject { path, model, k, output, array: params.str_or("array", "")?.to_string() })
+        Ok(PcaProject { path, model, k, output, array: p.array })
     }
 }
 
@@ -52,10 +84,11 @@ impl Operator for PcaProject {
         let a = pick(input, &self.array)?;
         let d = variables(&a, "pca_project")?;
         if d != self.model.n_features {
-            return Err(PluginError::input(format!(
-                "the model `{}` was fitted on {} variables, this array has {d}",
-                self.path, self.model.n_features
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} variables, as the model `{}` was fitted on", self.model.n_features, self.path),
+                format!("{d}"),
+            ));
         }
         let n = a.len().checked_div(d).unwrap_or(0);
         let k = self.k;
@@ -84,7 +117,7 @@ impl Operator for PcaProject {
         labels[last] = "component";
         let array = Array::from_vec(shape, result)?.with_axes(&labels.join(" "))?;
         let mut frame = Frame::like(input).with_array(self.output.clone(), array);
-        for (key, v) in input.meta() {
+        for (key, v) in input.meta()? {
             frame = frame.with_meta(key.clone(), v.clone());
         }
         out.emit(frame);

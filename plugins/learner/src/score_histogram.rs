@@ -22,7 +22,7 @@
 //! both normalised histograms and renormalising; an infinite value (possible
 //! only with `epsilon = 0`) is published as `null`. Forwards every frame.
 
-use plexus_plugin_api::{DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -60,19 +60,57 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+/// Parameters of `score_histogram`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreHistogramParams {
+    /// Path of a model written by `fit_histogram`.
+    pub model: String,
+    /// Score the whole stream once, or every image.
+    #[serde(default)]
+    pub per: Per,
+    /// Added to every bin of both normalised histograms before KL.
+    #[serde(default = "default_epsilon")]
+    pub epsilon: f64,
+    /// Input array name; empty: the frame's first array.
+    #[serde(default)]
+    pub array: String,
+}
+
+fn default_epsilon() -> f64 {
+    1e-10
+}
+
+impl Params for ScoreHistogramParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("model", "path of a model written by fit_histogram"),
+        Param::new("per", "score the whole stream once, or every image"),
+        Param::new("epsilon", "added to every bin of both normalised histograms before KL (then renormalised)")
+            .min(0.0),
+        Param::new("array", crate::fit_histogram::ARRAY_DOC),
+    ];
+}
+
+/// What one score covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Per {
+    /// The whole stream, scored at finish.
+    #[default]
+    Set,
+    /// Every image.
+    Image,
+}
+
 impl ScoreHistogram {
     /// Builds the operator from `model`, `per`, `epsilon` and `array`.
-    pub fn new(params: &Params) -> Result<ScoreHistogram, PluginError> {
-        let per_image = match params.str_or("per", "set")? {
-            "set" => false,
-            "image" => true,
-            other => return Err(PluginError::param("per", format!("expected `set` or `image`, got `{other}`"))),
-        };
-        let epsilon = params.f64_or("epsilon", 1e-10)?;
-        if !(epsilon >= 0.0 && epsilon.is_finite()) {
-            return Err(PluginError::param("epsilon", format!("expected a finite number >= 0, got {epsilon}")));
+    pub fn new(p: ScoreHistogramParams, _ctx: &Context) -> Result<ScoreHistogram, PluginError> {
+        let per_image = p.per == Per::Image;
+        let epsilon = p.epsilon;
+        if !epsilon.is_finite() {
+            return Err(PluginError::bad_parameter("epsilon", "a finite number >= 0", epsilon.to_string()));
         }
-        let model = HistogramModel::load(params.str_or("model", "")?)?;
+        let model = HistogramModel::load(&p.model)?;
         let binning = model.binning();
         Ok(ScoreHistogram {
             centres: binning.centres(),
@@ -80,7 +118,7 @@ impl ScoreHistogram {
             model,
             per_image,
             epsilon,
-            array: params.str_or("array", "")?.to_string(),
+            array: p.array,
             counter: None,
             scores: Vec::new(),
         })

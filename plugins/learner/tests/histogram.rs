@@ -8,13 +8,13 @@
 mod common;
 
 use common::{chunks, close, expected, f64s, load, u64s};
-use plexus_learner::plexus_new_operator;
+use plexus_learner::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Emitter, Frame, Params};
+use plexus_plugin_api::{Context, Frame, Output};
 use serde_json::{json, Map, Value};
 
-fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
-    let outs = check_operator(plexus_new_operator, op, params, frames).unwrap();
+fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
+    let outs = check_operator(&PLUGIN, op, params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input(), "{op}: every input frame is forwarded");
         assert!(o.frames().is_empty() && o.results().is_empty());
@@ -152,8 +152,7 @@ fn save_load_score_round_trip_matches_scipy() {
 }
 
 fn model_error(params: Value) -> String {
-    let p = Params::new(params.as_object().unwrap().clone(), 1);
-    match plexus_new_operator("score_histogram", &p) {
+    match PLUGIN.build("score_histogram", &params.to_string(), &Context::new(1)) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),
     }
@@ -165,9 +164,10 @@ fn bad_model_files_give_exact_errors() {
     let missing = tmp_model(&dir, "missing.json");
     assert_eq!(
         model_error(json!({ "model": missing })),
-        format!("parameter `model`: cannot read `{missing}`: No such file or directory (os error 2)")
+        format!("parameter `model`: expected a readable model file, got `{missing}` (No such file or directory (os error 2))")
     );
-    assert_eq!(model_error(json!({})), "parameter `model`: is required: give the path of a saved model");
+    assert_eq!(model_error(json!({})), "parameter `model`: expected a string (it is required), got nothing");
+    assert_eq!(model_error(json!({ "model": "" })), "parameter `model`: expected the path of a saved model, got \"\"");
     let write = |name: &str, text: &str| {
         let p = tmp_model(&dir, name);
         std::fs::write(&p, text).unwrap();
@@ -177,20 +177,20 @@ fn bad_model_files_give_exact_errors() {
     assert_eq!(
         model_error(json!({ "model": p })),
         format!(
-            "parameter `model`: cannot load `{p}`: not valid JSON (EOF while parsing a string at line 1 column 50)"
+            "parameter `model`: expected a loadable model file, got `{p}` (not valid JSON (EOF while parsing a string at line 1 column 50))"
         )
     );
     let p = write("noformat.json", "{\"bins\": 3}");
     assert_eq!(
         model_error(json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: not a plexus-learner model (no `format` field)")
+        format!("parameter `model`: expected a loadable model file, got `{p}` (not a plexus-learner model (no `format` field))")
     );
     let p = write("pca.json", "{\"format\": \"plexus-learner/pca-model\", \"version\": 1}");
     assert_eq!(
         model_error(json!({ "model": p })),
         format!(
-            "parameter `model`: cannot load `{p}`: it holds a `plexus-learner/pca-model` model, expected \
-             `plexus-learner/histogram-model`"
+            "parameter `model`: expected a loadable model file, got `{p}` (it holds a `plexus-learner/pca-model` \
+             model, expected `plexus-learner/histogram-model`)"
         )
     );
     // A real model, then damaged in different ways.
@@ -203,8 +203,8 @@ fn bad_model_files_give_exact_errors() {
     assert_eq!(
         model_error(json!({ "model": p })),
         format!(
-            "parameter `model`: cannot load `{p}`: it is version 2 of `plexus-learner/histogram-model`; this \
-             plugin reads version 1"
+            "parameter `model`: expected a loadable model file, got `{p}` (it is version 2 of `plexus-learner/histogram-model`; this \
+             plugin reads version 1)"
         )
     );
     let mut v: Value = serde_json::from_str(&text).unwrap();
@@ -212,7 +212,7 @@ fn bad_model_files_give_exact_errors() {
     let p = write("nocounts.json", &v.to_string());
     assert_eq!(
         model_error(json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: missing field `counts`")
+        format!("parameter `model`: expected a loadable model file, got `{p}` (missing field `counts`)")
     );
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v["counts"][0] = json!(v["counts"][0].as_u64().unwrap() + 1);
@@ -220,30 +220,30 @@ fn bad_model_files_give_exact_errors() {
     let total = v["total"].as_u64().unwrap();
     assert_eq!(
         model_error(json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: `counts` sum to {}, but `total` is {total}", total + 1)
+        format!(
+            "parameter `model`: expected a loadable model file, got `{p}` (`counts` sum to {}, but `total` is {total})",
+            total + 1
+        )
     );
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v["edges"] = json!([0.0, 1.0, 2.0]);
     let p = write("edges.json", &v.to_string());
     assert_eq!(
         model_error(json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: `edges` has 3 entries, expected bins + 1 = 5")
+        format!("parameter `model`: expected a loadable model file, got `{p}` (`edges` has 3 entries, expected bins + 1 = 5)")
     );
     // The undamaged model loads.
-    let p = Params::new(json!({ "model": good }).as_object().unwrap().clone(), 1);
-    assert!(plexus_new_operator("score_histogram", &p).is_ok());
+    assert!(PLUGIN.build("score_histogram", &json!({ "model": good }).to_string(), &Context::new(1)).is_ok());
 }
 
 #[test]
 fn float_input_needs_a_range_and_empty_streams_write_no_model() {
     let moon = stack("moon_f64");
-    let err =
-        check_operator(plexus_new_operator, "fit_histogram", json!({ "bins": 8 }), &chunks(&moon, 1)).unwrap_err();
-    assert!(err.contains("parameter `range`: is required for `f64` input"), "{err}");
+    let err = check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 8 }), &chunks(&moon, 1)).unwrap_err();
+    assert!(err.to_string().contains("parameter `range`: expected [lo, hi] for `f64` input"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let path = tmp_model(&dir, "empty.json");
-    let err =
-        check_operator(plexus_new_operator, "fit_histogram", json!({ "bins": 8, "model": path }), &[]).unwrap_err();
-    assert_eq!(err, format!("`fit_histogram`: finish: `fit_histogram`: the stream held no frame; not writing an empty model to `{path}`"));
+    let err = check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 8, "model": path }), &[]).unwrap_err();
+    assert_eq!(err.to_string(), format!("`fit_histogram`: finish: `fit_histogram`: the stream held no frame; not writing an empty model to `{path}`"));
     assert!(!std::path::Path::new(&path).exists());
 }

@@ -2,9 +2,9 @@
 //! builds from the manifest's defaults (plus a model file for the
 //! operators whose `model` parameter is required).
 
-use plexus_learner::{plexus_new_operator, PLEXUS_OPERATORS};
+use plexus_learner::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Frame, Params};
+use plexus_plugin_api::{Array, ChunkKey, Context, Frame};
 use serde_json::json;
 
 #[test]
@@ -14,8 +14,8 @@ fn manifest_declares_the_exported_operators_and_defaults_build() {
     let pca = dir.path().join("p.json").to_str().unwrap().to_string();
     let cube = Array::from_fn(vec![4, 4, 3], |i| ((i * 37) % 11) as u8).with_axes("y x band").unwrap();
     let frames = [Frame::new("d", ChunkKey::whole(1)).with_array("image", cube)];
-    check_operator(plexus_new_operator, "fit_histogram", json!({ "model": hist }), &frames).unwrap();
-    check_operator(plexus_new_operator, "pca", json!({ "model": pca }), &frames).unwrap();
+    check_operator(&PLUGIN, "fit_histogram", json!({ "model": hist }), &frames).unwrap();
+    check_operator(&PLUGIN, "pca", json!({ "model": pca }), &frames).unwrap();
 
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/plugin.toml")).unwrap();
     let m: toml::Table = toml::from_str(&text).unwrap();
@@ -23,7 +23,7 @@ fn manifest_declares_the_exported_operators_and_defaults_build() {
     assert_eq!(m["plugin"]["artifact"].as_str(), Some("libplexus_learner.so"));
     let ops = m["operator"].as_array().unwrap();
     let names: Vec<&str> = ops.iter().map(|o| o["name"].as_str().unwrap()).collect();
-    assert_eq!(names, PLEXUS_OPERATORS);
+    assert_eq!(names, PLUGIN.operator_names().collect::<Vec<_>>());
     for op in ops {
         let name = op["name"].as_str().unwrap();
         let mut values = serde_json::Map::new();
@@ -37,6 +37,8 @@ fn manifest_declares_the_exported_operators_and_defaults_build() {
                 }
             };
         }
-        plexus_new_operator(name, &Params::new(values, 1)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        PLUGIN
+            .build(name, &serde_json::Value::Object(values).to_string(), &Context::new(1))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }

@@ -8,9 +8,9 @@
 mod common;
 
 use common::{chunks, close, expected, f64s, load};
-use plexus_learner::plexus_new_operator;
+use plexus_learner::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Frame, Params};
+use plexus_plugin_api::{Array, ChunkKey, Context, Frame};
 use serde_json::{json, Map, Value};
 
 fn cube(name: &str) -> Array {
@@ -18,7 +18,7 @@ fn cube(name: &str) -> Array {
 }
 
 fn fit(params: Value, frames: &[Frame]) -> Map<String, Value> {
-    let outs = check_operator(plexus_new_operator, "pca", params, frames).unwrap();
+    let outs = check_operator(&PLUGIN, "pca", params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input() && o.frames().is_empty() && o.results().is_empty());
     }
@@ -89,10 +89,10 @@ fn samples_by_variables_matrix_is_accepted() {
     let r = fit(json!({ "k": 3 }), &chunks(&flat, 3));
     check_against_sklearn(&r, &e["pca_camera8_k3"], "camera8 as [n, 8]");
     let err =
-        check_operator(plexus_new_operator, "pca", json!({}), &chunks(&load("in_camera_real").array(), 1)).unwrap_err();
+        check_operator(&PLUGIN, "pca", json!({}), &chunks(&load("in_camera_real").array(), 1)).unwrap_err().to_string();
     assert!(
         err.contains(
-            "`pca` needs variables: label the last axis `band`, `c` or `channel` (the array has axes `z y x`)"
+            "expected variables for `pca`: a last axis labelled `band`, `c` or `channel`, or a 2-D [samples, variables] array, got axes `z y x`"
         ),
         "{err}"
     );
@@ -114,7 +114,7 @@ fn save_load_project_matches_sklearn_transform() {
         let scale = want.f64s().iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for n in [1, 3, 7] {
             let frames = chunks(&other, n);
-            let outs = check_operator(plexus_new_operator, "pca_project", json!({ "model": path }), &frames).unwrap();
+            let outs = check_operator(&PLUGIN, "pca_project", json!({ "model": path }), &frames).unwrap();
             let mut got = Vec::new();
             for (o, f) in outs.iter().zip(&frames) {
                 assert!(!o.forwards_input());
@@ -133,7 +133,7 @@ fn save_load_project_matches_sklearn_transform() {
         // Fewer components than the model holds: the leading columns.
         if k == 3 {
             let outs = check_operator(
-                plexus_new_operator,
+                &PLUGIN,
                 "pca_project",
                 json!({ "model": path, "k": 1, "output": "pc" }),
                 &chunks(&other, 1),
@@ -149,7 +149,7 @@ fn save_load_project_matches_sklearn_transform() {
 }
 
 fn ctor_error(op: &str, params: Value) -> String {
-    match plexus_new_operator(op, &Params::new(params.as_object().unwrap().clone(), 1)) {
+    match PLUGIN.build(op, &params.to_string(), &Context::new(1)) {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),
     }
@@ -163,11 +163,11 @@ fn bad_models_and_inputs_give_exact_errors() {
     let missing = dir.path().join("nope.json").to_str().unwrap().to_string();
     assert_eq!(
         ctor_error("pca_project", json!({ "model": missing })),
-        format!("parameter `model`: cannot read `{missing}`: No such file or directory (os error 2)")
+        format!("parameter `model`: expected a readable model file, got `{missing}` (No such file or directory (os error 2))")
     );
     assert_eq!(
         ctor_error("pca_project", json!({ "model": path, "k": 3 })),
-        format!("parameter `k`: 3 components asked for, the model `{path}` holds 2")
+        format!("parameter `k`: expected at most the 2 components the model `{path}` holds, got 3")
     );
     let text = std::fs::read_to_string(&path).unwrap();
     let write = |name: &str, v: &Value| {
@@ -180,63 +180,54 @@ fn bad_models_and_inputs_give_exact_errors() {
     let p = write("v7.json", &v);
     assert_eq!(
         ctor_error("pca_project", json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: it is version 7 of `plexus-learner/pca-model`; this plugin reads version 1")
+        format!("parameter `model`: expected a loadable model file, got `{p}` (it is version 7 of `plexus-learner/pca-model`; this plugin reads version 1)")
     );
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v["components"][1] = json!([1.0, 0.0]);
     let p = write("comp.json", &v);
     assert_eq!(
         ctor_error("pca_project", json!({ "model": p })),
-        format!("parameter `model`: cannot load `{p}`: `components` must be 2 lists of 3 numbers")
+        format!(
+            "parameter `model`: expected a loadable model file, got `{p}` (`components` must be 2 lists of 3 numbers)"
+        )
     );
     // A histogram model is not a PCA model.
     let h = dir.path().join("h.json").to_str().unwrap().to_string();
-    check_operator(plexus_new_operator, "fit_histogram", json!({ "bins": 4, "model": h }), &chunks(&cube("ihc"), 1))
-        .unwrap();
+    check_operator(&PLUGIN, "fit_histogram", json!({ "bins": 4, "model": h }), &chunks(&cube("ihc"), 1)).unwrap();
     assert_eq!(
         ctor_error("pca_project", json!({ "model": h })),
-        format!("parameter `model`: cannot load `{h}`: it holds a `plexus-learner/histogram-model` model, expected `plexus-learner/pca-model`")
+        format!("parameter `model`: expected a loadable model file, got `{h}` (it holds a `plexus-learner/histogram-model` model, expected `plexus-learner/pca-model`)")
     );
     // Wrong band count at projection time.
-    let err =
-        check_operator(plexus_new_operator, "pca_project", json!({ "model": path }), &chunks(&cube("camera8"), 1))
-            .unwrap_err();
+    let err = check_operator(&PLUGIN, "pca_project", json!({ "model": path }), &chunks(&cube("camera8"), 1))
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         format!(
-            "`pca_project`: frame 0: invalid input: the model `{path}` was fitted on 3 variables, this array has 8"
+            "`pca_project`: frame 0: invalid input: expected 3 variables, as the model `{path}` was fitted on, got 8"
         )
     );
     // Non-finite input, too few samples, k larger than the bands.
     let nan = Array::from_vec(vec![2, 2], vec![1.0, f64::NAN, 2.0, 3.0]).unwrap();
-    let err = check_operator(
-        plexus_new_operator,
-        "pca",
-        json!({}),
-        &[Frame::new("d", ChunkKey::whole(2)).with_array("x", nan)],
-    )
-    .unwrap_err();
+    let err = check_operator(&PLUGIN, "pca", json!({}), &[Frame::new("d", ChunkKey::whole(2)).with_array("x", nan)])
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
-        "`pca`: frame 0: invalid input: sample 0 holds a non-finite value (NaN); PCA of such data is undefined"
+        "`pca`: frame 0: invalid input: expected finite values (PCA of other data is undefined), got NaN in sample 0"
     );
     let one = Array::from_vec(vec![1, 2], vec![1.0, 2.0]).unwrap();
-    let err = check_operator(
-        plexus_new_operator,
-        "pca",
-        json!({}),
-        &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one.clone())],
-    )
-    .unwrap_err();
-    assert_eq!(err, "`pca`: finish: invalid input: `pca` needs at least 2 samples, the stream held 1");
-    let err = check_operator(
-        plexus_new_operator,
-        "pca",
-        json!({ "k": 3 }),
-        &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one)],
-    )
-    .unwrap_err();
-    assert_eq!(err, "`pca`: frame 0: parameter `k`: 3 components asked for, the input has 2 variables");
+    let err =
+        check_operator(&PLUGIN, "pca", json!({}), &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one.clone())])
+            .unwrap_err()
+            .to_string();
+    assert_eq!(err, "`pca`: finish: invalid input: expected at least 2 samples over the stream (`pca`), got 1");
+    let err =
+        check_operator(&PLUGIN, "pca", json!({ "k": 3 }), &[Frame::new("d", ChunkKey::whole(1)).with_array("x", one)])
+            .unwrap_err()
+            .to_string();
+    assert_eq!(err, "`pca`: frame 0: parameter `k`: expected at most the input's 2 variables, got 3");
 }
 
 #[test]

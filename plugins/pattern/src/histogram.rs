@@ -39,10 +39,11 @@
 //!
 //! u8, u16 and i16 input is counted by value ([`crate::kernels`]) and folded
 //! into bins through a value → bin table built once with the exact rule
-//! above; other types bin each element. Both run on `params.threads()` row
+//! above; other types bin each element. Both run on `ctx.threads()` row
 //! bands.
 
-use plexus_plugin_api::{DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::kernels;
@@ -175,52 +176,71 @@ pub struct Histogram {
     state: Option<State>,
 }
 
+/// Most bins a histogram may have.
+pub const MAX_BINS: u64 = 1 << 28;
+
+/// Parameters of `histogram`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistogramParams {
+    /// Number of equal-width bins.
+    pub bins: u64,
+    /// `[lo, hi]`; empty: the integer type's range `[min, max + 1]`.
+    pub range: Vec<f64>,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Default for HistogramParams {
+    fn default() -> Self {
+        HistogramParams { bins: 256, range: Vec::new(), array: String::new() }
+    }
+}
+
+impl Params for HistogramParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("bins", "number of equal-width bins").min(1.0).max(MAX_BINS as f64),
+        Param::new("range", "[lo, hi]; [] = the integer type's range [min, max + 1]; required for float input"),
+        Param::new("array", "input array name; empty: the frame's first array"),
+    ];
+}
+
 impl Histogram {
     /// Builds the operator from `bins`, `range` and `array`.
-    pub fn new(params: &Params) -> Result<Histogram, PluginError> {
-        let bins = params.u64_or("bins", 256)?;
-        if bins == 0 || bins > (1 << 28) {
-            return Err(PluginError::param("bins", format!("expected 1 to {}, got {bins}", 1u64 << 28)));
-        }
-        let range = match params.get("range") {
-            None => None,
-            Some(_) => match params.f64_list("range")?.as_slice() {
-                [] => None,
-                &[lo, hi] => {
-                    check_range(lo, hi)?;
-                    Some((lo, hi))
-                }
-                other => {
-                    return Err(PluginError::param(
-                        "range",
-                        format!("expected [lo, hi] (two numbers) or [], got {} numbers", other.len()),
-                    ))
-                }
-            },
+    pub fn new(p: HistogramParams, ctx: &Context) -> Result<Histogram, PluginError> {
+        let bins = p.bins;
+        let range = match p.range.as_slice() {
+            [] => None,
+            &[lo, hi] => {
+                check_range(lo, hi)?;
+                Some((lo, hi))
+            }
+            other => {
+                return Err(PluginError::bad_parameter(
+                    "range",
+                    "[lo, hi] (two numbers) or []",
+                    format!("{} numbers", other.len()),
+                ))
+            }
         };
         // Checks that the bins have positive widths now rather than at the first frame.
         if let Some((lo, hi)) = range {
             Binning::new(bins as usize, lo, hi)?;
         }
-        Ok(Histogram {
-            bins: bins as usize,
-            range,
-            array: params.str_or("array", "")?.to_string(),
-            threads: params.threads(),
-            state: None,
-        })
+        Ok(Histogram { bins: bins as usize, range, array: p.array, threads: ctx.threads(), state: None })
     }
 
     fn new_state(&self, dtype: DType, channels: usize) -> Result<State, PluginError> {
         let (lo, hi) = match (self.range, dtype_range(dtype)) {
             (Some(r), _) | (None, Some(r)) => r,
             (None, None) => {
-                return Err(PluginError::param(
+                return Err(PluginError::bad_parameter(
                     "range",
                     format!(
-                        "is required for `{dtype}` input: give [lo, hi]; a histogram over a stream cannot first \
-                         scan the data for its min and max, as that would take a second pass over the stream"
+                        "[lo, hi] for `{dtype}` input (a histogram over a stream cannot first scan the data for \
+                         its min and max, as that would take a second pass over the stream)"
                     ),
+                    "[]",
                 ))
             }
         };
@@ -280,17 +300,18 @@ impl Operator for Histogram {
         let threads = self.threads;
         let s = self.state.as_mut().expect("set above");
         if a.dtype() != s.dtype {
-            return Err(PluginError::input(format!(
-                "element type changed mid-stream from `{}` to `{}`",
-                s.dtype,
-                a.dtype()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("elements of `{}`, as earlier frames had", s.dtype),
+                format!("`{}`", a.dtype()),
+            ));
         }
         if channels != s.channels {
-            return Err(PluginError::input(format!(
-                "channel count changed mid-stream from {} to {channels}",
-                s.channels
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} channel(s), as earlier frames had", s.channels),
+                format!("{channels}"),
+            ));
         }
         let b = &s.binning;
         let (counts, outside, nan) = match a.dtype() {
@@ -428,7 +449,7 @@ mod tests {
         assert!(Binning::new_f32(1000, 1.0, 1.00001)
             .unwrap_err()
             .to_string()
-            .starts_with("parameter `bins`: too many"));
+            .starts_with("parameter `bins`: expected few enough bins"));
     }
 
     #[test]

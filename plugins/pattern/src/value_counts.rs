@@ -30,7 +30,8 @@
 
 use std::collections::BTreeMap;
 
-use plexus_plugin_api::{ArrayView, DType, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{ArrayView, Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::kernels;
@@ -61,9 +62,11 @@ impl Tables {
             DType::I16 => Tables::Dense { size: 65536, signed: true, counts: vec![0; 65536 * channels] },
             DType::U32 | DType::I32 => Tables::Sparse(vec![BTreeMap::new(); channels]),
             DType::F32 | DType::F64 => {
-                return Err(PluginError::input(format!(
-                    "`value_counts` counts integer values; got `{dtype}` elements (use `histogram` for floats)"
-                )))
+                return Err(PluginError::bad_input(
+                    "",
+                    "integer elements (`value_counts` counts values; use `histogram` for floats)",
+                    format!("`{dtype}`"),
+                ))
             }
         })
     }
@@ -163,13 +166,36 @@ pub struct ValueCounts {
     state: Option<(DType, Tables)>,
 }
 
+/// Parameters of `value_counts`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValueCountsParams {
+    /// How many most frequent values to list.
+    pub top_k: u64,
+    /// Input array name; empty: the frame's first array.
+    pub array: String,
+}
+
+impl Default for ValueCountsParams {
+    fn default() -> Self {
+        ValueCountsParams { top_k: 10, array: String::new() }
+    }
+}
+
+impl Params for ValueCountsParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("top_k", "how many most frequent values to list; ties: smaller value first"),
+        Param::new("array", "input array name; empty: the frame's first array"),
+    ];
+}
+
 impl ValueCounts {
     /// Builds the operator from `top_k` and `array`.
-    pub fn new(params: &Params) -> Result<ValueCounts, PluginError> {
+    pub fn new(p: ValueCountsParams, ctx: &Context) -> Result<ValueCounts, PluginError> {
         Ok(ValueCounts {
-            top_k: params.u64_or("top_k", 10)? as usize,
-            array: params.str_or("array", "")?.to_string(),
-            threads: params.threads(),
+            top_k: usize::try_from(p.top_k).unwrap_or(usize::MAX),
+            array: p.array,
+            threads: ctx.threads(),
             state: None,
         })
     }
@@ -185,16 +211,18 @@ impl Operator for ValueCounts {
         }
         let (dtype, tables) = self.state.as_mut().expect("set above");
         if a.dtype() != *dtype {
-            return Err(PluginError::input(format!(
-                "element type changed mid-stream from `{dtype}` to `{}`",
-                a.dtype()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("elements of `{dtype}`, as earlier frames had"),
+                format!("`{}`", a.dtype()),
+            ));
         }
         if channels != tables.channels() {
-            return Err(PluginError::input(format!(
-                "channel count changed mid-stream from {} to {channels}",
-                tables.channels()
-            )));
+            return Err(PluginError::bad_input(
+                "",
+                format!("{} channel(s), as earlier frames had", tables.channels()),
+                format!("{channels}"),
+            ));
         }
         tables.add(&a, channels, self.threads)
     }

@@ -4,15 +4,15 @@
 mod common;
 
 use common::{chunks, load};
-use plexus_pattern::plexus_new_operator;
+use plexus_pattern::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Frame, Params};
+use plexus_plugin_api::{Array, ChunkKey, Context, Frame};
 use serde_json::{json, Value};
 
 /// Runs the operator over `frames`, checks it forwards every frame, and
 /// returns its final results.
 fn run(params: Value, frames: &[Frame]) -> serde_json::Map<String, Value> {
-    let outs = check_operator(plexus_new_operator, "histogram", params, frames).unwrap();
+    let outs = check_operator(&PLUGIN, "histogram", params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input(), "every input frame is forwarded");
         assert!(o.frames().is_empty() && o.results().is_empty());
@@ -110,35 +110,36 @@ fn threads_do_not_change_the_answer() {
 #[test]
 fn float_input_without_range_says_why() {
     let frames = chunks(&load("in_camera_f32").array(), 1);
-    let err = check_operator(plexus_new_operator, "histogram", json!({ "bins": 8 }), &frames).unwrap_err();
+    let err = check_operator(&PLUGIN, "histogram", json!({ "bins": 8 }), &frames).unwrap_err();
     assert_eq!(
-        err,
-        "`histogram`: frame 0: parameter `range`: is required for `f32` input: give [lo, hi]; a histogram over a \
-         stream cannot first scan the data for its min and max, as that would take a second pass over the stream"
+        err.to_string(),
+        "`histogram`: frame 0: parameter `range`: expected [lo, hi] for `f32` input (a histogram over a stream \
+         cannot first scan the data for its min and max, as that would take a second pass over the stream), got []"
     );
 }
 
 #[test]
 fn parameter_errors_are_exact() {
-    let new = |p: Value| {
-        let Value::Object(m) = p else { unreachable!() };
-        plexus_new_operator("histogram", &Params::new(m, 1)).err().unwrap().to_string()
-    };
+    let new = |p: Value| PLUGIN.build("histogram", &p.to_string(), &Context::new(1)).err().unwrap().to_string();
     assert_eq!(
         new(json!({ "range": [1, 2, 3] })),
         "parameter `range`: expected [lo, hi] (two numbers) or [], got 3 numbers"
     );
     assert_eq!(new(json!({ "range": [5, 5] })), "parameter `range`: expected lo < hi, got [5, 5]");
-    assert_eq!(new(json!({ "bins": 0 })), "parameter `bins`: expected 1 to 268435456, got 0");
-    assert_eq!(new(json!({ "bins": "many" })), "parameter `bins`: expected a non-negative integer");
+    assert_eq!(new(json!({ "bins": 0 })), "parameter `bins`: expected at least 1, got 0");
+    assert_eq!(new(json!({ "bins": 268435457u64 })), "parameter `bins`: expected at most 268435456, got 268435457");
+    assert_eq!(new(json!({ "bins": "many" })), "parameter `bins`: expected an integer, got `\"many\"`");
 }
 
 #[test]
 fn dtype_change_mid_stream_is_refused() {
     let a = Frame::new("d", ChunkKey::stream(0)).with_array("x", Array::zeros::<u8>(vec![2, 2]));
     let b = Frame::new("d", ChunkKey::stream(1)).with_array("x", Array::zeros::<u16>(vec![2, 2]));
-    let err = check_operator(plexus_new_operator, "histogram", json!({}), &[a, b]).unwrap_err();
-    assert_eq!(err, "`histogram`: frame 1: invalid input: element type changed mid-stream from `u8` to `u16`");
+    let err = check_operator(&PLUGIN, "histogram", json!({}), &[a, b]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`histogram`: frame 1: invalid input: expected elements of `u8`, as earlier frames had, got `u16`"
+    );
 }
 
 #[test]
@@ -163,10 +164,10 @@ fn named_array_is_used() {
 fn restore_refuses_a_snapshot_of_other_bins() {
     use plexus_plugin_api::compliance::Harness;
     let f = chunks(&load("in_grains").array(), 1);
-    let mut a = Harness::new(plexus_new_operator, "histogram", json!({ "bins": 8 })).unwrap();
+    let mut a = Harness::new(&PLUGIN, "histogram", json!({ "bins": 8 })).unwrap();
     a.process(&f[0]).unwrap();
     let snap = a.snapshot().unwrap().unwrap();
-    let mut b = Harness::new(plexus_new_operator, "histogram", json!({ "bins": 16 })).unwrap();
+    let mut b = Harness::new(&PLUGIN, "histogram", json!({ "bins": 16 })).unwrap();
     assert_eq!(
         b.restore(&snap).unwrap_err().to_string(),
         "cannot restore `histogram`: snapshot was taken with bins = 8 and range = null, this instance has bins = 16 \

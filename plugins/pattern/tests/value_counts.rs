@@ -4,13 +4,13 @@
 mod common;
 
 use common::{chunks, load};
-use plexus_pattern::plexus_new_operator;
+use plexus_pattern::PLUGIN;
 use plexus_plugin_api::compliance::check_operator;
 use plexus_plugin_api::Frame;
 use serde_json::{json, Value};
 
 fn run(params: Value, frames: &[Frame]) -> serde_json::Map<String, Value> {
-    let outs = check_operator(plexus_new_operator, "value_counts", params, frames).unwrap();
+    let outs = check_operator(&PLUGIN, "value_counts", params, frames).unwrap();
     for o in &outs[..frames.len()] {
         assert!(o.forwards_input());
     }
@@ -72,10 +72,10 @@ fn ties_go_to_the_smaller_value() {
 #[test]
 fn floats_are_refused() {
     let frames = chunks(&load("in_camera_f32").array(), 1);
-    let err = check_operator(plexus_new_operator, "value_counts", json!({}), &frames).unwrap_err();
+    let err = check_operator(&PLUGIN, "value_counts", json!({}), &frames).unwrap_err();
     assert_eq!(
-        err,
-        "`value_counts`: frame 0: invalid input: `value_counts` counts integer values; got `f32` elements (use \
-         `histogram` for floats)"
+        err.to_string(),
+        "`value_counts`: frame 0: invalid input: expected integer elements (`value_counts` counts values; use \
+         `histogram` for floats), got `f32`"
     );
 }

@@ -50,7 +50,7 @@
 //! - N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd
 //!   ed., SIAM, 2002, §1.9 and ch. 4 (pairwise summation).
 
-use plexus_plugin_api::{ArrayView, DType, Element, PluginError};
+use plexus_plugin_api::{ArrayView, DType, Element};
 use serde_json::{json, Value};
 
 /// Elements reduced directly, in two passes, before pairwise merging.
@@ -236,10 +236,12 @@ pub fn per_channel(
 
 /// What a NaN in the data does to the published statistics (scipy's
 /// `nan_policy` names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum NanPolicy {
     /// NaN makes `min`, `max`, `mean`, `std` and `var` NaN (published as
     /// JSON `null`), as numpy's `min`, `mean`, `std` do.
+    #[default]
     Propagate,
     /// NaN values are left out, as numpy's `nanmin`, `nanmean`, `nanstd`.
     Omit,
@@ -247,20 +249,12 @@ pub enum NanPolicy {
     Raise,
 }
 
-impl NanPolicy {
-    /// Parses `"propagate"`, `"omit"` or `"raise"`.
-    pub fn parse(s: &str) -> Result<NanPolicy, PluginError> {
-        match s {
-            "propagate" => Ok(NanPolicy::Propagate),
-            "omit" => Ok(NanPolicy::Omit),
-            "raise" => Ok(NanPolicy::Raise),
-            other => Err(PluginError::param(
-                "nan_policy",
-                format!("expected one of `propagate`, `omit`, `raise`, got `{other}`"),
-            )),
-        }
-    }
-}
+/// The one-line doc of every trend operator's `ddof` parameter.
+pub const DDOF_DOC: &str = "delta degrees of freedom: std = sqrt(M2 / (n - ddof)); 0 as numpy.std";
+
+/// The one-line doc of every trend operator's `nan_policy` parameter.
+pub const NAN_POLICY_DOC: &str =
+    "propagate: NaN makes the statistics NaN (null); omit: ignore NaN as numpy.nanmean; raise: fail the frame";
 
 /// The statistics published for one channel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -397,14 +391,5 @@ mod tests {
             assert!((m.value_mean() - mean).abs() <= 1e-13 * mean.abs().max(1.0), "n = {n}");
             assert!((m.var(0) - var).abs() <= 1e-13 * var.max(1.0), "n = {n}");
         }
-    }
-
-    #[test]
-    fn nan_policy_parses_with_clear_error() {
-        assert_eq!(NanPolicy::parse("omit").unwrap(), NanPolicy::Omit);
-        assert_eq!(
-            NanPolicy::parse("skip").unwrap_err().to_string(),
-            "parameter `nan_policy`: expected one of `propagate`, `omit`, `raise`, got `skip`"
-        );
     }
 }

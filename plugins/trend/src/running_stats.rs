@@ -37,10 +37,25 @@
 //! pairwise algorithm for computing sample variances," in *COMPSTAT 1982*,
 //! Physica, pp. 30–41. DOI: 10.1007/978-3-642-51461-6_3
 
-use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::moments::{self, Moments, NanPolicy, Summary};
+use crate::moments::{self, Moments, NanPolicy, Summary, DDOF_DOC, NAN_POLICY_DOC};
+
+/// Parameters of `running_stats`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunningStatsParams {
+    /// Delta degrees of freedom: `std = √(M2 / (n − ddof))`.
+    pub ddof: u64,
+    /// What a NaN in the data does to the statistics.
+    pub nan_policy: NanPolicy,
+}
+
+impl Params for RunningStatsParams {
+    const TABLE: &'static [Param] = &[Param::new("ddof", DDOF_DOC), Param::new("nan_policy", NAN_POLICY_DOC)];
+}
 
 /// Statistics of a whole stream.
 #[derive(Debug)]
@@ -54,13 +69,8 @@ pub struct RunningStats {
 
 impl RunningStats {
     /// Builds the operator from `ddof` and `nan_policy`.
-    pub fn new(params: &Params) -> Result<RunningStats, PluginError> {
-        Ok(RunningStats {
-            ddof: params.u64_or("ddof", 0)?,
-            nan_policy: NanPolicy::parse(params.str_or("nan_policy", "propagate")?)?,
-            channels: None,
-            moments: Vec::new(),
-        })
+    pub fn new(p: RunningStatsParams, _ctx: &Context) -> Result<RunningStats, PluginError> {
+        Ok(RunningStats { ddof: p.ddof, nan_policy: p.nan_policy, channels: None, moments: Vec::new() })
     }
 
     /// The statistics so far, one per channel.
@@ -76,7 +86,7 @@ impl RunningStats {
 pub fn check_channels(seen: &mut Option<usize>, name: &str, channels: usize) -> Result<(), PluginError> {
     match *seen {
         Some(c) if c != channels => {
-            Err(PluginError::input(format!("array `{name}` has {channels} channel(s), earlier frames had {c}")))
+            Err(PluginError::bad_input(name, format!("{c} channel(s), as earlier frames had"), format!("{channels}")))
         }
         _ => {
             *seen = Some(channels);
@@ -88,7 +98,7 @@ pub fn check_channels(seen: &mut Option<usize>, name: &str, channels: usize) -> 
 /// Fails when `policy` is `raise` and `m` saw a NaN.
 pub fn check_nan(policy: NanPolicy, name: &str, m: &[Moments]) -> Result<(), PluginError> {
     if policy == NanPolicy::Raise && m.iter().any(|m| m.nans > 0) {
-        return Err(PluginError::input(format!("array `{name}` holds NaN and `nan_policy` is `raise`")));
+        return Err(PluginError::bad_input(name, "no NaN (`nan_policy` is `raise`)", "NaN"));
     }
     Ok(())
 }
@@ -164,7 +174,7 @@ mod tests {
 
     #[test]
     fn restore_refuses_foreign_state() {
-        let mut op = RunningStats::new(&Params::default()).unwrap();
+        let mut op = RunningStats::new(RunningStatsParams::default(), &Context::new(1)).unwrap();
         let err = op.restore(br#"{"operator": "stream", "next": 3}"#).unwrap_err();
         assert_eq!(err.to_string(), "`running_stats`: cannot restore snapshot: it belongs to operator \"stream\"");
     }
@@ -175,7 +185,7 @@ mod tests {
         check_channels(&mut seen, "image", 3).unwrap();
         assert_eq!(
             check_channels(&mut seen, "image", 1).unwrap_err().to_string(),
-            "invalid input: array `image` has 1 channel(s), earlier frames had 3"
+            "invalid input `image`: expected 3 channel(s), as earlier frames had, got 1"
         );
     }
 }

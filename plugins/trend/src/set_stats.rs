@@ -40,10 +40,11 @@
 
 use std::path::PathBuf;
 
-use plexus_plugin_api::{ArrayView, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{ArrayView, Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::moments::{self, Moments, NanPolicy, Summary};
+use crate::moments::{self, Moments, NanPolicy, Summary, DDOF_DOC, NAN_POLICY_DOC};
 use crate::running_stats::{check_channels, check_nan};
 
 const FORMAT: &str = "plexus-trend/set-stats-checkpoint";
@@ -105,19 +106,43 @@ pub struct SetStats {
     arrivals: u64,
 }
 
+/// Parameters of `set_stats`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SetStatsParams {
+    /// Images per batch; the checkpoint is rewritten after each.
+    pub batch: u64,
+    /// Checkpoint file; if it exists its images are skipped. Empty: none.
+    pub checkpoint: String,
+    /// Delta degrees of freedom: `std = √(M2 / (n − ddof))`.
+    pub ddof: u64,
+    /// What a NaN in the data does to the statistics.
+    pub nan_policy: NanPolicy,
+}
+
+impl Default for SetStatsParams {
+    fn default() -> Self {
+        SetStatsParams { batch: 16, checkpoint: String::new(), ddof: 0, nan_policy: NanPolicy::Propagate }
+    }
+}
+
+impl Params for SetStatsParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("batch", "images per batch; the checkpoint is rewritten after each").min(1.0),
+        Param::new("checkpoint", "checkpoint file; if it exists its images are skipped (resume); empty: none"),
+        Param::new("ddof", DDOF_DOC),
+        Param::new("nan_policy", NAN_POLICY_DOC),
+    ];
+}
+
 impl SetStats {
     /// Builds the operator, loading the checkpoint if one exists.
-    pub fn new(params: &Params) -> Result<SetStats, PluginError> {
-        let batch = params.u64_or("batch", 16)?;
-        if batch == 0 {
-            return Err(PluginError::param("batch", "expected at least 1 image per batch"));
-        }
-        let checkpoint = params.str_or("checkpoint", "")?;
+    pub fn new(p: SetStatsParams, _ctx: &Context) -> Result<SetStats, PluginError> {
         let mut op = SetStats {
-            batch,
-            checkpoint: (!checkpoint.is_empty()).then(|| PathBuf::from(checkpoint)),
-            ddof: params.u64_or("ddof", 0)?,
-            nan_policy: NanPolicy::parse(params.str_or("nan_policy", "propagate")?)?,
+            batch: p.batch,
+            checkpoint: (!p.checkpoint.is_empty()).then(|| PathBuf::from(&p.checkpoint)),
+            ddof: p.ddof,
+            nan_policy: p.nan_policy,
             channels: None,
             identity: None,
             committed: Tally::default(),
@@ -137,8 +162,13 @@ impl SetStats {
     }
 
     fn load(&mut self, path: &std::path::Path) -> Result<(), PluginError> {
-        let bad =
-            |why: String| PluginError::param("checkpoint", format!("cannot resume from `{}`: {why}", path.display()));
+        let bad = |why: String| {
+            PluginError::bad_parameter(
+                "checkpoint",
+                format!("a checkpoint to resume from at `{}`", path.display()),
+                why,
+            )
+        };
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
         if v["format"] != FORMAT {
@@ -213,12 +243,14 @@ impl SetStats {
             }
             // Images of a set may differ in size; dataset and dtype may not.
             Some(known) if known.0 == id.0 && known.2 == id.2 => Ok(()),
-            Some((d, _, t)) => Err(PluginError::input(format!(
-                "images of dataset `{}` with dtype `{}` do not continue the set of `{d}` with dtype `{t}`{}",
-                id.0,
-                id.2,
-                if self.resumed_from > 0 { " recorded in the checkpoint; delete it to start over" } else { "" }
-            ))),
+            Some((d, _, t)) => Err(PluginError::bad_input(
+                "",
+                format!(
+                    "images continuing the set of `{d}` with dtype `{t}`{}",
+                    if self.resumed_from > 0 { " recorded in the checkpoint (delete it to start over)" } else { "" }
+                ),
+                format!("images of dataset `{}` with dtype `{}`", id.0, id.2),
+            )),
         }
     }
 }
@@ -253,10 +285,11 @@ impl Operator for SetStats {
             // Gaps are images missing from the set (an unreadable file of a
             // batch); going back would count an image twice.
             if index < self.next_index {
-                return Err(PluginError::input(format!(
-                    "image {index} arrived after image {}: set statistics need the images in order",
-                    self.next_index - 1
-                )));
+                return Err(PluginError::bad_input(
+                    "",
+                    format!("images in order (set statistics): image {} or later", self.next_index),
+                    format!("image {index} after image {}", self.next_index - 1),
+                ));
             }
             let shifts: Option<Vec<f64>> = (!self.committed.moments.is_empty())
                 .then(|| self.committed.moments.iter().map(|m| m.shift).collect())
@@ -330,7 +363,7 @@ mod tests {
     }
 
     fn run(frames: &[Frame], params: Value) -> serde_json::Map<String, Value> {
-        let mut h = Harness::new(crate::plexus_new_operator, "set_stats", params).unwrap();
+        let mut h = Harness::new(&crate::PLUGIN, "set_stats", params.clone()).unwrap();
         for f in frames {
             h.process(f).unwrap();
         }
@@ -362,7 +395,7 @@ mod tests {
         let params = json!({ "batch": 3, "checkpoint": ck.to_str().unwrap() });
 
         // First run: 7 images, then the process "dies" (no finish).
-        let mut h = Harness::new(crate::plexus_new_operator, "set_stats", params.clone()).unwrap();
+        let mut h = Harness::new(&crate::PLUGIN, "set_stats", params.clone()).unwrap();
         for f in &fs[..7] {
             h.process(f).unwrap();
         }
@@ -388,13 +421,13 @@ mod tests {
         let ck = dir.join("c.json");
         let params = json!({ "batch": 1, "checkpoint": ck.to_str().unwrap() });
         run(&frames(&images(2), 1), params.clone());
-        let mut h = Harness::new(crate::plexus_new_operator, "set_stats", params).unwrap();
+        let mut h = Harness::new(&crate::PLUGIN, "set_stats", params.clone()).unwrap();
         let other = Frame::new("other", ChunkKey { axis: 0, offset: 2, length: 1, extent: 3 })
             .with_array("image", Array::from_vec(vec![1, 6, 8], vec![0u16; 48]).unwrap());
         let e = h.process(&other).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid input: images of dataset `other` with dtype `u16` do not continue the set of `set` with dtype `u16` recorded in the checkpoint; delete it to start over"
+            "invalid input: expected images continuing the set of `set` with dtype `u16` recorded in the checkpoint (delete it to start over), got images of dataset `other` with dtype `u16`"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -403,7 +436,7 @@ mod tests {
     fn complies() {
         let set = images(5);
         plexus_plugin_api::compliance::check_operator(
-            crate::plexus_new_operator,
+            &crate::PLUGIN,
             "set_stats",
             json!({ "batch": 2 }),
             &frames(&set, 2),

@@ -30,30 +30,42 @@
 //! blocks merged pairwise), so a slice's statistics are bit-identical
 //! whatever the chunking.
 
-use plexus_plugin_api::{Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::moments::{self, Moments, NanPolicy, Summary};
+use crate::moments::{self, Moments, NanPolicy, Summary, DDOF_DOC, NAN_POLICY_DOC};
 use crate::running_stats::{check_channels, check_nan};
 
+/// Parameters of `time_series`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeSeriesParams {
+    /// What one entry of the series covers.
+    pub over: Over,
+    /// Delta degrees of freedom: `std = √(M2 / (n − ddof))`.
+    pub ddof: u64,
+    /// What a NaN in the data does to the statistics.
+    pub nan_policy: NanPolicy,
+}
+
+impl Params for TimeSeriesParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("over", "slice: one entry per index along the chunk axis; frame: one entry per input frame"),
+        Param::new("ddof", DDOF_DOC),
+        Param::new("nan_policy", NAN_POLICY_DOC),
+    ];
+}
+
 /// What one entry of the series covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Over {
     /// One entry per index along the chunk axis.
+    #[default]
     Slice,
     /// One entry per input frame.
     Frame,
-}
-
-impl Over {
-    /// Parses `"slice"` or `"frame"`.
-    pub fn parse(s: &str) -> Result<Over, PluginError> {
-        match s {
-            "slice" => Ok(Over::Slice),
-            "frame" => Ok(Over::Frame),
-            other => Err(PluginError::param("over", format!("expected one of `slice`, `frame`, got `{other}`"))),
-        }
-    }
 }
 
 /// Per-slice or per-frame statistics of a stream.
@@ -68,14 +80,8 @@ pub struct TimeSeries {
 
 impl TimeSeries {
     /// Builds the operator from `over`, `ddof` and `nan_policy`.
-    pub fn new(params: &Params) -> Result<TimeSeries, PluginError> {
-        Ok(TimeSeries {
-            over: Over::parse(params.str_or("over", "slice")?)?,
-            ddof: params.u64_or("ddof", 0)?,
-            nan_policy: NanPolicy::parse(params.str_or("nan_policy", "propagate")?)?,
-            channels: None,
-            entries: Vec::new(),
-        })
+    pub fn new(p: TimeSeriesParams, _ctx: &Context) -> Result<TimeSeries, PluginError> {
+        Ok(TimeSeries { over: p.over, ddof: p.ddof, nan_policy: p.nan_policy, channels: None, entries: Vec::new() })
     }
 
     fn summaries(&self, m: &[Moments]) -> Vec<Summary> {
@@ -95,11 +101,14 @@ impl Operator for TimeSeries {
             Over::Slice => {
                 let slices = shape.first().copied().unwrap_or(1);
                 if slices as u64 != key.length {
-                    return Err(PluginError::input(format!(
-                        "array `{name}` has {slices} slice(s) along axis 0 but its chunk key covers {}; \
-                         use `over = \"frame\"` for frames without a chunk axis",
-                        key.length
-                    )));
+                    return Err(PluginError::bad_input(
+                        name,
+                        format!(
+                            "{} slice(s) along axis 0, as its chunk key covers (use `over = \"frame\"` for frames without a chunk axis)",
+                            key.length
+                        ),
+                        format!("{slices}"),
+                    ));
                 }
                 let per = view.len().checked_div(slices).unwrap_or(0);
                 (0..slices).map(|i| (key.offset + i as u64, i * per..(i + 1) * per)).collect()
@@ -176,11 +185,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn over_parses_with_clear_error() {
-        assert_eq!(Over::parse("frame").unwrap(), Over::Frame);
+    fn over_refuses_unknown_values_naming_the_choices() {
         assert_eq!(
-            Over::parse("row").unwrap_err().to_string(),
-            "parameter `over`: expected one of `slice`, `frame`, got `row`"
+            plexus_plugin_api::params::decode::<TimeSeriesParams>(r#"{"over": "frame"}"#).unwrap().over,
+            Over::Frame
+        );
+        assert_eq!(
+            plexus_plugin_api::params::decode::<TimeSeriesParams>(r#"{"over": "row"}"#).unwrap_err().to_string(),
+            "parameter `over`: expected one of slice, frame, got `row`"
         );
     }
 }

@@ -37,7 +37,7 @@ PLEXUS_EXPORT(plexus_new) int32_t plexus_new(int32_t threads) {
 static int32_t scale(int32_t narrays, int64_t axis, int64_t offset, int64_t length, int64_t extent) {
     plexus_array_info info;
     if (narrays < 1 || plexus_input_info(0, &info) != PLEXUS_OK || info.dtype != PLEXUS_F64) {
-        plexus_fail(PLEXUS_E_INPUT, "expected one f64 array");
+        plexus_fail(PLEXUS_E_INPUT, "one f64 array");
         return PLEXUS_ERR;
     }
     if (!said_hello) {
@@ -66,7 +66,7 @@ static int32_t sum(int32_t narrays) {
     static double slab[8192];
     plexus_array_info info;
     if (narrays < 1 || plexus_input_info(0, &info) != PLEXUS_OK || info.dtype != PLEXUS_F64) {
-        plexus_fail(PLEXUS_E_INPUT, "expected one f64 array");
+        plexus_fail(PLEXUS_E_INPUT, "one f64 array");
         return PLEXUS_ERR;
     }
     for (uint64_t off = 0; off < info.nbytes; off += sizeof slab) {

@@ -9,7 +9,7 @@ mod shepp_logan;
 mod stream;
 
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{ChunkKey, Emitter, Frame};
+use plexus_plugin_api::{ChunkKey, Frame, Output};
 use serde_json::Value;
 
 /// `n` empty tick frames, as the host feeds a source.
@@ -19,13 +19,13 @@ pub fn ticks(n: usize) -> Vec<Frame> {
 
 /// Runs the compliance check on `n` ticks and returns each call's output
 /// (the last one is `finish`'s).
-pub fn run(op: &str, params: Value, n: usize) -> Vec<Emitter> {
-    check_operator(plexus_generator::plexus_new_operator, op, params, &ticks(n)).unwrap()
+pub fn run(op: &str, params: Value, n: usize) -> Vec<Output> {
+    check_operator(&plexus_generator::PLUGIN, op, params, &ticks(n)).unwrap()
 }
 
 /// The single frame each of the first calls emitted, failing if a call
 /// emitted more than one.
-pub fn frames(outs: &[Emitter]) -> Vec<Frame> {
+pub fn frames(outs: &[Output]) -> Vec<Frame> {
     outs.iter()
         .flat_map(|e| {
             assert!(e.frames().len() <= 1, "a source emits one chunk per call");

@@ -15,7 +15,7 @@ fn operators_match_registration() {
     assert_eq!(m["plugin"]["name"].as_str(), Some("generator"));
     assert_eq!(m["plugin"]["artifact"].as_str(), Some("libplexus_generator.so"));
     let names: Vec<&str> = m["operator"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-    assert_eq!(names, plexus_generator::PLEXUS_OPERATORS);
+    assert_eq!(names, plexus_generator::PLUGIN.operator_names().collect::<Vec<_>>());
     for op in m["operator"].as_array().unwrap() {
         assert_eq!(op["pattern"].as_str(), Some("source"));
     }

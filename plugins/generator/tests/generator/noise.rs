@@ -33,7 +33,8 @@ fn images_do_not_depend_on_run_length() {
         assert_eq!(short[i].array("image").unwrap().as_bytes(), long[i].array("image").unwrap().as_bytes());
     }
     let direct = plexus_generator::uniform::Uniform::new(
-        &plexus_plugin_api::Params::from_json(r#"{"shape": [8, 8], "seed": 9}"#, 1).unwrap(),
+        plexus_plugin_api::params::decode(r#"{"shape": [8, 8], "seed": 9}"#).unwrap(),
+        &plexus_plugin_api::Context::new(1),
     )
     .unwrap()
     .image(2);

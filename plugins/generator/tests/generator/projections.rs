@@ -311,10 +311,11 @@ fn frames_carry_data_fields_and_angles() {
 
 #[test]
 fn bad_parameters_are_named() {
-    use plexus_generator::projections::Projections;
-    use plexus_plugin_api::Params;
-    let err = |j: &str| Projections::new(&Params::from_json(j, 1).unwrap()).err().unwrap().to_string();
-    assert_eq!(err(r#"{"phantom": "cube"}"#), "parameter `phantom`: expected one of `shepp_logan`, `disc`, got `cube`");
-    assert_eq!(err(r#"{"zinger_fraction": 1.5}"#), "parameter `zinger_fraction`: expected a number in [0, 1], got 1.5");
+    let err = |j: &str| match plexus_generator::PLUGIN.build("projections", j, &plexus_plugin_api::Context::new(1)) {
+        Ok(_) => panic!("accepted {j}"),
+        Err(e) => e.to_string(),
+    };
+    assert_eq!(err(r#"{"phantom": "cube"}"#), "parameter `phantom`: expected one of shepp_logan, disc, got `cube`");
+    assert_eq!(err(r#"{"zinger_fraction": 1.5}"#), "parameter `zinger_fraction`: expected at most 1, got 1.5");
     assert_eq!(err(r#"{"flat": 0}"#), "parameter `flat`: expected a positive number of counts, got 0");
 }

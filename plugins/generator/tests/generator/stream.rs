@@ -35,7 +35,7 @@ fn count_zero_streams_without_end() {
 /// A reloaded stream continues numbering where the old one stopped.
 #[test]
 fn reload_continues_the_count() {
-    let new = plexus_generator::plexus_new_operator;
+    let new = &plexus_generator::PLUGIN;
     let mut old = Harness::new(new, "stream", json!({"count": 10})).unwrap();
     let tick = &ticks(1)[0];
     for _ in 0..4 {
@@ -53,8 +53,7 @@ fn reload_continues_the_count() {
 /// bounds leave 90 ms for a loaded machine.
 #[test]
 fn pacing_uses_a_deadline_clock() {
-    let mut h =
-        Harness::new(plexus_generator::plexus_new_operator, "stream", json!({"rate_hz": 50.0, "count": 11})).unwrap();
+    let mut h = Harness::new(&plexus_generator::PLUGIN, "stream", json!({"rate_hz": 50.0, "count": 11})).unwrap();
     let tick = &ticks(1)[0];
     let t0 = Instant::now();
     let mut times = Vec::new();

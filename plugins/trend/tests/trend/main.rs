@@ -7,7 +7,7 @@ mod running_stats;
 mod time_series;
 
 use plexus_plugin_api::compliance::check_operator;
-use plexus_plugin_api::{Array, ChunkKey, Emitter, Frame};
+use plexus_plugin_api::{Array, ChunkKey, Frame, Output};
 use serde_json::Value;
 
 /// The raw bytes of fixture `name`.
@@ -52,8 +52,8 @@ pub fn chunked(a: &Array, k: usize) -> Vec<Frame> {
 
 /// Runs the compliance check (determinism, snapshot/restore halfway) and
 /// returns each call's output, `finish`'s last.
-pub fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
-    check_operator(plexus_trend::plexus_new_operator, op, params, frames).unwrap()
+pub fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
+    check_operator(&plexus_trend::PLUGIN, op, params, frames).unwrap()
 }
 
 /// Asserts `|got − want| ≤ rel · |want|`.

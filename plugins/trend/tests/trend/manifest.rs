@@ -14,7 +14,7 @@ fn operators_match_registration() {
     assert_eq!(m["plugin"]["name"].as_str(), Some("trend"));
     assert_eq!(m["plugin"]["artifact"].as_str(), Some("libplexus_trend.so"));
     let names: Vec<&str> = m["operator"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-    assert_eq!(names, plexus_trend::PLEXUS_OPERATORS);
+    assert_eq!(names, plexus_trend::PLUGIN.operator_names().collect::<Vec<_>>());
 }
 
 #[test]

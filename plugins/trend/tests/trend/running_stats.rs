@@ -157,18 +157,17 @@ fn nan_policies() {
     close(o["std"].as_f64().unwrap(), std, 1e-12, "nanstd");
     assert_eq!((o["min"].clone(), o["max"].clone()), (json!(0.0), json!(4.0)));
 
-    let mut h =
-        Harness::new(plexus_trend::plexus_new_operator, "running_stats", json!({"nan_policy": "raise"})).unwrap();
+    let mut h = Harness::new(&plexus_trend::PLUGIN, "running_stats", json!({"nan_policy": "raise"})).unwrap();
     let err = h.process(&frames[0]).unwrap_err();
-    assert_eq!(err.to_string(), "invalid input: array `image` holds NaN and `nan_policy` is `raise`");
+    assert_eq!(err.to_string(), "invalid input `image`: expected no NaN (`nan_policy` is `raise`), got NaN");
 }
 
 #[test]
 fn changing_channel_count_is_refused() {
-    let mut h = Harness::new(plexus_trend::plexus_new_operator, "running_stats", json!({})).unwrap();
+    let mut h = Harness::new(&plexus_trend::PLUGIN, "running_stats", json!({})).unwrap();
     h.process(&chunked(&ihc(), 1)[0]).unwrap();
     let err = h.process(&chunked(&grains(), 1)[0]).unwrap_err();
-    assert_eq!(err.to_string(), "invalid input: array `image` has 1 channel(s), earlier frames had 3");
+    assert_eq!(err.to_string(), "invalid input `image`: expected 3 channel(s), as earlier frames had, got 1");
 }
 
 /// A hot reload mid-stream keeps the statistics: the restored instance
@@ -176,7 +175,7 @@ fn changing_channel_count_is_refused() {
 #[test]
 fn snapshot_carries_statistics_across_reload() {
     let frames = chunked(&ihc(), 7);
-    let new = plexus_trend::plexus_new_operator;
+    let new = &plexus_trend::PLUGIN;
     let mut old = Harness::new(new, "running_stats", json!({})).unwrap();
     for f in &frames[..4] {
         old.process(f).unwrap();

@@ -94,12 +94,12 @@ fn frame_mode_indexes_by_chunk_offset() {
 
 #[test]
 fn slice_mode_needs_the_chunk_axis() {
-    let mut h = Harness::new(plexus_trend::plexus_new_operator, "time_series", json!({})).unwrap();
+    let mut h = Harness::new(&plexus_trend::PLUGIN, "time_series", json!({})).unwrap();
     let f = Frame::new("d", ChunkKey::stream(0)).with_array("image", grains());
     assert_eq!(
         h.process(&f).unwrap_err().to_string(),
-        "invalid input: array `image` has 256 slice(s) along axis 0 but its chunk key covers 1; \
-         use `over = \"frame\"` for frames without a chunk axis"
+        "invalid input `image`: expected 1 slice(s) along axis 0, as its chunk key covers (use `over = \"frame\"` \
+         for frames without a chunk axis), got 256"
     );
 }
 

@@ -2,15 +2,34 @@
 //! frame error and the host keeps going; also pass-through operators with
 //! tomography patterns, to test pattern checks.
 
-use plexus_plugin_api::{export_plugin, Emitter, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{export_plugin, Context, Emitter, FrameView, NoParams, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
+
+/// Parameters of `panicky`.
+#[derive(Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PanickyParams {
+    /// Every `every`-th frame panics.
+    pub every: u64,
+}
+
+impl Default for PanickyParams {
+    fn default() -> Self {
+        PanickyParams { every: 3 }
+    }
+}
+
+impl Params for PanickyParams {
+    const TABLE: &'static [Param] = &[Param::new("every", "").min(1.0)];
+}
 
 pub struct Panicky {
     every: u64,
 }
 
 impl Panicky {
-    pub fn new(params: &Params) -> Result<Panicky, PluginError> {
-        Ok(Panicky { every: params.u64("every")? })
+    pub fn new(p: PanickyParams, _ctx: &Context) -> Result<Panicky, PluginError> {
+        Ok(Panicky { every: p.every })
     }
 }
 
@@ -28,7 +47,7 @@ impl Operator for Panicky {
 pub struct Pass;
 
 impl Pass {
-    pub fn new(_params: &Params) -> Result<Pass, PluginError> {
+    pub fn new(_p: NoParams, _ctx: &Context) -> Result<Pass, PluginError> {
         Ok(Pass)
     }
 }
@@ -53,7 +72,7 @@ export_plugin! {
 pub struct Address;
 
 impl Address {
-    pub fn new(_params: &Params) -> Result<Address, PluginError> {
+    pub fn new(_p: NoParams, _ctx: &Context) -> Result<Address, PluginError> {
         Ok(Address)
     }
 }

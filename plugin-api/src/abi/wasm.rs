@@ -1,7 +1,9 @@
 //! Names and layouts of the wasm guest ABI, shared by the guest side
-//! ([`guest`](crate), built on wasm32) and the host's loader. The full
+//! (`abi::guest`, built on wasm32) and the host's loader. The full
 //! description, for guests in any language, is `plugin-api/WASM_ABI.md`;
 //! the C header is `plugin-api/plexus_plugin.h`.
+
+use crate::error::PluginError;
 
 /// The import module every host function lives in.
 pub const IMPORT_MODULE: &str = "plexus";
@@ -33,3 +35,32 @@ pub const MAX_RANK: usize = 8;
 /// Size in bytes of the `plexus_array_info` record `input_info` writes:
 /// `u32 dtype, u32 ndim, u64 nbytes, u64 shape[8]`, little-endian.
 pub const ARRAY_INFO_SIZE: usize = 16 + 8 * MAX_RANK;
+
+/// `error` code: `a` is the JSON of a [`PluginError`] (what Rust guests send).
+pub const ERROR_JSON: u32 = 0;
+/// `error` code: a bad parameter; `a` its name, `b` what was expected, `c` what it got.
+pub const ERROR_PARAMETER: u32 = 1;
+/// `error` code: bad input; `a` the array (empty: the frame), `b` expected, `c` got.
+pub const ERROR_INPUT: u32 = 2;
+/// `error` code: no such operator; `a` the name.
+pub const ERROR_UNKNOWN_OPERATOR: u32 = 3;
+/// `error` code: not supported; `a` what.
+pub const ERROR_UNSUPPORTED: u32 = 4;
+/// `error` code: a panic; `a` the message.
+pub const ERROR_PANIC: u32 = 5;
+/// `error` code: any other failure; `a` the message, `b` its kind (empty: `failed`).
+pub const ERROR_FAILED: u32 = 6;
+
+/// The error a guest reported with `error(code, a, b, c)`.
+pub fn decode_error(code: u32, a: &str, b: &str, c: &str) -> PluginError {
+    match code {
+        ERROR_JSON => PluginError::from_json(a),
+        ERROR_PARAMETER => PluginError::bad_parameter(a, b, c),
+        ERROR_INPUT => PluginError::bad_input(a, b, c),
+        ERROR_UNKNOWN_OPERATOR => PluginError::UnknownOperator { name: a.to_string() },
+        ERROR_UNSUPPORTED => PluginError::unsupported(a),
+        ERROR_PANIC => PluginError::Panic { message: a.to_string(), instance_replaced: false },
+        _ if b.is_empty() => PluginError::failed(a),
+        _ => PluginError::failure(b, a),
+    }
+}

@@ -10,15 +10,18 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+use crate::abi::wasm::{ARRAY_INFO_SIZE, ERR, ERROR_JSON, MAX_RANK, OK};
+use crate::array::ArrayView;
+use crate::dtype::DType;
 use crate::error::PluginError;
-use crate::export::NewOperator;
 use crate::frame::{ChunkKey, Frame, FrameView};
-use crate::operator::{Emitter, Operator, Params};
-use crate::wasm::{ARRAY_INFO_SIZE, ERR, MAX_RANK, OK};
+use crate::operator::{Operator, Output};
+use crate::plugin::{Context, Plugin};
 
 #[link(wasm_import_module = "plexus")]
 extern "C" {
     fn describe_operator(ptr: *const u8, len: usize);
+    fn describe_params(name: *const u8, name_len: usize, json: *const u8, json_len: usize);
     fn config_name(dst: *mut u8, cap: usize) -> usize;
     fn config_params(dst: *mut u8, cap: usize) -> usize;
     fn input_info(index: u32, info: *mut u8) -> i32;
@@ -52,27 +55,9 @@ extern "C" {
     fn output_event(json: *const u8, len: usize);
     fn output_forward();
     fn output_end_stream();
-    fn error(code: u32, param: *const u8, param_len: usize, message: *const u8, message_len: usize);
+    fn error(code: u32, a: *const u8, a_len: usize, b: *const u8, b_len: usize, c: *const u8, c_len: usize);
     fn state_write(ptr: *const u8, len: usize);
     fn state_read(offset: u64, dst: *mut u8, len: usize) -> i32;
-}
-
-/// A borrowed input array in guest memory.
-pub struct GuestArrayRef<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) dtype: u8,
-    pub(crate) shape: &'a [usize],
-    pub(crate) axes: &'a str,
-    pub(crate) data: &'a [u8],
-}
-
-/// A borrowed input frame in guest memory.
-pub struct GuestFrameRef<'a> {
-    pub(crate) dataset: &'a str,
-    pub(crate) key: ChunkKey,
-    pub(crate) seq: u64,
-    pub(crate) arrays: &'a [GuestArrayRef<'a>],
-    pub(crate) meta_json: &'a str,
 }
 
 /// Reusable input storage: one buffer per array slot, grown, never shrunk.
@@ -115,9 +100,9 @@ fn pull_string(buf: &mut String, f: impl Fn(*mut u8, usize) -> usize) {
 }
 
 fn report(e: &PluginError) {
-    let (param, message) = e.detail();
+    let json = e.to_json();
     // SAFETY: pointers and lengths describe live strings.
-    unsafe { error(e.code() as u32, param.as_ptr(), param.len(), message.as_ptr(), message.len()) }
+    unsafe { error(ERROR_JSON, json.as_ptr(), json.len(), "".as_ptr(), 0, "".as_ptr(), 0) }
 }
 
 fn status(r: Result<(), PluginError>) -> i32 {
@@ -144,21 +129,30 @@ fn install_panic_hook() {
             } else {
                 "a panic with a non-string payload".to_string()
             };
-            report(&PluginError::Panicked(msg));
+            report(&PluginError::Panic { message: msg, instance_replaced: false });
         }));
     });
 }
 
-/// Body of the exported `plexus_describe`.
-pub fn describe(operators: &[&str]) {
-    for name in operators {
-        // SAFETY: a live string.
-        unsafe { describe_operator(name.as_ptr(), name.len()) }
+/// Body of the exported `plexus_describe`: each operator's name, then its
+/// parameter table (or why it cannot be read) as JSON.
+pub fn describe(plugin: &Plugin) {
+    for op in plugin.operators {
+        let json = match (op.schema)() {
+            Ok(params) => serde_json::json!({ "params": params }),
+            Err(e) => serde_json::json!({ "params_error": e.to_string() }),
+        }
+        .to_string();
+        // SAFETY: live strings.
+        unsafe {
+            describe_operator(op.name.as_ptr(), op.name.len());
+            describe_params(op.name.as_ptr(), op.name.len(), json.as_ptr(), json.len());
+        }
     }
 }
 
 /// Body of the exported `plexus_new`.
-pub fn new_operator(new: NewOperator, threads: i32) -> i32 {
+pub fn new_operator(plugin: &Plugin, threads: i32) -> i32 {
     install_panic_hook();
     let mut name = String::new();
     let mut params = String::new();
@@ -167,8 +161,7 @@ pub fn new_operator(new: NewOperator, threads: i32) -> i32 {
     // SAFETY: as above.
     pull_string(&mut params, |p, c| unsafe { config_params(p, c) });
     status((|| {
-        let params = Params::from_json(&params, threads.max(1) as usize)?;
-        let op = new(&name, &params)?;
+        let op = plugin.build(&name, &params, &Context::new(threads.max(1) as usize))?;
         GUEST.with(|g| g.borrow_mut().op = Some(op));
         Ok(())
     })())
@@ -186,7 +179,7 @@ fn pull_inputs(g: &mut Guest, narrays: usize) -> Result<(), PluginError> {
         let slot = &mut g.slots[i];
         let mut info = [0u8; ARRAY_INFO_SIZE];
         if unsafe { input_info(i as u32, info.as_mut_ptr()) } != OK {
-            return Err(PluginError::input(format!("the host has no input array {i}")));
+            return Err(PluginError::bad_input(format!("#{i}"), "an input array the host lends", "none"));
         }
         let word = |at: usize| u64::from_le_bytes(info[at..at + 8].try_into().unwrap_or_default());
         let dtype = u32::from_le_bytes(info[0..4].try_into().unwrap_or_default());
@@ -203,13 +196,13 @@ fn pull_inputs(g: &mut Guest, narrays: usize) -> Result<(), PluginError> {
         }
         slot.len = nbytes;
         if nbytes > 0 && unsafe { input_read(i as u32, 0, slot.data.as_mut_ptr() as *mut u8, nbytes) } != OK {
-            return Err(PluginError::input(format!("the host refused to lend input array {i}")));
+            return Err(PluginError::bad_input(slot.name.clone(), "its bytes lent by the host", "a refusal"));
         }
     }
     Ok(())
 }
 
-fn send(out: Emitter) {
+fn send(out: Output) {
     if out.forward_input {
         // SAFETY: no arguments.
         unsafe { output_forward() }
@@ -217,12 +210,12 @@ fn send(out: Emitter) {
     for frame in &out.frames {
         send_frame(frame);
     }
-    if !out.results.is_empty() {
-        let json = Value::Object(out.results.clone()).to_string();
+    if !out.results().is_empty() {
+        let json = Value::Object(out.results().clone()).to_string();
         // SAFETY: a live string.
         unsafe { output_result(json.as_ptr(), json.len()) }
     }
-    for ev in &out.events {
+    for ev in out.events() {
         let json = ev.to_string();
         // SAFETY: a live string.
         unsafe { output_event(json.as_ptr(), json.len()) }
@@ -283,22 +276,23 @@ pub fn process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, exte
     status(with_op(|g| {
         pull_inputs(g, narrays.max(0) as usize)?;
         let Guest { op, slots, dataset, meta } = g;
-        let arrays: Vec<GuestArrayRef<'_>> = slots[..narrays.max(0) as usize]
+        let arrays = slots[..narrays.max(0) as usize]
             .iter()
-            .map(|s| GuestArrayRef {
-                name: &s.name,
-                dtype: s.dtype,
-                shape: &s.shape,
-                axes: &s.axes,
+            .map(|s| {
+                let dtype = DType::from_code(s.dtype).ok_or_else(|| {
+                    PluginError::bad_input(&s.name, "a `dtype` code from 0 to 6", format!("code {}", s.dtype))
+                })?;
                 // SAFETY: `data` holds at least `len` initialised bytes.
-                data: unsafe { std::slice::from_raw_parts(s.data.as_ptr() as *const u8, s.len) },
+                let bytes = unsafe { std::slice::from_raw_parts(s.data.as_ptr() as *const u8, s.len) };
+                let view = ArrayView::from_parts(dtype, &s.shape, &s.axes, bytes).map_err(|e| {
+                    PluginError::bad_input(&s.name, "an array whose bytes match its shape and dtype", e.to_string())
+                })?;
+                Ok((s.name.as_str(), view))
             })
-            .collect();
+            .collect::<Result<Vec<_>, PluginError>>()?;
         let key = ChunkKey { axis: axis as u32, offset: offset as u64, length: length as u64, extent: extent as u64 };
-        let view =
-            FrameView::from_guest(GuestFrameRef { dataset, key, seq: seq as u64, arrays: &arrays, meta_json: meta });
-        let mut out = Emitter::new();
-        op.as_mut().expect("checked by with_op").process(&view, &mut out)?;
+        let view = FrameView::from_parts(dataset, key, seq as u64, &arrays, meta);
+        let out = Output::collect(|e| op.as_mut().expect("checked by with_op").process(&view, e))?;
         send(out);
         Ok(())
     }))
@@ -307,8 +301,7 @@ pub fn process(narrays: i32, seq: i64, axis: i32, offset: i64, length: i64, exte
 /// Body of the exported `plexus_finish`.
 pub fn finish() -> i32 {
     status(with_op(|g| {
-        let mut out = Emitter::new();
-        g.op.as_mut().expect("checked by with_op").finish(&mut out)?;
+        let out = Output::collect(|e| g.op.as_mut().expect("checked by with_op").finish(e))?;
         send(out);
         Ok(())
     }))
