@@ -13,13 +13,13 @@
 //! output f32, same shape: with projections normalised to transmission,
 //! line integrals `∫μ dl` in the unit of the detector pixel.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
 use crate::parallel::for_each_block;
 
 /// Parameters of `minus_log`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MinusLogParams {
     /// The smallest transmission taken at face value.

@@ -3,7 +3,7 @@
 //! remove_stripes → find_center → fbp, against the phantom; and the
 //! iterative methods against FBP on noisy data at 60 angles.
 
-use plexus_generator::rng::{Stream, Xoshiro256};
+use plexus_kernels::rng::{Stream, Xoshiro256};
 use plexus_reconstruction::cgls::{cgls, CglsParams};
 use plexus_reconstruction::fbp::{fbp, FbpParams};
 use plexus_reconstruction::find_center::{find_center, FindCenterParams};
