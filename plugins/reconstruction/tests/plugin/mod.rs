@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod center;
+mod chain;
 
 mod iterative;
 mod manifest;
