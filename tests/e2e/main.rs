@@ -13,6 +13,7 @@ mod parallel;
 mod pipeline_errors;
 mod plots;
 mod previews;
+mod recon;
 mod rejects;
 mod resume;
 mod sections;

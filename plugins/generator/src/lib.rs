@@ -15,11 +15,13 @@ pub mod blobs;
 pub mod gaussian;
 pub mod params;
 pub mod projections;
-pub mod rng;
 pub mod shepp_logan;
 pub mod source;
 pub mod stream;
 pub mod uniform;
+
+/// Seeded random numbers (shared with the reconstruction tests).
+pub use plexus_kernels::rng;
 
 plexus_plugin_api::export_plugin! {
     "uniform" => uniform::Uniform::new,

@@ -137,21 +137,7 @@ pub const DISC_RADIUS: f64 = 0.5;
 
 impl Phantom {}
 
-/// Chord length of the line `x cos θ + y sin θ = s` through ellipse `e`
-/// (Kak & Slaney's closed form), `cos`/`sin` of `θ` given.
-pub fn ellipse_chord(e: &Ellipse, s: f64, cos: f64, sin: f64) -> f64 {
-    let (sp, cp) = e.phi_deg.to_radians().sin_cos();
-    let c = cos * cp + sin * sp; // cos(θ − φ)
-    let d = sin * cp - cos * sp; // sin(θ − φ)
-    let a2 = (e.a * c).powi(2) + (e.b * d).powi(2);
-    let s1 = s - (e.x0 * cos + e.y0 * sin);
-    let rem = a2 - s1 * s1;
-    if rem <= 0.0 {
-        0.0
-    } else {
-        2.0 * e.a * e.b * rem.sqrt() / a2
-    }
-}
+pub use plexus_kernels::phantom::ellipse_chord;
 
 /// Exact line integrals of a 2-D or 3-D phantom, in phantom units.
 pub struct Projector {

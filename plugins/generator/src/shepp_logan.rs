@@ -70,40 +70,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::source::{self, Cursor};
 
-/// One ellipse of the 2-D phantom.
-#[derive(Debug, Clone, Copy)]
-pub struct Ellipse {
-    /// Additive intensity.
-    pub intensity: f64,
-    /// Semi-axis along the ellipse's own `x′`.
-    pub a: f64,
-    /// Semi-axis along `y′`.
-    pub b: f64,
-    /// Centre `x`.
-    pub x0: f64,
-    /// Centre `y`.
-    pub y0: f64,
-    /// Counter-clockwise rotation in degrees.
-    pub phi_deg: f64,
-}
-
-const fn ellipse(intensity: f64, a: f64, b: f64, x0: f64, y0: f64, phi_deg: f64) -> Ellipse {
-    Ellipse { intensity, a, b, x0, y0, phi_deg }
-}
-
-/// The modified Shepp–Logan phantom (Toft 1996, table B.3).
-pub const MODIFIED_SHEPP_LOGAN: [Ellipse; 10] = [
-    ellipse(1.0, 0.69, 0.92, 0.0, 0.0, 0.0),
-    ellipse(-0.8, 0.6624, 0.874, 0.0, -0.0184, 0.0),
-    ellipse(-0.2, 0.11, 0.31, 0.22, 0.0, -18.0),
-    ellipse(-0.2, 0.16, 0.41, -0.22, 0.0, 18.0),
-    ellipse(0.1, 0.21, 0.25, 0.0, 0.35, 0.0),
-    ellipse(0.1, 0.046, 0.046, 0.0, 0.1, 0.0),
-    ellipse(0.1, 0.046, 0.046, 0.0, -0.1, 0.0),
-    ellipse(0.1, 0.046, 0.023, -0.08, -0.605, 0.0),
-    ellipse(0.1, 0.023, 0.023, 0.0, -0.606, 0.0),
-    ellipse(0.1, 0.023, 0.046, 0.06, -0.605, 0.0),
-];
+pub use plexus_kernels::phantom::{Ellipse, MODIFIED_SHEPP_LOGAN};
 
 /// One ellipsoid of the 3-D phantom: `[A, a, b, c, x0, y0, z0, φ, θ, ψ]`,
 /// angles in degrees.

@@ -33,15 +33,15 @@
 //! - Å. Björck, *Numerical Methods for Least Squares Problems*, SIAM, 1996,
 //!   §7.4. DOI: 10.1137/1.9781611971484
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::geometry::SinoShape;
+use crate::geometry::{center_or_default, SinoShape};
 use crate::sirt::output_size;
 use crate::solver::{check_tolerance, norm, SolveReport, System};
 
 /// Parameters of `cgls`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CglsParams {
     /// Iterations (at most, with `tolerance`).
@@ -63,6 +63,16 @@ impl Default for CglsParams {
     }
 }
 
+impl CglsParams {
+    /// Checks the parameters (the data are checked when it runs).
+    pub fn check(&self) -> Result<()> {
+        check_tolerance(self.tolerance)?;
+        output_size(self.output_size, 1)?;
+        center_or_default(self.center_col, 1)?;
+        Ok(())
+    }
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
 }
@@ -77,7 +87,7 @@ pub fn cgls(
     threads: usize,
 ) -> Result<(Vec<f32>, Vec<SolveReport>)> {
     shape.check("sinogram", sino)?;
-    check_tolerance(params.tolerance)?;
+    params.check()?;
     let n = output_size(params.output_size, shape.cols)?;
     let mut sys = System::new(shape, angles_deg, params.center_col, n, threads)?;
     let m = shape.slice_len();

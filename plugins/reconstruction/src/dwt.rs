@@ -28,10 +28,10 @@
 // Index loops here spell out the transforms' formulas term by term.
 #![allow(clippy::needless_range_loop)]
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// An orthogonal Daubechies wavelet (`db1` is Haar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum Wavelet {

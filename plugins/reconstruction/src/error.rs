@@ -63,3 +63,24 @@ impl ReconError {
 
 /// Short for `Result<T, ReconError>`.
 pub type Result<T, E = ReconError> = std::result::Result<T, E>;
+
+/// How a kernel's refusal reaches the host: parameters as
+/// [`PluginError::BadParameter`], shapes and angles as
+/// [`PluginError::BadInput`], each naming the thing refused.
+impl From<ReconError> for plexus_plugin_api::PluginError {
+    fn from(e: ReconError) -> Self {
+        use plexus_plugin_api::PluginError;
+        match e {
+            ReconError::Shape { what, len, expected, shape } => {
+                PluginError::bad_input(what, format!("{expected} values for shape {shape:?}"), format!("{len}"))
+            }
+            ReconError::Empty { what } => PluginError::bad_input(what, "at least one value", "none"),
+            ReconError::Param { param, expected, got } => PluginError::bad_parameter(param, expected, got),
+            ReconError::Angles { got, expected } => PluginError::bad_input(
+                "",
+                format!("{expected} projection angles, one per index of the angle axis"),
+                format!("{got}"),
+            ),
+        }
+    }
+}

@@ -43,7 +43,7 @@
 //!   ASTRA toolbox," *Opt. Express*, vol. 24, no. 22, pp. 25129–25147,
 //!   2016. DOI: 10.1364/OE.24.025129
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::backproject::{backproject, PaddedProjections, Target};
 use crate::error::{ReconError, Result};
@@ -52,7 +52,7 @@ use crate::geometry::{angles_rad, center_or_default, Grid, SinoShape};
 use crate::parallel::for_each_block;
 
 /// Parameters of `fbp`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FbpParams {
     /// Window on the ramp filter (default `shepp-logan`).

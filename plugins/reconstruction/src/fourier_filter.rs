@@ -33,10 +33,10 @@ use std::sync::Arc;
 
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The window on the ramp filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Filter {
     /// The ramp `|ω|` alone (Ram–Lak): sharpest, noisiest.
@@ -53,7 +53,7 @@ pub enum Filter {
 }
 
 /// How a projection is extended before its FFT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Padding {
     /// Zeros to `max(64, 2^⌈log₂ 2·cols⌉)` (scikit-image, ASTRA).

@@ -47,7 +47,7 @@ use std::f64::consts::PI;
 use realfft::RealFftPlanner;
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
 use crate::fft2::transpose;
@@ -64,7 +64,7 @@ const C: f64 = 7.0;
 const TABLE: usize = 1024;
 
 /// Parameters of `gridrec`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GridrecParams {
     /// Window on the ramp filter (default `shepp-logan`).

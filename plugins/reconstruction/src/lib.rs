@@ -1,9 +1,13 @@
 //! # plexus-reconstruction
 //!
-//! Parallel-beam tomographic reconstruction kernels, as plain functions
-//! over `f32` slices and shapes. Each operator lives in its own module with
-//! its parameter struct (`serde::Deserialize`, `Default`, kebab-case enums,
-//! units in names), its method, conventions and references:
+//! The `reconstruction` plugin: parallel-beam tomography from raw scans to
+//! slices. Its kernels are plain functions over `f32` slices and shapes
+//! (usable without a host: the benches and `examples/recon_npy.rs` call
+//! them); [`op`] wraps each as an operator, one file per operator, and this
+//! file registers them. Each kernel lives in its own module with its
+//! parameter struct (`serde`, `Default`, kebab-case enums, units in names;
+//! `plugin.toml`'s tables are generated from these), its method,
+//! conventions and references:
 //!
 //! | module | operator | layout in → out | checked against |
 //! |---|---|---|---|
@@ -39,9 +43,11 @@
 //!
 //! No GPU code: nothing here has run on a GPU (see the crate's report).
 //!
-//! The plugin registration (`export_plugin!`, `plugin.toml`, `Operator`
-//! impls) comes once plugin contract v2 lands; this crate is an rlib until
-//! then.
+//! Operators and patterns (`plugin.toml`): `normalize`, `phase_retrieval`
+//! and `remove_zingers` read projection chunks, `minus_log` any frame;
+//! `remove_zingers_sinogram`, `remove_stripes`, `find_center`, `fbp`,
+//! `gridrec`, `sirt`, `cgls` and `sart` read sinogram chunks (the host
+//! reslices between the two).
 
 pub mod backproject;
 pub mod cgls;
@@ -58,6 +64,7 @@ pub mod interp;
 pub mod median;
 pub mod minus_log;
 pub mod normalize;
+pub mod op;
 pub mod parallel;
 pub mod phase_retrieval;
 pub mod projector;
@@ -71,3 +78,18 @@ pub mod spline_shift;
 
 pub use error::{ReconError, Result};
 pub use geometry::SinoShape;
+
+plexus_plugin_api::export_plugin! {
+    "normalize" => op::normalize::Normalize::new,
+    "minus_log" => op::minus_log::MinusLog::new,
+    "phase_retrieval" => op::phase_retrieval::PhaseRetrieval::new,
+    "remove_zingers" => op::remove_zingers::RemoveZingers::projections,
+    "remove_zingers_sinogram" => op::remove_zingers::RemoveZingers::sinograms,
+    "remove_stripes" => op::remove_stripes::RemoveStripes::new,
+    "find_center" => op::find_center::FindCenter::new,
+    "fbp" => op::fbp::Fbp::new,
+    "gridrec" => op::gridrec::Gridrec::new,
+    "sirt" => op::sirt::Sirt::new,
+    "cgls" => op::cgls::Cgls::new,
+    "sart" => op::sart::Sart::new,
+}

@@ -13,17 +13,17 @@
 //! output f32, same shape: with projections normalised to transmission,
 //! line integrals `∫μ dl` in the unit of the detector pixel.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
 use crate::parallel::for_each_block;
 
 /// Parameters of `minus_log`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MinusLogParams {
-    /// The smallest transmission taken at face value.
-    pub floor: f32,
+    /// The smallest transmission taken at face value (applied in f32).
+    pub floor: f64,
 }
 
 impl Default for MinusLogParams {
@@ -34,9 +34,9 @@ impl Default for MinusLogParams {
 
 /// `−ln(max(v, floor))` for every value, in place.
 pub fn minus_log_in_place(data: &mut [f32], params: &MinusLogParams, threads: usize) -> Result<()> {
-    let floor = params.floor;
+    let floor = params.floor as f32;
     if !(floor > 0.0 && floor.is_finite()) {
-        return Err(ReconError::param("floor", "a finite number > 0", floor));
+        return Err(ReconError::param("floor", "a finite number > 0 in f32", params.floor));
     }
     for_each_block(data, 1 << 16, threads, |_, block| {
         for v in block.iter_mut() {

@@ -29,14 +29,14 @@
 //!   Rad.*, vol. 21, pp. 1188–1193, 2014. DOI: 10.1107/S1600577514013939
 //!   (`tomopy.prep.normalize.normalize`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
 use crate::median::median_of;
 use crate::parallel::for_each_block;
 
 /// How a stack of flat (or dark) frames becomes one image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Average {
     /// The mean per pixel.
@@ -47,7 +47,7 @@ pub enum Average {
 }
 
 /// The output where `flat − dark ≤ 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Invalid {
     /// 1: full transmission (0 after `minus_log`).
@@ -60,7 +60,7 @@ pub enum Invalid {
 }
 
 /// Parameters of `normalize`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NormalizeParams {
     /// Reduction of the flat and dark stacks.
@@ -68,7 +68,7 @@ pub struct NormalizeParams {
     /// Output where `flat − dark ≤ 0`.
     pub invalid: Invalid,
     /// Upper clip of the output.
-    pub cutoff: Option<f32>,
+    pub cutoff: Option<f64>,
 }
 
 /// The reduced flat and dark fields of one detector, ready to apply.
@@ -123,20 +123,36 @@ impl FlatField {
             Ok(v.len() / pixels)
         };
         let (nf, nd) = (frames("flats", flats)?, frames("darks", darks)?);
-        if let Some(c) = params.cutoff {
-            if !c.is_finite() {
-                return Err(ReconError::param("cutoff", "a finite number", c));
-            }
-        }
         let flat = reduce(flats, nf, pixels, params.average);
         let dark = if nd == 0 { vec![0.0; pixels] } else { reduce(darks, nd, pixels, params.average) };
         let gain = flat.iter().zip(&dark).map(|(f, d)| if f - d > 0.0 { 1.0 / (f - d) } else { f32::NAN }).collect();
+        FlatField::from_parts(dark, gain, params)
+    }
+
+    /// The reduced dark and `1/(flat − dark)` (NaN where `flat − dark ≤ 0`),
+    /// one value per detector pixel: what a snapshot keeps.
+    pub fn parts(&self) -> (&[f32], &[f32]) {
+        (&self.dark, &self.gain)
+    }
+
+    /// A flat field from [`FlatField::parts`], with the output rules
+    /// (`invalid`, `cutoff`) of `params`.
+    pub fn from_parts(dark: Vec<f32>, gain: Vec<f32>, params: &NormalizeParams) -> Result<FlatField> {
+        if dark.is_empty() {
+            return Err(ReconError::Empty { what: "detector" });
+        }
+        ReconError::check_len("gain", gain.len(), &[dark.len()])?;
+        if let Some(c) = params.cutoff {
+            if !(c as f32).is_finite() {
+                return Err(ReconError::param("cutoff", "a finite number in f32", c));
+            }
+        }
         let invalid = match params.invalid {
             Invalid::One => 1.0,
             Invalid::Zero => 0.0,
             Invalid::Nan => f32::NAN,
         };
-        Ok(FlatField { pixels, dark, gain, invalid, cutoff: params.cutoff })
+        Ok(FlatField { pixels: dark.len(), dark, gain, invalid, cutoff: params.cutoff.map(|c| c as f32) })
     }
 
     /// Corrects one projection (`pixels` values) into `out`.

@@ -42,7 +42,7 @@
 //!   Rad.*, vol. 21, pp. 1188–1193, 2014. DOI: 10.1107/S1600577514013939
 
 use rustfft::num_complex::Complex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
 use crate::fft2::{unshifted, Fft2};
@@ -57,7 +57,7 @@ const HBAR_KEV_S: f64 = 6.58211928e-19;
 const C_CM_S: f64 = 299792458e2;
 
 /// What `phase_retrieval` returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PhaseOutput {
     /// The filtered intensity (feed it to `minus_log`).
@@ -68,7 +68,7 @@ pub enum PhaseOutput {
 }
 
 /// Parameters of `phase_retrieval`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PhaseRetrievalParams {
     /// Detector pixel size, cm.

@@ -7,12 +7,16 @@
 //!   for raw data): a pixel is a zinger when it exceeds the median of its
 //!   window by more than this.
 //! - `size` (odd, default 3): the window side.
-//! - `axis` (`plane` | `angle`, default `plane`): `plane` takes a
-//!   `size × size` window in each projection (input projections
-//!   `(angle, row, col)`, TomoPy's `remove_outlier`); `angle` takes `size`
-//!   neighbours along the angle axis of each sinogram (input sinograms
-//!   `(row, angle, col)`), which spares small sharp features of the object
-//!   that repeat from angle to angle only slowly.
+//!
+//! # Window ([`ZingerAxis`], an argument rather than a parameter)
+//!
+//! `plane` takes a `size × size` window in each projection (input
+//! projections `(angle, row, col)`, TomoPy's `remove_outlier`; the plugin
+//! operator `remove_zingers`); `angle` takes `size` neighbours along the
+//! angle axis of each sinogram (input sinograms `(row, angle, col)`;
+//! operator `remove_zingers_sinogram`), which spares small sharp features
+//! of the object that repeat from angle to angle only slowly. The two read
+//! differently ordered data, so they are two operators with two patterns.
 //!
 //! Each projection (`plane`) or sinogram (`angle`) is filtered alone, so
 //! chunks along the first axis give the same result.
@@ -33,14 +37,14 @@
 //!   *Opt. Express*, vol. 29, no. 12, pp. 17849–17874, 2021.
 //!   DOI: 10.1364/OE.418448 (algotom's `remove_zinger`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
 use crate::median::{check_size, median_filter_2d};
 use crate::parallel::for_each_block;
 
 /// Where the median window lies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ZingerAxis {
     /// `size × size` in each projection `(row, col)`.
@@ -51,20 +55,18 @@ pub enum ZingerAxis {
 }
 
 /// Parameters of `remove_zingers`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RemoveZingersParams {
     /// Excess over the median that marks a zinger.
-    pub threshold: f32,
+    pub threshold: f64,
     /// Window side (odd).
     pub size: usize,
-    /// Window orientation.
-    pub axis: ZingerAxis,
 }
 
 impl Default for RemoveZingersParams {
     fn default() -> Self {
-        RemoveZingersParams { threshold: 0.1, size: 3, axis: ZingerAxis::Plane }
+        RemoveZingersParams { threshold: 0.1, size: 3 }
     }
 }
 
@@ -74,6 +76,7 @@ impl Default for RemoveZingersParams {
 pub fn remove_zingers(
     data: &[f32],
     shape: [usize; 3],
+    axis: ZingerAxis,
     params: &RemoveZingersParams,
     threads: usize,
 ) -> Result<Vec<f32>> {
@@ -83,7 +86,7 @@ pub fn remove_zingers(
     }
     ReconError::check_len("data", data.len(), &shape)?;
     let [_, h, w] = shape;
-    let (ky, kx) = match params.axis {
+    let (ky, kx) = match axis {
         ZingerAxis::Plane => (params.size, params.size),
         ZingerAxis::Angle => (params.size, 1),
     };
@@ -92,7 +95,7 @@ pub fn remove_zingers(
     if plane == 0 {
         return Ok(out);
     }
-    let t = params.threshold;
+    let t = params.threshold as f32;
     for_each_block(&mut out, plane, threads, |k, o| {
         let src = &data[k * plane..(k + 1) * plane];
         median_filter_2d(src, h, w, ky, kx, o);

@@ -33,16 +33,16 @@
 //!   *Ultrason. Imaging*, vol. 6, no. 1, pp. 81–94, 1984.
 //!   DOI: 10.1177/016173468400600107
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
-use crate::geometry::SinoShape;
+use crate::geometry::{center_or_default, SinoShape};
 use crate::projector::PaddedImage;
 use crate::sirt::output_size;
 use crate::solver::{check_tolerance, norm, SolveReport, System};
 
 /// Parameters of `sart`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SartParams {
     /// Sweeps over every angle.
@@ -69,6 +69,19 @@ impl Default for SartParams {
             center_col: None,
             output_size: None,
         }
+    }
+}
+
+impl SartParams {
+    /// Checks the parameters (the data are checked when it runs).
+    pub fn check(&self) -> Result<()> {
+        check_tolerance(self.tolerance)?;
+        if !(self.relaxation > 0.0 && self.relaxation < 2.0) {
+            return Err(ReconError::param("relaxation", "in (0, 2)", self.relaxation));
+        }
+        output_size(self.output_size, 1)?;
+        center_or_default(self.center_col, 1)?;
+        Ok(())
     }
 }
 
@@ -116,10 +129,7 @@ pub fn sart(
     threads: usize,
 ) -> Result<(Vec<f32>, Vec<SolveReport>)> {
     shape.check("sinogram", sino)?;
-    check_tolerance(params.tolerance)?;
-    if !(params.relaxation > 0.0 && params.relaxation < 2.0) {
-        return Err(ReconError::param("relaxation", "in (0, 2)", params.relaxation));
-    }
+    params.check()?;
     let n = output_size(params.output_size, shape.cols)?;
     let mut sys = System::new(shape, angles_deg, params.center_col, n, threads)?;
     let (m, cols) = (shape.slice_len(), shape.cols);

@@ -35,14 +35,14 @@
 //!   ASTRA toolbox," *Opt. Express*, vol. 24, no. 22, pp. 25129–25147,
 //!   2016. DOI: 10.1364/OE.24.025129
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ReconError, Result};
-use crate::geometry::SinoShape;
+use crate::geometry::{center_or_default, SinoShape};
 use crate::solver::{check_tolerance, inverse_weights, norm, SolveReport, System};
 
 /// Parameters of `sirt`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SirtParams {
     /// Iterations (at most, with `tolerance`).
@@ -73,6 +73,19 @@ impl Default for SirtParams {
     }
 }
 
+impl SirtParams {
+    /// Checks the parameters (the data are checked when it runs).
+    pub fn check(&self) -> Result<()> {
+        check_tolerance(self.tolerance)?;
+        if !(self.relaxation > 0.0 && self.relaxation < 2.0) {
+            return Err(ReconError::param("relaxation", "in (0, 2)", self.relaxation));
+        }
+        output_size(self.output_size, 1)?;
+        center_or_default(self.center_col, 1)?;
+        Ok(())
+    }
+}
+
 /// Reconstructs every sinogram of `sino`; returns the `(rows, n, n)`
 /// slices and one report per slice.
 pub fn sirt(
@@ -83,10 +96,7 @@ pub fn sirt(
     threads: usize,
 ) -> Result<(Vec<f32>, Vec<SolveReport>)> {
     shape.check("sinogram", sino)?;
-    check_tolerance(params.tolerance)?;
-    if !(params.relaxation > 0.0 && params.relaxation < 2.0) {
-        return Err(ReconError::param("relaxation", "in (0, 2)", params.relaxation));
-    }
+    params.check()?;
     let n = output_size(params.output_size, shape.cols)?;
     let mut sys = System::new(shape, angles_deg, params.center_col, n, threads)?;
     let m = shape.slice_len();

@@ -2,7 +2,7 @@
 //! `A x = b` for one sinogram ([`System`]), the stopping rule and the
 //! per-iteration residuals they report ([`SolveReport`]).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::backproject::PaddedProjections;
 use crate::error::{ReconError, Result};
@@ -11,7 +11,7 @@ use crate::projector::{PaddedImage, Projector};
 
 /// What an iterative reconstruction of one slice reports: the residual
 /// `‖b − A x_k‖₂` after each iteration `k = 1 …`, and why it stopped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SolveReport {
     /// `‖b − A x_k‖₂` after iteration `k` (index `k − 1`).
     pub residuals: Vec<f64>,

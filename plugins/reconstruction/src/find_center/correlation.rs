@@ -11,14 +11,14 @@
 //!   system using two calibration aperture measurements," *Opt. Eng.*,
 //!   vol. 38, no. 2, pp. 381–386, 1999. DOI: 10.1117/1.602100
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::CenterEstimate;
 use crate::error::{ReconError, Result};
 use crate::geometry::SinoShape;
 
 /// Parameters of the 0°/180° correlation.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorrelationParams {
     /// The sinogram of the stack to use (default the middle one).

@@ -16,7 +16,7 @@
 //!   the center of rotation in tomography data," *J. Opt. Soc. Am. A*,
 //!   vol. 23, no. 5, pp. 1048–1057, 2006. DOI: 10.1364/JOSAA.23.001048
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::CenterEstimate;
 use crate::error::{ReconError, Result};
@@ -25,7 +25,7 @@ use crate::fourier_filter::Filter;
 use crate::geometry::{Grid, SinoShape};
 
 /// How a candidate slice is scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SweepMetric {
     /// Histogram entropy, minimised.
@@ -36,7 +36,7 @@ pub enum SweepMetric {
 }
 
 /// Parameters of the sweep.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SweepParams {
     /// The sinogram of the stack to use (default the middle one).
@@ -101,7 +101,8 @@ fn sharpness(img: &[f32], n: usize, pixels: &[usize]) -> f64 {
     s / pixels.len().max(1) as f64
 }
 
-/// Runs the sweep on one sinogram.
+/// Runs the sweep on one sinogram. Holds two slices at a time, whatever
+/// the number of candidates.
 pub fn find(
     s: &[f32],
     shape: SinoShape,
@@ -109,7 +110,7 @@ pub fn find(
     p: &SweepParams,
     threads: usize,
 ) -> Result<CenterEstimate> {
-    Ok(sweep(s, shape, angles_deg, p, threads)?.0)
+    run(s, shape, angles_deg, p, threads, false).map(|(e, _)| e)
 }
 
 /// Runs the sweep and also returns the candidate slices (`cols × cols`
@@ -122,35 +123,63 @@ pub fn sweep(
     p: &SweepParams,
     threads: usize,
 ) -> Result<(CenterEstimate, Vec<Vec<f32>>)> {
+    run(s, shape, angles_deg, p, threads, true)
+}
+
+/// The candidate columns of `p` for a detector of `cols`.
+pub fn candidates(p: &SweepParams, cols: usize) -> Result<Vec<f64>> {
     if !(p.step.is_finite() && p.step > 0.0) {
         return Err(ReconError::param("step", "a finite number > 0", p.step));
     }
-    let mid = (shape.cols as f64 - 1.0) / 2.0;
-    let start = p.start.unwrap_or(mid - (shape.cols / 16) as f64);
-    let stop = p.stop.unwrap_or(mid + (shape.cols / 16) as f64);
+    let mid = (cols as f64 - 1.0) / 2.0;
+    let start = p.start.unwrap_or(mid - (cols / 16) as f64);
+    let stop = p.stop.unwrap_or(mid + (cols / 16) as f64);
     if !(start.is_finite() && stop.is_finite() && stop >= start) {
         return Err(ReconError::param("stop", "a column ≥ `start`", stop));
     }
     let count = ((stop - start) / p.step).floor() as usize + 1;
-    let candidates: Vec<f64> = (0..count).map(|k| start + k as f64 * p.step).collect();
+    Ok((0..count).map(|k| start + k as f64 * p.step).collect())
+}
+
+fn run(
+    s: &[f32],
+    shape: SinoShape,
+    angles_deg: &[f64],
+    p: &SweepParams,
+    threads: usize,
+    keep: bool,
+) -> Result<(CenterEstimate, Vec<Vec<f32>>)> {
+    let candidates = candidates(p, shape.cols)?;
     let recon = |c: f64| {
         let params = FbpParams { filter: p.filter, center_col: Some(c), ..FbpParams::default() };
         fbp(s, shape, angles_deg, &params, threads)
     };
     let grid = Grid { n: shape.cols };
     let pixels = inside(grid);
-    let slices: Vec<Vec<f32>> = candidates.iter().map(|&c| recon(c)).collect::<Result<_>>()?;
-    let central = &slices[slices.len() / 2];
+    // The entropy's histogram range is shared by every candidate: the
+    // central candidate's min–max, widened by 10 %.
+    let mid = candidates.len() / 2;
+    let central = recon(candidates[mid])?;
     let (lo, hi) =
         pixels.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &k| (a.min(central[k]), b.max(central[k])));
     let pad = 0.1 * (hi - lo);
-    let metric: Vec<f64> = slices
-        .iter()
-        .map(|img| match p.metric {
-            SweepMetric::Entropy => entropy(img, &pixels, lo - pad, hi + pad),
-            SweepMetric::Sharpness => sharpness(img, shape.cols, &pixels),
-        })
-        .collect();
+    let score = |img: &[f32]| match p.metric {
+        SweepMetric::Entropy => entropy(img, &pixels, lo - pad, hi + pad),
+        SweepMetric::Sharpness => sharpness(img, shape.cols, &pixels),
+    };
+    let mut metric = Vec::with_capacity(candidates.len());
+    let mut slices = Vec::new();
+    let mut central = Some(central);
+    for (k, &c) in candidates.iter().enumerate() {
+        let img = match central.take_if(|_| k == mid) {
+            Some(img) => img,
+            None => recon(c)?,
+        };
+        metric.push(score(&img));
+        if keep {
+            slices.push(img);
+        }
+    }
     // Work with "lower is better".
     let cost: Vec<f64> = match p.metric {
         SweepMetric::Entropy => metric.clone(),

@@ -26,7 +26,7 @@
 //!   DOI: 10.1364/OE.22.019078
 
 use rustfft::num_complex::Complex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::CenterEstimate;
 use crate::error::{ReconError, Result};
@@ -37,7 +37,7 @@ use crate::parallel::map_indices;
 use crate::spline_shift::shift_line;
 
 /// Parameters of Vo's method (algotom's names and defaults).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VoParams {
     /// The sinogram of the stack to use (default the middle one).

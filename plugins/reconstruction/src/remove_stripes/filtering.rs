@@ -16,7 +16,7 @@
 
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::check_dim;
 use super::sorting::sort_median_unsort;
@@ -24,7 +24,7 @@ use crate::error::{ReconError, Result};
 use crate::median::{check_size, median_filter_2d};
 
 /// Parameters of the filtering-based method.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FilteringParams {
     /// Width of the Gaussian window separating smooth and sharp parts

@@ -5,14 +5,14 @@
 //! median-filter the sorted image across columns (`dim = 1`: a `1 × size`
 //! window; `dim = 2`: `size × size`; boundary `reflect`); undo the sort.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{check_dim, sort_backward, sort_forward, sort_order};
 use crate::error::Result;
 use crate::median::{check_size, median_filter_2d};
 
 /// Parameters of the sorting-based method.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SortingParams {
     /// Median window size (odd; the published default 21).

@@ -17,14 +17,14 @@
 
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{sort_backward, sort_forward, sort_order};
 use crate::dwt::{wavedec2, waverec2, Filters, Plane, Wavelet};
 use crate::error::{ReconError, Result};
 
 /// The damping window along the angle-frequency axis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DampingWindow {
     /// `1 − exp(−k²/(2σ²))`.
@@ -35,7 +35,7 @@ pub enum DampingWindow {
 }
 
 /// Parameters of the Fourier–wavelet method.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WaveletFftParams {
     /// Decomposition levels (clipped to what the size allows; 0 = the most).

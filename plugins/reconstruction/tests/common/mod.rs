@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use plexus_generator::projections::ellipse_chord;
-use plexus_generator::shepp_logan::MODIFIED_SHEPP_LOGAN;
+use plexus_kernels::phantom::ellipse_chord;
+use plexus_kernels::phantom::MODIFIED_SHEPP_LOGAN;
 
 /// The fixtures folder.
 pub fn fixtures() -> PathBuf {

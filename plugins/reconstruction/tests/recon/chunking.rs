@@ -53,8 +53,8 @@ fn every_kernel_is_chunk_and_thread_invariant() {
     use plexus_reconstruction::gridrec::{gridrec, GridrecParams};
     use plexus_reconstruction::normalize::{normalize, NormalizeParams};
     use plexus_reconstruction::phase_retrieval::{phase_retrieval, PhaseRetrievalParams};
-    use plexus_reconstruction::remove_stripes::{remove_stripes, RemoveStripesParams, WaveletFftParams};
-    use plexus_reconstruction::remove_zingers::{remove_zingers, RemoveZingersParams};
+    use plexus_reconstruction::remove_stripes::{remove_stripes, MethodParams, WaveletFftParams};
+    use plexus_reconstruction::remove_zingers::{remove_zingers, RemoveZingersParams, ZingerAxis};
     use plexus_reconstruction::sirt::{sirt, SirtParams};
 
     let (cols, na) = (33usize, 45usize);
@@ -74,13 +74,13 @@ fn every_kernel_is_chunk_and_thread_invariant() {
         (
             "remove_stripes wavelet-fft",
             Box::new(|p, r, t| {
-                let w = RemoveStripesParams::WaveletFft(WaveletFftParams::default());
+                let w = MethodParams::WaveletFft(WaveletFftParams::default());
                 remove_stripes(p, shape(r), &w, t).unwrap()
             }),
         ),
         (
             "remove_stripes sorting",
-            Box::new(|p, r, t| remove_stripes(p, shape(r), &RemoveStripesParams::default(), t).unwrap()),
+            Box::new(|p, r, t| remove_stripes(p, shape(r), &MethodParams::default(), t).unwrap()),
         ),
         // The stack read as projections (7, 45, 33): flats of one
         // 45 × 33 detector, zingers and Paganin per projection.
@@ -91,8 +91,14 @@ fn every_kernel_is_chunk_and_thread_invariant() {
         (
             "remove_zingers",
             Box::new(|p, r, t| {
-                remove_zingers(p, [r, na, cols], &RemoveZingersParams { threshold: 1.0, ..Default::default() }, t)
-                    .unwrap()
+                remove_zingers(
+                    p,
+                    [r, na, cols],
+                    ZingerAxis::Plane,
+                    &RemoveZingersParams { threshold: 1.0, ..Default::default() },
+                    t,
+                )
+                .unwrap()
             }),
         ),
         (

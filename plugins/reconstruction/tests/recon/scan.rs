@@ -3,14 +3,14 @@
 //! remove_stripes → find_center → fbp, against the phantom; and the
 //! iterative methods against FBP on noisy data at 60 angles.
 
-use plexus_generator::rng::{Stream, Xoshiro256};
+use plexus_kernels::rng::{Stream, Xoshiro256};
 use plexus_reconstruction::cgls::{cgls, CglsParams};
 use plexus_reconstruction::fbp::{fbp, FbpParams};
-use plexus_reconstruction::find_center::{find_center, FindCenterParams};
+use plexus_reconstruction::find_center::{self, find_center};
 use plexus_reconstruction::geometry::half_turn_deg;
 use plexus_reconstruction::minus_log::{minus_log_in_place, MinusLogParams};
 use plexus_reconstruction::normalize::{normalize, NormalizeParams};
-use plexus_reconstruction::remove_stripes::{remove_stripes, RemoveStripesParams};
+use plexus_reconstruction::remove_stripes::{self, remove_stripes};
 use plexus_reconstruction::remove_zingers::{remove_zingers, RemoveZingersParams, ZingerAxis};
 use plexus_reconstruction::sirt::{sirt, SirtParams};
 use plexus_reconstruction::SinoShape;
@@ -62,11 +62,11 @@ pub fn simulate(n: usize, cols: usize, angles: &[f64], center: f64, photons: f64
 /// Normalised line integrals `(1, angles, cols)` with zingers removed.
 fn preprocess(scan: &Scan, angles: usize, cols: usize, stripes: bool) -> Vec<f32> {
     let t = normalize(&scan.raw, &scan.flats, &scan.darks, cols, &NormalizeParams::default(), 2).unwrap();
-    let zp = RemoveZingersParams { threshold: 0.1, size: 5, axis: ZingerAxis::Angle };
-    let mut s = remove_zingers(&t, [1, angles, cols], &zp, 2).unwrap();
+    let zp = RemoveZingersParams { threshold: 0.1, size: 5 };
+    let mut s = remove_zingers(&t, [1, angles, cols], ZingerAxis::Angle, &zp, 2).unwrap();
     minus_log_in_place(&mut s, &MinusLogParams::default(), 2).unwrap();
     if stripes {
-        s = remove_stripes(&s, SinoShape::slice(angles, cols), &RemoveStripesParams::default(), 2).unwrap();
+        s = remove_stripes(&s, SinoShape::slice(angles, cols), &remove_stripes::MethodParams::default(), 2).unwrap();
     }
     s
 }
@@ -86,7 +86,7 @@ fn raw_scan_to_slice() {
     let scan = simulate(n, cols, &angles, truth, 2000.0, 0.02, 0.001);
     let shape = SinoShape::slice(180, cols);
     let s = preprocess(&scan, 180, cols, true);
-    let center = find_center(&s, shape, &angles, &FindCenterParams::default(), 2).unwrap().center_col;
+    let center = find_center(&s, shape, &angles, &find_center::MethodParams::default(), 2).unwrap().center_col;
     eprintln!("found centre {center} (true {truth})");
     assert!((center - truth).abs() <= 0.25, "centre {center} vs {truth}");
     let ph = phantom(n);

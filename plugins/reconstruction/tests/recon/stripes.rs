@@ -4,13 +4,13 @@
 
 use plexus_reconstruction::dwt::Wavelet;
 use plexus_reconstruction::remove_stripes::{
-    remove_stripes, FilteringParams, RemoveStripesParams, SortingParams, WaveletFftParams,
+    remove_stripes, FilteringParams, MethodParams, SortingParams, WaveletFftParams,
 };
 use plexus_reconstruction::SinoShape;
 
 use crate::common::{max_abs_diff, npy};
 
-fn run(params: RemoveStripesParams, fixture: &str) -> f32 {
+fn run(params: MethodParams, fixture: &str) -> f32 {
     let (shape, sino) = npy("stripes_in.npy");
     let (_, want) = npy(fixture);
     let got = remove_stripes(&sino, SinoShape::slice(shape[0], shape[1]), &params, 2).unwrap();
@@ -21,7 +21,7 @@ fn run(params: RemoveStripesParams, fixture: &str) -> f32 {
 /// the noisy fixture, so numpy's unstable argsort orders like ours).
 #[test]
 fn sorting_matches_algotom() {
-    assert_eq!(run(RemoveStripesParams::Sorting(SortingParams::default()), "stripes_sorting.npy"), 0.0);
+    assert_eq!(run(MethodParams::Sorting(SortingParams::default()), "stripes_sorting.npy"), 0.0);
 }
 
 /// Filtering: to 1e-5 (values ≤ 40: the Gaussian split is computed in f64
@@ -29,7 +29,7 @@ fn sorting_matches_algotom() {
 /// rounds once more).
 #[test]
 fn filtering_matches_algotom() {
-    let d = run(RemoveStripesParams::Filtering(FilteringParams::default()), "stripes_filtering.npy");
+    let d = run(MethodParams::Filtering(FilteringParams::default()), "stripes_filtering.npy");
     assert!(d < 1e-5, "max diff {d}");
 }
 
@@ -38,9 +38,9 @@ fn filtering_matches_algotom() {
 /// ~1e-6 relative per level; this in f64).
 #[test]
 fn wavelet_fft_matches_algotom() {
-    let d = run(RemoveStripesParams::WaveletFft(WaveletFftParams::default()), "stripes_wavelet_db9.npy");
+    let d = run(MethodParams::WaveletFft(WaveletFftParams::default()), "stripes_wavelet_db9.npy");
     assert!(d < 2e-4, "db9: max diff {d}");
     let p = WaveletFftParams { level: 2, sigma: 2.0, wavelet: Wavelet::Db5, ..WaveletFftParams::default() };
-    let d = run(RemoveStripesParams::WaveletFft(p), "stripes_wavelet_db5.npy");
+    let d = run(MethodParams::WaveletFft(p), "stripes_wavelet_db5.npy");
     assert!(d < 2e-4, "db5: max diff {d}");
 }
