@@ -89,6 +89,13 @@ case "${1:-}" in
     test)
         build
         wasm_toolchains
+        # plexus-onnx's tests load ONNX Runtime 1.31 at run time; without it
+        # they fail and say to run this script
+        if ort_lib="$(scripts/ensure-onnxruntime.sh)"; then
+            export PLEXUS_ORT_LIB="$ort_lib"
+        else
+            echo "WARNING: scripts/ensure-onnxruntime.sh failed: the plexus-onnx tests will fail and say why" >&2
+        fi
         echo "==> cargo test (release)" >&2
         cargo test --release --workspace --locked "${FEATURES[@]}"
         ;;

@@ -1,0 +1,12 @@
+//! Every kernel against its peer (scipy, scikit-image) on real images and a
+//! generated volume, and chunked runs against whole-volume runs.
+//! Fixtures: `tests/fixtures/make_fixtures.py`; each module's header states
+//! its tolerances and why.
+
+mod bilateral;
+mod chunks;
+mod common;
+mod gaussian;
+mod median;
+mod nl_means;
+mod tv_chambolle;
