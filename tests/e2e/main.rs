@@ -9,6 +9,7 @@ mod image_set;
 mod parallel;
 mod pipeline_errors;
 mod plots;
+mod porous;
 mod rejects;
 mod serve;
 mod tomo_scan;
