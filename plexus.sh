@@ -78,12 +78,24 @@ wasm_toolchains() {
     rm -rf "$probe"
 }
 
+# The ONNX operators (denoise.onnx, segment.onnx and plexus-onnx's tests)
+# load ONNX Runtime 1.31 at run time; without it they fail and say to run
+# scripts/ensure-onnxruntime.sh. Exported so the `plexus` binary finds it.
+onnxruntime() {
+    if ort_lib="$(scripts/ensure-onnxruntime.sh)"; then
+        export PLEXUS_ORT_LIB="$ort_lib"
+    else
+        echo "WARNING: scripts/ensure-onnxruntime.sh failed: the ONNX operators and their tests will fail and say why" >&2
+    fi
+}
+
 case "${1:-}" in
     build)
         build
         ;;
     demo)
         build
+        onnxruntime
         mkdir -p "$ROOT/plexus-demo"
         cd "$ROOT/plexus-demo"
         echo "==> plexus demo" >&2
@@ -94,13 +106,7 @@ case "${1:-}" in
     test)
         build
         wasm_toolchains
-        # plexus-onnx's tests load ONNX Runtime 1.31 at run time; without it
-        # they fail and say to run this script
-        if ort_lib="$(scripts/ensure-onnxruntime.sh)"; then
-            export PLEXUS_ORT_LIB="$ort_lib"
-        else
-            echo "WARNING: scripts/ensure-onnxruntime.sh failed: the plexus-onnx tests will fail and say why" >&2
-        fi
+        onnxruntime
         echo "==> cargo test (release)" >&2
         cargo test --release --workspace --locked "${FEATURES[@]}"
         echo "==> peer read-back of what plexus-io writes (scripts/peer-check.sh)" >&2

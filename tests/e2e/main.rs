@@ -14,6 +14,7 @@ mod pipeline_errors;
 mod plots;
 mod previews;
 mod recon;
+mod porous;
 mod rejects;
 mod resume;
 mod sections;

@@ -1,16 +1,17 @@
 //! `bilateral`: the bilateral filter of each plane, as scikit-image's
 //! `denoise_bilateral` (grey-level images, its colour look-up table).
 
-use plexus_geometry::options::Mode;
-use serde::Deserialize;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::axes::{self, Shape};
-use crate::boundary;
+use crate::boundary::{self, Mode};
 use crate::error::DenoiseError;
 use crate::parallel;
+use crate::stage::filter_frame;
 
 /// Parameters of [`bilateral`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BilateralParams {
     /// Window side in pixels, odd; default `max(5, 2 · ceil(3 · sigma_spatial) + 1)`.
@@ -25,7 +26,6 @@ pub struct BilateralParams {
     /// How values beyond the edges are made up (scipy names: scikit-image's
     /// `symmetric` is `reflect`, its `reflect` is `mirror`, its `edge` is
     /// `nearest`). Default `constant`, as scikit-image.
-    #[serde(deserialize_with = "boundary::mode")]
     pub mode: Mode,
     /// The value beyond the edges for `mode = "constant"`, in image units. Default 0.
     pub cval: f64,
@@ -44,6 +44,17 @@ impl Default for BilateralParams {
     }
 }
 
+impl Params for BilateralParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("win_size", "window side in pixels, odd; default max(5, 2 ceil(3 sigma_spatial) + 1)").min(1.0),
+        Param::new("sigma_color", "standard deviation of the grey-level distance, image units; default the plane's standard deviation").min(0.0),
+        Param::new("sigma_spatial", "standard deviation of the spatial distance, pixels").min(0.0),
+        Param::new("bins", "entries of the grey-level weight table").min(1.0),
+        Param::new("mode", "boundary, scipy names (scikit-image symmetric = reflect, reflect = mirror, edge = nearest); constant as scikit-image"),
+        Param::new("cval", "value beyond the edges for mode = constant, in image units"),
+    ];
+}
+
 impl BilateralParams {
     /// The window side used.
     pub fn window(&self) -> Result<usize, DenoiseError> {
@@ -55,6 +66,31 @@ impl BilateralParams {
             return Err(DenoiseError::param("win_size", "an odd number", win));
         }
         Ok(win)
+    }
+}
+
+/// The `bilateral` operator: [`bilateral`] on each frame (f32 out). It
+/// filters plane by plane, so it needs no halo.
+#[derive(Debug)]
+pub struct Bilateral {
+    params: BilateralParams,
+    threads: usize,
+}
+
+impl Bilateral {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: BilateralParams, ctx: &Context) -> Result<Bilateral, PluginError> {
+        params.window()?;
+        if params.bins == 0 {
+            return Err(PluginError::bad_parameter("bins", "at least 1", "0"));
+        }
+        Ok(Bilateral { params, threads: ctx.threads() })
+    }
+}
+
+impl Operator for Bilateral {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        filter_frame(input, out, 0, "", |data, shape, o| Ok(bilateral(data, shape, &self.params, self.threads, o)?))
     }
 }
 

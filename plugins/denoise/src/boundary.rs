@@ -1,25 +1,11 @@
-//! Boundary modes for the kernels: the table of `plexus_geometry::options`
-//! ([`Mode`], scipy's names, tested there against scipy), made readable from
-//! a parameter struct, and the padded copy of a volume that a window filter
-//! reads without a per-voxel boundary branch.
+//! Boundary modes for the kernels: the shared table of
+//! `plexus_kernels::boundary` ([`Mode`], scipy's names, tested there against
+//! scipy), and the padded copy of a volume that a window filter reads
+//! without a per-voxel boundary branch.
 
-use plexus_geometry::options::Mode;
-use serde::{Deserialize, Deserializer};
+pub use plexus_kernels::boundary::Mode;
 
 use crate::axes::Shape;
-
-/// Reads a [`Mode`] by its scipy name (`reflect`, `constant`, `nearest`,
-/// `mirror`) for `#[serde(deserialize_with = "boundary::mode")]`; an unknown
-/// name gets geometry's message listing the choices.
-pub fn mode<'de, D: Deserializer<'de>>(d: D) -> Result<Mode, D::Error> {
-    let name = String::deserialize(d)?;
-    Mode::parse(&name).map_err(serde::de::Error::custom)
-}
-
-/// scipy's default mode (`reflect`), for `#[serde(default = ...)]`.
-pub fn reflect() -> Mode {
-    Mode::Reflect
-}
 
 /// A copy of `input` (`shape`) grown by `pad` voxels on both sides of each
 /// axis, the new voxels made up by `mode` (`cval` for [`Mode::Constant`]).
@@ -58,21 +44,5 @@ mod tests {
         let (p, s) = padded(&[1.0, 2.0], [2, 1, 1], [1, 1, 0], Mode::Constant, 9.0);
         assert_eq!(s, [4, 3, 1]);
         assert_eq!(p, [9.0, 9.0, 9.0, 9.0, 1.0, 9.0, 9.0, 2.0, 9.0, 9.0, 9.0, 9.0]);
-    }
-
-    #[test]
-    fn mode_reads_scipy_names() {
-        #[derive(Deserialize)]
-        struct P {
-            #[serde(deserialize_with = "mode")]
-            mode: Mode,
-        }
-        let p: P = serde_json::from_str(r#"{"mode": "nearest"}"#).unwrap();
-        assert_eq!(p.mode, Mode::Nearest);
-        let e = serde_json::from_str::<P>(r#"{"mode": "wrap"}"#).err().unwrap().to_string();
-        assert_eq!(
-            e,
-            "parameter `mode`: expected one of reflect, constant, nearest, mirror, got `wrap` at line 1 column 16"
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! The error type of every denoising kernel: bad shapes and bad parameters,
 //! carrying the values so the host can name them.
 
+use plexus_plugin_api::PluginError;
 use thiserror::Error;
 
 /// What can go wrong when a kernel is called.
@@ -40,6 +41,21 @@ impl DenoiseError {
     /// A [`DenoiseError::Param`] for `name` with the bad value `got`.
     pub fn param(name: &'static str, expected: &'static str, got: impl std::fmt::Debug) -> Self {
         DenoiseError::Param { name, expected, got: format!("{got:?}") }
+    }
+}
+
+/// How an operator reports a kernel's refusal: a bad parameter as the
+/// typed variant naming it; a shape problem (which the operators rule out
+/// before calling a kernel) as a failure.
+impl From<DenoiseError> for PluginError {
+    fn from(e: DenoiseError) -> PluginError {
+        match e {
+            DenoiseError::Param { name, expected, got } => PluginError::bad_parameter(name, expected, got),
+            DenoiseError::Empty { shape } => {
+                PluginError::bad_input("", "a volume without empty axes", format!("shape {shape:?} (z, y, x)"))
+            }
+            other => PluginError::failed(other.to_string()),
+        }
     }
 }
 

@@ -1,26 +1,27 @@
 //! `gaussian`: a Gaussian filter with a sigma per axis, as
 //! `scipy.ndimage.gaussian_filter`.
 
-use plexus_geometry::options::Mode;
-use serde::Deserialize;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::axes::{self, Dims, PerAxis, Shape};
-use crate::boundary;
+use crate::axes::{self, Dims, Shape};
+use crate::boundary::Mode;
 use crate::error::DenoiseError;
 use crate::parallel;
+use crate::stage::filter_frame;
 
 /// Parameters of [`gaussian`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GaussianParams {
-    /// Standard deviation in voxels, one for all axes or per axis (z, y, x);
-    /// an axis with sigma 0 is not filtered. Default 1.
-    pub sigma: PerAxis,
+    /// Standard deviation in voxels, one for all axes or one per axis
+    /// (z, y, x; y, x for `planes`); an axis with sigma 0 is not filtered.
+    /// Default `[1]`.
+    pub sigma: Vec<f64>,
     /// The kernel stops at `truncate` standard deviations: radius
     /// `floor(truncate · sigma + 0.5)` voxels. Default 4 (scipy's).
     pub truncate: f64,
     /// How values beyond the edges are made up (scipy names). Default `reflect`.
-    #[serde(deserialize_with = "boundary::mode")]
     pub mode: Mode,
     /// The value beyond the edges for `mode = "constant"`. Default 0.
     pub cval: f64,
@@ -30,8 +31,23 @@ pub struct GaussianParams {
 
 impl Default for GaussianParams {
     fn default() -> Self {
-        GaussianParams { sigma: PerAxis::All(1.0), truncate: 4.0, mode: Mode::Reflect, cval: 0.0, dims: Dims::Volume }
+        GaussianParams { sigma: vec![1.0], truncate: 4.0, mode: Mode::Reflect, cval: 0.0, dims: Dims::Volume }
     }
+}
+
+impl Params for GaussianParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "sigma",
+            "standard deviation in voxels: one for every axis, or (z, y, x) (y, x for planes); 0 leaves an axis alone",
+        )
+        .min(0.0),
+        Param::new("truncate", "the kernel stops at truncate standard deviations: radius floor(truncate sigma + 0.5)")
+            .min(0.0),
+        Param::new("mode", crate::MODE_DOC),
+        Param::new("cval", "value beyond the edges for mode = constant, in image units"),
+        Param::new("dims", crate::DIMS_DOC),
+    ];
 }
 
 impl GaussianParams {
@@ -44,7 +60,7 @@ impl GaussianParams {
     }
 
     fn sigmas(&self) -> Result<[f64; 3], DenoiseError> {
-        let sigma = self.sigma.resolve("sigma", self.dims)?;
+        let sigma = axes::per_axis("sigma", &self.sigma, self.dims)?;
         if sigma.iter().any(|s| !s.is_finite() || *s < 0.0) {
             return Err(DenoiseError::param("sigma", "finite non-negative numbers", sigma));
         }
@@ -98,6 +114,32 @@ pub fn gaussian(
         correlate_axis(&scratch, shape, axis, &w, params.mode, cval, threads, output);
     }
     Ok(())
+}
+
+/// The `gaussian` operator: [`gaussian`] on each frame (f32 out), with the
+/// halo along z its radius needs.
+#[derive(Debug)]
+pub struct Gaussian {
+    params: GaussianParams,
+    halo: usize,
+    threads: usize,
+}
+
+impl Gaussian {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: GaussianParams, ctx: &Context) -> Result<Gaussian, PluginError> {
+        let halo = params.radius()?[0];
+        Ok(Gaussian { params, halo, threads: ctx.threads() })
+    }
+}
+
+impl Operator for Gaussian {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let why = "the kernel radius floor(truncate sigma_z + 0.5)";
+        filter_frame(input, out, self.halo, why, |data, shape, o| {
+            Ok(gaussian(data, shape, &self.params, self.threads, o)?)
+        })
+    }
 }
 
 /// scipy's `_gaussian_kernel1d(sigma, 0, radius)`: `exp(-0.5 k² / σ²)`
@@ -209,7 +251,7 @@ mod tests {
         gaussian(&vec![2.5; n], shape, &GaussianParams::default(), 2, &mut out).unwrap();
         assert!(out.iter().all(|v| (v - 2.5).abs() < 1e-6));
         // radius 3 around the centre of a 9³ cube: nothing leaks past the edge
-        let p = GaussianParams { mode: Mode::Constant, sigma: PerAxis::All(0.7), ..Default::default() };
+        let p = GaussianParams { mode: Mode::Constant, sigma: vec![0.7], ..Default::default() };
         let mut impulse = vec![0.0; 729];
         impulse[4 * 81 + 4 * 9 + 4] = 1.0;
         let mut out = vec![0.0; 729];
@@ -220,7 +262,7 @@ mod tests {
     #[test]
     fn bad_parameters_are_named() {
         let mut out = vec![0.0; 8];
-        let p = GaussianParams { sigma: PerAxis::All(-1.0), ..Default::default() };
+        let p = GaussianParams { sigma: vec![-1.0], ..Default::default() };
         assert_eq!(
             gaussian(&[0.0; 8], [2, 2, 2], &p, 1, &mut out).unwrap_err().to_string(),
             "parameter `sigma`: expected finite non-negative numbers, got [-1.0, -1.0, -1.0]"

@@ -1,23 +1,23 @@
 //! `median`: a median filter over a box window in 2-D or 3-D, as
 //! `scipy.ndimage.median_filter`.
 
-use plexus_geometry::options::Mode;
-use serde::Deserialize;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
-use crate::axes::{self, Dims, Shape, SizePerAxis};
-use crate::boundary;
+use crate::axes::{self, Dims, Shape};
+use crate::boundary::{self, Mode};
 use crate::error::DenoiseError;
 use crate::parallel;
+use crate::stage::filter_frame;
 
 /// Parameters of [`median`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MedianParams {
     /// Window extent in voxels, one for all axes or per axis (z, y, x), or
-    /// (y, x) for `planes`. Default 3.
-    pub size: SizePerAxis,
+    /// (y, x) for `planes`. Default `[3]`.
+    pub size: Vec<usize>,
     /// How values beyond the edges are made up (scipy names). Default `reflect`.
-    #[serde(deserialize_with = "boundary::mode")]
     pub mode: Mode,
     /// The value beyond the edges for `mode = "constant"`. Default 0.
     pub cval: f64,
@@ -27,19 +27,54 @@ pub struct MedianParams {
 
 impl Default for MedianParams {
     fn default() -> Self {
-        MedianParams { size: SizePerAxis::All(3), mode: Mode::Reflect, cval: 0.0, dims: Dims::Volume }
+        MedianParams { size: vec![3], mode: Mode::Reflect, cval: 0.0, dims: Dims::Volume }
     }
+}
+
+impl Params for MedianParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("size", "window extent in voxels: one for every axis, or (z, y, x) (y, x for planes)").min(1.0),
+        Param::new("mode", crate::MODE_DOC),
+        Param::new("cval", "value beyond the edges for mode = constant, in image units"),
+        Param::new("dims", crate::DIMS_DOC),
+    ];
 }
 
 impl MedianParams {
     /// The window extent per axis `(z, y, x)`.
     pub fn window(&self) -> Result<[usize; 3], DenoiseError> {
-        self.size.resolve("size", self.dims)
+        axes::sizes_per_axis("size", &self.size, self.dims)
     }
 
     /// The halo along z a chunk needs: `size_z / 2` voxels.
     pub fn halo(&self) -> Result<usize, DenoiseError> {
         Ok(self.window()?[0] / 2)
+    }
+}
+
+/// The `median` operator: [`median`] on each frame (f32 out), with a halo
+/// of half the window along z.
+#[derive(Debug)]
+pub struct Median {
+    params: MedianParams,
+    halo: usize,
+    threads: usize,
+}
+
+impl Median {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: MedianParams, ctx: &Context) -> Result<Median, PluginError> {
+        let halo = params.halo()?;
+        Ok(Median { params, halo, threads: ctx.threads() })
+    }
+}
+
+impl Operator for Median {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let why = "half the window `size` along z";
+        filter_frame(input, out, self.halo, why, |data, shape, o| {
+            Ok(median(data, shape, &self.params, self.threads, o)?)
+        })
     }
 }
 
@@ -128,7 +163,7 @@ mod tests {
     #[test]
     fn even_windows_take_the_upper_middle() {
         // 1-D row, window 2 covers (i - 1, i): reflect gives 1 | 1 2 3 4
-        let p = MedianParams { size: SizePerAxis::Each(vec![1, 2]), dims: Dims::Planes, ..Default::default() };
+        let p = MedianParams { size: vec![1, 2], dims: Dims::Planes, ..Default::default() };
         let mut out = vec![0.0; 4];
         median(&[1.0, 2.0, 3.0, 4.0], [1, 1, 4], &p, 1, &mut out).unwrap();
         assert_eq!(out, [1.0, 2.0, 3.0, 4.0]);

@@ -4,18 +4,27 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use plexus_plugin_api::{Param, Params};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{check_len, OnnxError};
 use crate::model::Model;
 use crate::sliding::{self, Layout};
 
+/// The shipped Noise2Noise model (`models/n2n_denoise.onnx`, 108 KB), built
+/// into the plugin so that it travels with the artifact whose sha256 the
+/// host checks.
+pub const SHIPPED_MODEL: &[u8] = include_bytes!("../models/n2n_denoise.onnx");
+
+/// How the shipped model is named in messages.
+pub const SHIPPED_NAME: &str = "n2n_denoise.onnx (shipped with the plugin)";
+
 /// Parameters of [`denoise`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OnnxDenoiseParams {
     /// The `.onnx` file: one f32 input `[n, 1, (z,) y, x]`, one output of the
-    /// same shape.
+    /// same shape. Empty (the default): the shipped 2-D Noise2Noise model.
     pub model: PathBuf,
     /// `slices` (2-D model, default) or `patches` (3-D model).
     pub layout: Layout,
@@ -49,6 +58,21 @@ impl Default for OnnxDenoiseParams {
     }
 }
 
+impl Params for OnnxDenoiseParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "model",
+            "the .onnx file (f32 [n, 1, (z,) y, x] in and out); empty: the shipped 2-D Noise2Noise model; a relative path is taken from the working directory",
+        ),
+        Param::new("layout", "slices: a 2-D model over each z slice; patches: a 3-D model over 3-D tiles"),
+        Param::new("tile", "tile side in voxels: one, or (y, x) for slices, (z, y, x) for patches").min(1.0),
+        Param::new("overlap", "voxels shared by neighbouring tiles"),
+        Param::new("margin", "zero-weight voxels at inner tile edges (at least the model's receptive radius: 7 for the shipped model)"),
+        Param::new("batch", "tiles per inference call").min(1.0),
+        Param::new("input_scale", "input multiplied by this before the model, output divided by it after (the shipped model expects values of order 1)"),
+    ];
+}
+
 impl OnnxDenoiseParams {
     /// The halo along z a chunk needs: 0 for `slices`, `margin` for
     /// `patches` (the tiles of a chunk then treat its ends as inner edges).
@@ -61,18 +85,19 @@ impl OnnxDenoiseParams {
 
     /// Checks the parameters that do not need the model.
     pub fn check(&self) -> Result<(), OnnxError> {
-        if self.model.as_os_str().is_empty() {
-            return Err(OnnxError::param("model", "the path of an .onnx file", &self.model));
-        }
         if !(self.input_scale.is_finite() && self.input_scale != 0.0) {
             return Err(OnnxError::param("input_scale", "a finite non-zero number", self.input_scale));
         }
         Ok(())
     }
 
-    /// Loads the model with the stage's thread budget.
+    /// Loads the model (the shipped one when `model` is empty) with the
+    /// stage's thread budget.
     pub fn load(&self, threads: usize) -> Result<Model, OnnxError> {
         self.check()?;
+        if self.model.as_os_str().is_empty() {
+            return Model::from_bytes(SHIPPED_MODEL, SHIPPED_NAME, threads);
+        }
         Model::load(&self.model, threads)
     }
 }

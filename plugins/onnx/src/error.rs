@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use plexus_plugin_api::PluginError;
 use thiserror::Error;
 
 /// What can go wrong loading ONNX Runtime, a model, or running it.
@@ -97,4 +98,24 @@ pub fn check_len(shape: [usize; 3], input: usize, output: usize) -> Result<(), O
         }
     }
     Ok(())
+}
+
+/// How an operator reports an ONNX failure: parameters as the typed
+/// variant; a missing or broken runtime, model or inference as failures of
+/// their own kind (`onnx_runtime`, `onnx_model`, `onnx_inference`), so
+/// events and programs can tell them apart.
+impl From<OnnxError> for PluginError {
+    fn from(e: OnnxError) -> PluginError {
+        match e {
+            OnnxError::Param { name, expected, got } => PluginError::bad_parameter(name, expected, got),
+            e @ (OnnxError::RuntimeMissing { .. } | OnnxError::RuntimeLoad { .. }) => {
+                PluginError::failure("onnx_runtime", e.to_string())
+            }
+            e @ (OnnxError::Model { .. } | OnnxError::OutputShape { .. }) => {
+                PluginError::failure("onnx_model", e.to_string())
+            }
+            e @ OnnxError::Run { .. } => PluginError::failure("onnx_inference", e.to_string()),
+            e @ OnnxError::Length { .. } => PluginError::failed(e.to_string()),
+        }
+    }
 }

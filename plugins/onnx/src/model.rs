@@ -45,6 +45,26 @@ impl Model {
         Ok(Model { session, path: path.to_path_buf() })
     }
 
+    /// Loads a model held in memory (a model shipped inside a plugin),
+    /// called `name` in messages, as [`Model::load`] does a file.
+    pub fn from_bytes(bytes: &[u8], name: &str, threads: usize) -> Result<Model, OnnxError> {
+        let env = runtime::environment()?;
+        let path = PathBuf::from(name);
+        let err = |reason: String| OnnxError::Model { path: path.clone(), reason };
+        let session = Session::builder(env)
+            .map_err(|e| err(e.to_string()))?
+            .with_intra_threads(threads.max(1))
+            .map_err(|e| err(e.to_string()))?
+            .with_inter_threads(1)
+            .map_err(|e| err(e.to_string()))?
+            .commit_from_memory(bytes)
+            .map_err(|e| err(e.to_string()))?;
+        if session.inputs().is_empty() || session.outputs().is_empty() {
+            return Err(err("the graph has no input or no output".into()));
+        }
+        Ok(Model { session, path })
+    }
+
     /// The model file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -4,18 +4,27 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use plexus_plugin_api::{Param, Params};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{check_len, OnnxError};
 use crate::model::Model;
 use crate::sliding::{self, Layout};
 
+/// The shipped 3-D U-Net (`models/unet_segment.onnx`, 77 KB), built into the
+/// plugin so that it travels with the artifact whose sha256 the host checks.
+pub const SHIPPED_MODEL: &[u8] = include_bytes!("../models/unet_segment.onnx");
+
+/// How the shipped model is named in messages.
+pub const SHIPPED_NAME: &str = "unet_segment.onnx (shipped with the plugin)";
+
 /// Parameters of [`segment`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OnnxSegmentParams {
     /// The `.onnx` file: one f32 input `[n, 1, (z,) y, x]`, one output
-    /// `[n, classes, (z,) y, x]` of logits.
+    /// `[n, classes, (z,) y, x]` of logits. Empty (the default): the shipped
+    /// 3-D U-Net (3 classes).
     pub model: PathBuf,
     /// `patches` (3-D model, default) or `slices` (2-D model).
     pub layout: Layout,
@@ -46,6 +55,21 @@ impl Default for OnnxSegmentParams {
     }
 }
 
+impl Params for OnnxSegmentParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "model",
+            "the .onnx file (f32 [n, 1, (z,) y, x] in, [n, classes, ...] logits out); empty: the shipped 3-D U-Net (3 classes); a relative path is taken from the working directory",
+        ),
+        Param::new("layout", "patches: a 3-D model over 3-D tiles; slices: a 2-D model over each z slice"),
+        Param::new("tile", "tile side in voxels: one, or (y, x) for slices, (z, y, x) for patches (a U-Net needs multiples of 2^levels)").min(1.0),
+        Param::new("overlap", "voxels shared by neighbouring tiles"),
+        Param::new("margin", "zero-weight voxels at inner tile edges"),
+        Param::new("batch", "tiles per inference call").min(1.0),
+        Param::new("input_scale", "input multiplied by this before the model"),
+    ];
+}
+
 impl OnnxSegmentParams {
     /// The halo along z a chunk needs: `margin` for `patches`, 0 for `slices`.
     pub fn halo(&self) -> usize {
@@ -55,10 +79,11 @@ impl OnnxSegmentParams {
         }
     }
 
-    /// Loads the model with the stage's thread budget.
+    /// Loads the model (the shipped one when `model` is empty) with the
+    /// stage's thread budget.
     pub fn load(&self, threads: usize) -> Result<Model, OnnxError> {
         if self.model.as_os_str().is_empty() {
-            return Err(OnnxError::param("model", "the path of an .onnx file", &self.model));
+            return Model::from_bytes(SHIPPED_MODEL, SHIPPED_NAME, threads);
         }
         Model::load(&self.model, threads)
     }

@@ -1,14 +1,14 @@
 //! Sliding-window inference: tiles of a chunk gathered into batches, run
 //! through the model, and blended back ([`crate::tiling`]).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::OnnxError;
 use crate::model::Model;
 use crate::tiling::{Stitcher, Tiling};
 
 /// What the model takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// A 2-D model, input `[n, 1, y, x]`: each z slice is tiled in (y, x).

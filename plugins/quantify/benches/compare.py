@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Whole-process speed comparison of the segment/quantify kernels with their
-Python peers, on the same input files, in the same run, with peak RSS.
+"""Whole-process speed comparison of the segment/quantify operators with
+their Python peers, on the same input files, in the same run, with peak RSS.
 
+    ./plexus.sh build   # the plexus binary and its built-in plugins
     CARGO_TARGET_DIR=/var/tmp/plexus-target python3 plugins/quantify/benches/compare.py [--repeat 3] [--jobs otsu-label,edt,surface-area,tortuosity]
 
 Needs: numpy scipy scikit-image porespy openpnm connected-components-3d edt
-(pip). Builds `cargo build --release -p plexus-quantify --example
-volume_job`, writes the inputs once into $CARGO_TARGET_DIR/volume-bench/
+(pip). Writes the inputs once into $CARGO_TARGET_DIR/volume-bench/
 (seeded), then for every job runs each side as its own process `repeat`
-times and reports the median of the in-process compute time (input loading
-excluded on both sides), the median whole-process wall time, and the peak
-RSS (os.wait4), with ratios plexus / peer (below 1: plexus is faster).
+times: plexus is the real binary, `plexus run --json --threads N` on a
+one-stage-per-operator pipeline reading the same .npy (one chunk: the whole
+volume); its compute time is the operators' busy time from the run report,
+its wall time and peak RSS the whole process's (reading the input, the
+host, the plugins). Reports the medians of compute and wall time and the
+peak RSS (GNU time), with ratios plexus / peer (below 1: plexus faster).
 
 Jobs (sizes of the issue):
 - otsu-label: Otsu + 26-connected labels of a 512^3 u8 volume (smoothed
@@ -34,7 +37,43 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TARGET = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/plexus-target")
 DATA = os.path.join(TARGET, "volume-bench")
-JOB_BIN = os.path.join(TARGET, "release", "examples", "volume_job")
+PLEXUS = os.path.join(TARGET, "release", "plexus")
+
+# The plexus side of each job: the stages after the input (whole volume).
+PIPELINES = {
+    "otsu-label": [("pores", "segment.threshold", ""), ("label", "segment.label", "connectivity = 26")],
+    "edt": [("edt", "segment.distance_transform", "")],
+    "surface-area": [("area", "quantify.surface_area", "")],
+    "tortuosity": [("tau", "quantify.tortuosity", "")],
+}
+
+
+def pipeline(job, path):
+    """Writes the job's pipeline beside its input (a cube whose side ends
+    its name, `vol512.npy`); returns its path."""
+    z = int("".join(c for c in os.path.basename(path) if c.isdigit()))
+    text = f'[pipeline]\nname = "{job}"\n\n[input]\npath = "{path}"\nchunk = {z}\n'
+    for sid, use, params in PIPELINES[job]:
+        text += f'\n[[stage]]\nid = "{sid}"\nuse = "{use}"\n'
+        if params:
+            text += f"params = {{ {params} }}\n"
+    out = os.path.join(DATA, f"{job}.toml")
+    with open(out, "w") as f:
+        f.write(text)
+    return out
+
+
+def plexus_result(report, job):
+    """compute_s and the result of a `plexus run --json` report."""
+    busy = sum(s["busy_s"] for s in report["stages"])
+    r = report["results"]
+    result = {
+        "otsu-label": lambda: {"threshold": r["pores"]["threshold"], "components": r["label"]["count"]},
+        "edt": lambda: {},
+        "surface-area": lambda: {"area_um2": r["area"]["area_um2"]},
+        "tortuosity": lambda: {"tortuosity": r["tau"]["tortuosity"]},
+    }[job]()
+    return {"compute_s": busy, "result": result}
 
 
 def make_inputs():
@@ -118,10 +157,11 @@ print(json.dumps({"compute_s": time.perf_counter() - t, "result": {"tortuosity":
 INPUT = {"otsu-label": "vol512", "edt": "mask512", "surface-area": "blobs256", "tortuosity": "blobs128"}
 
 
-def run(cmd, env=None):
-    """Runs `cmd` under GNU time; returns (parsed JSON of its last line, wall
-    s, peak RSS MiB). GNU time forks from a small process: a child forked
-    from this Python would inherit its high-water RSS mark."""
+def run(cmd, env=None, job=None):
+    """Runs `cmd` under GNU time; returns (its JSON: the last line, or for
+    plexus the whole report, wall s, peak RSS MiB). GNU time forks from a
+    small process: a child forked from this Python would inherit its
+    high-water RSS mark."""
     t = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-f", "RSS_KB=%M"] + cmd, capture_output=True, env=env)
     wall = time.perf_counter() - t
@@ -129,12 +169,14 @@ def run(cmd, env=None):
     if p.returncode != 0:
         sys.exit(f"{cmd[:2]} failed: {err[-2000:]}")
     rss = int(err.rsplit("RSS_KB=", 1)[1].split()[0]) / 1024.0
-    line = p.stdout.decode().strip().splitlines()[-1]
-    return json.loads(line), wall, rss
+    out = p.stdout.decode().strip()
+    if job is not None:
+        return plexus_result(json.loads(out), job), wall, rss
+    return json.loads(out.splitlines()[-1]), wall, rss
 
 
-def median_of(cmd, repeat, env=None):
-    runs = [run(cmd, env) for _ in range(repeat)]
+def median_of(cmd, repeat, env=None, job=None):
+    runs = [run(cmd, env, job) for _ in range(repeat)]
     return (
         statistics.median(r[0]["compute_s"] for r in runs),
         statistics.median(r[1] for r in runs),
@@ -149,7 +191,8 @@ def main():
     ap.add_argument("--jobs", default="otsu-label,edt,surface-area,tortuosity")
     ap.add_argument("--threads", default="1,2")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "plexus-quantify", "--example", "volume_job"], cwd=ROOT, check=True)
+    if not os.path.exists(PLEXUS):
+        sys.exit(f"{PLEXUS} is missing: run ./plexus.sh build first")
     # Inputs are made in a child so that this process stays small.
     subprocess.run([sys.executable, __file__, "--make-inputs"], check=True)
     paths = {k: os.path.join(DATA, f"{k}.npy") for k in ("vol512", "mask512", "blobs256", "blobs128")}
@@ -158,7 +201,8 @@ def main():
     for job in args.jobs.split(","):
         path = paths[INPUT[job]]
         for threads in [int(t) for t in args.threads.split(",")]:
-            ours = median_of([JOB_BIN, job, path, str(threads)], args.repeat)
+            cmd = [PLEXUS, "run", "--json", "--threads", str(threads), pipeline(job, path)]
+            ours = median_of(cmd, args.repeat, dict(os.environ, PLEXUS_HOME=os.path.join(DATA, ".plexus")), job)
             rows.append((job, f"plexus ({threads} thread{'s' if threads > 1 else ''})", *ours, None))
             for name, code in PEERS[job].items():
                 if "THREADS" not in name and threads > 1:

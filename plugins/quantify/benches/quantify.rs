@@ -7,11 +7,11 @@
 //! - `tortuosity_64/{1,2}t`: diffusive tortuosity along z.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use plexus_kernels::volume::{Connectivity, Shape};
 use plexus_quantify::chunk::ChunkPos;
 use plexus_quantify::euler_number::EulerCounts;
 use plexus_quantify::surface_area::{surface_area, SurfaceAreaParams};
 use plexus_quantify::tortuosity::{tortuosity, TortuosityParams};
-use plexus_segment::{Connectivity, Shape};
 
 /// A blobby 0/1 mask: a product of sines above zero.
 fn mask(n: usize) -> Vec<u8> {

@@ -2,7 +2,9 @@
 //! buffer or chunk it is about and the bad value; messages are lowercase and
 //! name the thing in backticks (they are API and asserted in tests).
 
-use plexus_segment::SegmentError;
+use plexus_kernels::volume::error::expected_phrase;
+use plexus_kernels::volume::SegmentError;
+use plexus_plugin_api::PluginError;
 use thiserror::Error;
 
 /// Why a quantification kernel refused its input or parameters.
@@ -54,4 +56,32 @@ pub enum QuantifyError {
 /// A parameter error.
 pub(crate) fn param(param: &'static str, expected: &'static str, got: impl std::fmt::Display) -> QuantifyError {
     QuantifyError::Param { param, expected, got: got.to_string() }
+}
+
+/// Names that a kernel's [`QuantifyError::Param`] uses for its input rather
+/// than for a parameter.
+const INPUTS: &[&str] = &["mask", "values", "image", "reference", "test"];
+
+/// How an operator reports a kernel's refusal: bad parameters and bad input
+/// as the typed variants; a solve that does not converge as a failure of
+/// kind `not_converged`.
+impl From<QuantifyError> for PluginError {
+    fn from(e: QuantifyError) -> PluginError {
+        match e {
+            QuantifyError::Segment(e) => e.into(),
+            QuantifyError::Param { param, expected, got } if INPUTS.contains(&param) => {
+                PluginError::bad_input(param, expected_phrase(expected), got)
+            }
+            QuantifyError::Param { param, expected, got } => {
+                PluginError::bad_parameter(param, expected_phrase(expected), got)
+            }
+            QuantifyError::NoPercolation { axis } => PluginError::bad_input(
+                "mask",
+                format!("pore space connecting the first and last slices along axis {axis}"),
+                "none",
+            ),
+            e @ QuantifyError::NotConverged { .. } => PluginError::failure("not_converged", e.to_string()),
+            other => PluginError::failed(other.to_string()),
+        }
+    }
 }

@@ -26,10 +26,12 @@
 //!   École Nationale Supérieure des Mines de Saint-Étienne (2010),
 //!   <https://tel.archives-ouvertes.fr/tel-00560838> (scikit-image's source).
 
-use plexus_segment::{Connectivity, Shape};
+use plexus_kernels::chunk::VolumeChunk;
+use plexus_kernels::volume::{Connectivity, Shape};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 
-use crate::chunk::ChunkPos;
+use crate::chunk::{ChunkPos, SliceBelow};
 use crate::error::{param, QuantifyError};
 
 /// Ohser's coefficients for 26-connected foreground (scikit-image
@@ -47,17 +49,34 @@ const COEFS_26: [i64; 256] = [
 ];
 
 /// Parameters of `quantify.euler_number`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EulerParams {
     /// 6 or 26 (default 26, scikit-image's default `connectivity = ndim`).
-    pub connectivity: Connectivity,
+    pub connectivity: u32,
 }
 
 impl Default for EulerParams {
     fn default() -> Self {
-        EulerParams { connectivity: Connectivity::TwentySix }
+        EulerParams { connectivity: 26 }
     }
+}
+
+impl EulerParams {
+    /// The connectivity, checked: 6 or 26.
+    pub fn connectivity(&self) -> Result<Connectivity, QuantifyError> {
+        match Connectivity::try_from(self.connectivity)? {
+            c @ (Connectivity::Six | Connectivity::TwentySix) => Ok(c),
+            c => Err(param("connectivity", "must be 6 or 26 for the 3-D Euler number", c.count())),
+        }
+    }
+}
+
+impl Params for EulerParams {
+    const TABLE: &'static [Param] =
+        &[Param::new("connectivity", "6 or 26: foreground connectivity (skimage euler_number connectivity 1 or 3)")
+            .min(6.0)
+            .max(26.0)];
 }
 
 /// The result, dimensionless.
@@ -151,7 +170,50 @@ impl EulerCounts {
 pub fn euler_number(mask: &[u8], shape: Shape, params: &EulerParams) -> Result<EulerNumber, QuantifyError> {
     let mut c = EulerCounts::default();
     c.add(mask, shape, ChunkPos::whole(shape.z))?;
-    c.finish(params.connectivity)
+    c.finish(params.connectivity()?)
+}
+
+/// The `euler_number` operator: adds every chunk's block counts (the slice
+/// below each chunk kept from the chunk before, so the host adds no halo;
+/// chunks in z order), forwards each frame, and publishes `euler_number`
+/// (dimensionless) and `connectivity` at `finish`: exactly the whole
+/// volume's χ for any chunking. Independent frames (2-D images) are each a
+/// volume of one slice; their χ add.
+#[derive(Debug)]
+pub struct EulerOp {
+    connectivity: Connectivity,
+    counts: EulerCounts,
+    below: SliceBelow<u8>,
+}
+
+impl EulerOp {
+    /// Checks the connectivity and builds the operator.
+    pub fn new(params: EulerParams, _ctx: &Context) -> Result<EulerOp, PluginError> {
+        Ok(EulerOp {
+            connectivity: params.connectivity()?,
+            counts: EulerCounts::default(),
+            below: SliceBelow::default(),
+        })
+    }
+}
+
+impl Operator for EulerOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        let c = VolumeChunk::of(input)?;
+        let mask = c.mask();
+        let (data, shape, pos) = self.below.extend(&c, &mask)?;
+        self.counts.add(&data, shape, pos)?;
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        self.below.check_complete()?;
+        let e = self.counts.finish(self.connectivity)?;
+        out.result("euler_number", e.euler_number);
+        out.result("connectivity", e.connectivity);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -176,11 +238,11 @@ mod tests {
         for (hole, want) in [(false, 1), (true, 2)] {
             let (v, s) = cube_with(hole);
             for c in [Connectivity::Six, Connectivity::TwentySix] {
-                assert_eq!(euler_number(&v, s, &EulerParams { connectivity: c }).unwrap().euler_number, want);
+                assert_eq!(euler_number(&v, s, &EulerParams { connectivity: c.count() }).unwrap().euler_number, want);
             }
         }
         let (v, s) = cube_with(false);
-        let e = euler_number(&v, s, &EulerParams { connectivity: Connectivity::Eighteen }).unwrap_err();
+        let e = euler_number(&v, s, &EulerParams { connectivity: 18 }).unwrap_err();
         assert_eq!(e.to_string(), "`connectivity` must be 6 or 26 for the 3-D Euler number, got 18");
     }
 }

@@ -1,26 +1,26 @@
 //! # plexus-quantify
 //!
-//! Quantification kernels for segmented Plexus volumes, as plain Rust over
-//! row-major `(z, y, x)` buffers (see [`plexus_segment::Shape`]). Each
-//! operator lives in its own module with its parameter struct (`serde`,
-//! kebab-case, defaults), its algorithm and, for reductions, an accumulator
-//! that adds chunks of z-slices and merges exactly:
+//! The quantify plugin: measurements of segmented volumes, as plain Rust
+//! kernels over row-major `(z, y, x)` buffers (see
+//! [`plexus_kernels::volume::Shape`]) and one operator per module. Each
+//! kernel module holds its parameter struct (`serde`, defaults), its
+//! algorithm, for reductions an accumulator that adds chunks of z-slices and
+//! merges exactly, and its `Operator`:
 //!
-//! - [`porosity`]: volume fraction of a phase;
-//! - [`euler_number`]: 3-D Euler characteristic, 6- and 26-connectivity, as
-//!   `skimage.measure.euler_number`, additive over chunks;
-//! - [`surface_area`]: Lewiner marching cubes + mesh area as scikit-image,
-//!   open or closed at the box faces, in µm²;
-//! - [`pore_size`]: local thickness as PoreSpy's `local_thickness(method="dt")`
-//!   and its histogram, the pore size distribution, in µm;
-//! - [`tortuosity`]: diffusive (finite-difference steady diffusion, as
-//!   PoreSpy's `tortuosity_fd`) and geometric (shortest paths);
-//! - [`connectivity`]: connected components per phase;
-//! - [`metrics`]: PSNR and SSIM against a reference, as `skimage.metrics`.
+//! | operator | module | chunks |
+//! |---|---|---|
+//! | `porosity` | [`porosity`]: volume fraction of a phase (PoreSpy) | any |
+//! | `euler_number` | [`euler_number`]: 3-D Euler characteristic, 6 / 26, as `skimage.measure.euler_number` | any, in z order |
+//! | `surface_area` | [`surface_area`]: Lewiner marching cubes + mesh area (scikit-image), open or closed, µm² | any, in z order |
+//! | `pore_size` | [`pore_size`]: local thickness (PoreSpy `local_thickness`, `dt`) and its distribution, µm | whole volume |
+//! | `tortuosity` | [`tortuosity`]: diffusive (PoreSpy `tortuosity_fd`) and geometric | whole volume |
+//! | `connectivity` | [`connectivity`]: components per phase | any, in z order |
+//! | `metrics` | [`metrics`]: PSNR and SSIM against a reference (`skimage.metrics`) | any, in z order |
 //!
-//! Results are `serde::Serialize` structs whose field names carry units.
-//! Conventions: `docs/CONVENTIONS.md`. Plugin registration comes with plugin
-//! contract v2.
+//! Reductions forward their input and publish results with units in their
+//! names at `finish` (the sidecar holds them). Shared pieces: [`chunk`]
+//! (a chunk's place, the slice kept below each chunk), [`error`].
+//! Conventions: `docs/CONVENTIONS.md`. This file only registers.
 
 #![deny(missing_docs)]
 
@@ -35,3 +35,13 @@ pub mod surface_area;
 pub mod tortuosity;
 
 pub use error::QuantifyError;
+
+plexus_plugin_api::export_plugin! {
+    "porosity" => porosity::PorosityOp::new,
+    "euler_number" => euler_number::EulerOp::new,
+    "surface_area" => surface_area::SurfaceAreaOp::new,
+    "pore_size" => pore_size::PoreSizeOp::new,
+    "tortuosity" => tortuosity::TortuosityOp::new,
+    "connectivity" => connectivity::ConnectivityOp::new,
+    "metrics" => metrics::MetricsOp::new,
+}

@@ -19,6 +19,17 @@
 //! slice order at the end, so chunking does not change the result. SSIM
 //! needs `(win_size - 1) / 2` halo slices on both sides of a chunk.
 //!
+//! # Operator
+//! `quantify.metrics` scores the first array of each frame against the
+//! second, as one volume streamed in z order: the host gives a stage two
+//! arrays by listing two inputs (`inputs = ["denoised", "clean"]`: arrays
+//! `in0`, the image scored, and `in1`, the reference). The operator keeps
+//! the last `win_size − 1` slices of both so that each slice's SSIM window
+//! is complete when it is summed (no host halo), forwards each frame, and
+//! publishes at `finish` `psnr_db` (dB), `ssim`, `mse` (image units²),
+//! `psnr_data_range` and `ssim_data_range` (image units). Both arrays must
+//! have one shape and element type.
+//!
 //! # References
 //! - Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality
 //!   assessment: from error visibility to structural similarity", *IEEE
@@ -27,15 +38,17 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use plexus_segment::sample::Sample;
-use plexus_segment::Shape;
+use plexus_kernels::chunk::{check_order, VolumeChunk};
+use plexus_kernels::volume::sample::Sample;
+use plexus_kernels::volume::Shape;
+use plexus_plugin_api::{Array, Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{param, QuantifyError};
 
 /// Parameters of `quantify.metrics`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MetricsParams {
     /// The dynamic range `R` (see the module docs for the defaults).
     pub data_range: Option<f64>,
@@ -51,6 +64,15 @@ impl Default for MetricsParams {
     fn default() -> Self {
         MetricsParams { data_range: None, win_size: 7, k1: 0.01, k2: 0.03 }
     }
+}
+
+impl Params for MetricsParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("data_range", "dynamic range R in image units; default: PSNR the type's maximum (1 for floats) or full range for negative references, SSIM the integer type's range (required for floats, as scikit-image)").min(0.0),
+        Param::new("win_size", "SSIM window side, odd, at least 3").min(3.0),
+        Param::new("k1", "SSIM constant K1").min(0.0),
+        Param::new("k2", "SSIM constant K2").min(0.0),
+    ];
 }
 
 /// The result.
@@ -238,6 +260,174 @@ pub fn metrics<T: Sample>(
     let mut m = MetricsSum::default();
     m.add(reference, test, shape, 0, 0..shape.z, shape.z, params)?;
     Ok(m.finish::<T>(params))
+}
+
+/// The `metrics` operator (see the module docs).
+#[derive(Debug)]
+pub struct MetricsOp {
+    params: MetricsParams,
+    sum: MetricsSum,
+    /// The last slices of (test, reference) not yet scored by SSIM, from
+    /// volume slice `tail_z`, and the element type.
+    tail: Option<(Array, Array, usize)>,
+    dtype: Option<DType>,
+    /// The next slice expected and the first whose squared error and SSIM
+    /// are still to be summed.
+    next: usize,
+    pending: usize,
+    volume_z: usize,
+    frames: u64,
+}
+
+impl MetricsOp {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: MetricsParams, _ctx: &Context) -> Result<MetricsOp, PluginError> {
+        let w = params.win_size;
+        if w < 3 || w.is_multiple_of(2) {
+            return Err(PluginError::bad_parameter("win_size", "an odd number, at least 3", w.to_string()));
+        }
+        if let Some(r) = params.data_range.filter(|r| !(r.is_finite() && *r > 0.0)) {
+            return Err(PluginError::bad_parameter("data_range", "a positive finite number", r.to_string()));
+        }
+        Ok(MetricsOp {
+            params,
+            sum: MetricsSum::default(),
+            tail: None,
+            dtype: None,
+            next: 0,
+            pending: 0,
+            volume_z: 0,
+            frames: 0,
+        })
+    }
+
+    /// `tail` and the owned slices of chunk `c` joined along z.
+    fn joined(tail: Option<&Array>, c: &VolumeChunk<'_>) -> Result<Array, PluginError> {
+        let row = c.shape.slice_len() * c.view.dtype().size();
+        let owned = c.owned();
+        let mine = &c.view.as_bytes()[(owned.start - c.z_first) * row..(owned.end - c.z_first) * row];
+        let mut bytes = tail.map(|t| t.as_bytes().to_vec()).unwrap_or_default();
+        bytes.extend_from_slice(mine);
+        let z = bytes.len() / row.max(1);
+        Array::from_bytes(c.view.dtype(), vec![z, c.shape.y, c.shape.x], &bytes).map_err(PluginError::from)
+    }
+}
+
+impl Operator for MetricsOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        if input.len() != 2 {
+            return Err(PluginError::bad_input(
+                "",
+                "two arrays: the image scored and its reference (list two `inputs` for the stage)",
+                format!("{} array(s)", input.len()),
+            ));
+        }
+        let mut arrays = input.arrays();
+        let (tn, tv) = arrays.next().expect("two arrays");
+        let (rn, rv) = arrays.next().expect("two arrays");
+        let test = VolumeChunk::from_view(input, tn, tv)?;
+        let reference = VolumeChunk::from_view(input, rn, rv)?;
+        if (tv.shape(), tv.dtype()) != (rv.shape(), rv.dtype()) {
+            return Err(PluginError::bad_input(
+                rn,
+                format!("the shape {:?} and type `{}` of `{tn}`", tv.shape(), tv.dtype()),
+                format!("{:?} of `{}`", rv.shape(), rv.dtype()),
+            ));
+        }
+        if *self.dtype.get_or_insert(tv.dtype()) != tv.dtype() {
+            return Err(PluginError::bad_input(
+                tn,
+                format!("elements of `{}`, as earlier frames", self.dtype.unwrap()),
+                format!("`{}`", tv.dtype()),
+            ));
+        }
+        let first = check_order(&test, self.next)?;
+        if first && self.frames > 0 {
+            return Err(PluginError::bad_input(tn, "one image or volume per stream", "a second one"));
+        }
+        self.frames += 1;
+        let owned = test.owned();
+        let (t_tail, r_tail, tail_z) = match self.tail.take() {
+            Some((t, r, z)) if !first => (Some(t), Some(r), z),
+            _ => (None, None, owned.start),
+        };
+        let t = MetricsOp::joined(t_tail.as_ref(), &test)?;
+        let r = MetricsOp::joined(r_tail.as_ref(), &reference)?;
+        let volume_z = test.volume_z;
+        self.volume_z = volume_z;
+        self.next = owned.end;
+        // SSIM centres need (win − 1)/2 slices after them: score up to there,
+        // or to the end of the volume.
+        let pad = if volume_z == 1 { 0 } else { (self.params.win_size - 1) / 2 };
+        let end = if owned.end == volume_z { volume_z } else { owned.end.saturating_sub(pad).max(self.pending) };
+        let shape = Shape::new(t.shape()[0], test.shape.y, test.shape.x);
+        let (p, score) = (&self.params, self.pending..end);
+        match t.dtype() {
+            DType::U8 => self.sum.add(r.as_slice::<u8>()?, t.as_slice::<u8>()?, shape, tail_z, score, volume_z, p)?,
+            DType::U16 => {
+                self.sum.add(r.as_slice::<u16>()?, t.as_slice::<u16>()?, shape, tail_z, score, volume_z, p)?
+            }
+            DType::U32 => {
+                self.sum.add(r.as_slice::<u32>()?, t.as_slice::<u32>()?, shape, tail_z, score, volume_z, p)?
+            }
+            DType::I16 => {
+                self.sum.add(r.as_slice::<i16>()?, t.as_slice::<i16>()?, shape, tail_z, score, volume_z, p)?
+            }
+            DType::I32 => {
+                self.sum.add(r.as_slice::<i32>()?, t.as_slice::<i32>()?, shape, tail_z, score, volume_z, p)?
+            }
+            DType::F32 => {
+                self.sum.add(r.as_slice::<f32>()?, t.as_slice::<f32>()?, shape, tail_z, score, volume_z, p)?
+            }
+            DType::F64 => {
+                self.sum.add(r.as_slice::<f64>()?, t.as_slice::<f64>()?, shape, tail_z, score, volume_z, p)?
+            }
+        }
+        self.pending = end;
+        // Keep what the next chunk's SSIM windows reach back to.
+        let keep_from = end.saturating_sub(pad).max(tail_z);
+        if owned.end < volume_z {
+            let rows = |a: &Array| -> Result<Array, PluginError> {
+                let row = a.as_bytes().len() / a.shape()[0].max(1);
+                let from = keep_from - tail_z;
+                Array::from_bytes(
+                    a.dtype(),
+                    vec![a.shape()[0] - from, a.shape()[1], a.shape()[2]],
+                    &a.as_bytes()[from * row..],
+                )
+                .map_err(PluginError::from)
+            };
+            self.tail = Some((rows(&t)?, rows(&r)?, keep_from));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        if self.frames == 0 || self.next != self.volume_z {
+            return Err(PluginError::bad_input(
+                "",
+                format!("frames covering the volume's {} slices", self.volume_z),
+                format!("a stream that ended at slice {}", self.next),
+            ));
+        }
+        let p = &self.params;
+        let m = match self.dtype.unwrap_or(DType::F64) {
+            DType::U8 => self.sum.finish::<u8>(p),
+            DType::U16 => self.sum.finish::<u16>(p),
+            DType::U32 => self.sum.finish::<u32>(p),
+            DType::I16 => self.sum.finish::<i16>(p),
+            DType::I32 => self.sum.finish::<i32>(p),
+            DType::F32 => self.sum.finish::<f32>(p),
+            DType::F64 => self.sum.finish::<f64>(p),
+        };
+        out.result("psnr_db", m.psnr_db);
+        out.result("ssim", m.ssim);
+        out.result("mse", m.mse);
+        out.result("psnr_data_range", m.psnr_data_range);
+        out.result("ssim_data_range", m.ssim_data_range);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -32,15 +32,17 @@
 //!   analysis of porous media images", *Journal of Open Source Software*
 //!   4(37):1296 (2019), doi:10.21105/joss.01296.
 
-use plexus_segment::distance_transform::{squared_planes, z_pass};
-use plexus_segment::Shape;
+use plexus_kernels::chunk::{self, VolumeChunk};
+use plexus_kernels::volume::distance_transform::{squared_planes, z_pass};
+use plexus_kernels::volume::Shape;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{param, QuantifyError};
 
 /// Parameters of `quantify.pore_size`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PoreSizeParams {
     /// Edge of a cubic voxel, µm (default 1).
     pub voxel_size_um: f64,
@@ -52,6 +54,14 @@ impl Default for PoreSizeParams {
     fn default() -> Self {
         PoreSizeParams { voxel_size_um: 1.0, radii: None }
     }
+}
+
+impl Params for PoreSizeParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("voxel_size_um", "edge of a cubic voxel in µm (PoreSpy assumes cubic voxels)").min(0.0),
+        Param::new("radii", "sphere radii to test, voxels; default every integer from 1 to floor(max distance)")
+            .min(1.0),
+    ];
 }
 
 /// One bin of the pore size distribution.
@@ -173,6 +183,66 @@ pub fn pore_size(
     }
     let mean = if pore == 0 { 0.0 } else { total / pore as f64 * vs };
     Ok((lt, PoreSize { mean_radius_um: mean, max_radius_um: max as f64 * vs, pore_voxels: pore, histogram }))
+}
+
+/// The `pore_size` operator: local thickness of the pore phase (nonzero) of
+/// a whole volume, sent on as an f32 image of radii in µm (0 on solid), and
+/// at `finish` the pore size distribution: `mean_radius_um`,
+/// `max_radius_um`, `pore_voxels`, and one entry per radius present in the
+/// lists `radius_um`, `voxels`, `volume_fraction` (of the pore volume) and
+/// `cumulative_fraction` (pore volume in pores of at least that radius) —
+/// what a `series` plot of `volume_fraction` against `radius_um` draws.
+/// Balls reach across the volume: a frame must be the whole volume.
+#[derive(Debug)]
+pub struct PoreSizeOp {
+    params: PoreSizeParams,
+    threads: usize,
+    result: Option<PoreSize>,
+}
+
+impl PoreSizeOp {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: PoreSizeParams, ctx: &Context) -> Result<PoreSizeOp, PluginError> {
+        let vs = params.voxel_size_um;
+        if !(vs.is_finite() && vs > 0.0) {
+            return Err(PluginError::bad_parameter("voxel_size_um", "a positive finite length in µm", vs.to_string()));
+        }
+        Ok(PoreSizeOp { params, threads: ctx.threads(), result: None })
+    }
+}
+
+impl Operator for PoreSizeOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let c = VolumeChunk::of(input)?;
+        c.require_whole("local thickness spheres reach across the volume")?;
+        if self.result.is_some() {
+            return Err(PluginError::bad_input(
+                c.name,
+                "one volume per stream (the distribution is of one volume)",
+                "a second frame",
+            ));
+        }
+        let (lt, psd) = pore_size(&c.mask(), c.shape, &self.params, self.threads)?;
+        let vs = self.params.voxel_size_um;
+        let radii: Vec<f32> = lt.iter().map(|&r| (r as f64 * vs) as f32).collect();
+        out.emit(chunk::output(input, &c, c.name, radii)?.with_meta("unit", "µm"));
+        self.result = Some(psd);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        let Some(p) = &self.result else {
+            return Err(PluginError::bad_input("", "a volume", "no frame"));
+        };
+        out.result("mean_radius_um", p.mean_radius_um);
+        out.result("max_radius_um", p.max_radius_um);
+        out.result("pore_voxels", p.pore_voxels);
+        out.result("radius_um", p.histogram.iter().map(|b| b.radius_um).collect::<Vec<_>>());
+        out.result("voxels", p.histogram.iter().map(|b| b.voxels).collect::<Vec<_>>());
+        out.result("volume_fraction", p.histogram.iter().map(|b| b.volume_fraction).collect::<Vec<_>>());
+        out.result("cumulative_fraction", p.histogram.iter().map(|b| b.cumulative_fraction).collect::<Vec<_>>());
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //!   analysis of porous media images", *Journal of Open Source Software*
 //!   4(37):1296 (2019), doi:10.21105/joss.01296.
 
+use plexus_kernels::chunk::VolumeChunk;
+use plexus_plugin_api::{Context, DType, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 
 /// Which voxels are the phase.
@@ -24,8 +26,8 @@ pub enum Phase {
 }
 
 /// Parameters of `quantify.porosity`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PorosityParams {
     /// `nonzero` (default) or `value`.
     pub phase: Phase,
@@ -37,6 +39,16 @@ impl Default for PorosityParams {
     fn default() -> Self {
         PorosityParams { phase: Phase::Nonzero, value: 1 }
     }
+}
+
+impl Params for PorosityParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "phase",
+            "nonzero: every nonzero voxel (a pore mask, PoreSpy's default); value: voxels equal to value",
+        ),
+        Param::new("value", "the phase value for phase = value"),
+    ];
 }
 
 /// Phase and total voxel counts, merged across chunks.
@@ -88,6 +100,54 @@ pub fn porosity<T: Copy + Into<u32>>(image: &[T], params: &PorosityParams) -> Po
     let mut c = PorosityCount::default();
     c.add(image, params);
     c.finish()
+}
+
+/// The `porosity` operator: counts the phase in every frame's owned slices
+/// (u8, u16 or u32 phase images), forwards each frame, and publishes at
+/// `finish` `porosity` (volume fraction, 0–1), `phase_voxels` and
+/// `total_voxels`. Any chunking gives the same counts.
+#[derive(Debug)]
+pub struct PorosityOp {
+    params: PorosityParams,
+    count: PorosityCount,
+}
+
+impl PorosityOp {
+    /// Builds the operator.
+    pub fn new(params: PorosityParams, _ctx: &Context) -> Result<PorosityOp, PluginError> {
+        Ok(PorosityOp { params, count: PorosityCount::default() })
+    }
+}
+
+impl Operator for PorosityOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        let c = VolumeChunk::of(input)?;
+        let slice = c.shape.slice_len();
+        let owned = c.owned();
+        let range = (owned.start - c.z_first) * slice..(owned.end - c.z_first) * slice;
+        match c.view.dtype() {
+            DType::U8 => self.count.add(&c.view.as_slice::<u8>()?[range], &self.params),
+            DType::U16 => self.count.add(&c.view.as_slice::<u16>()?[range], &self.params),
+            DType::U32 => self.count.add(&c.view.as_slice::<u32>()?[range], &self.params),
+            other => {
+                return Err(PluginError::bad_input(
+                    c.name,
+                    "a phase image of `u8`, `u16` or `u32`",
+                    format!("`{other}`"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        let p = self.count.finish();
+        out.result("porosity", p.porosity);
+        out.result("phase_voxels", p.phase_voxels);
+        out.result("total_voxels", p.total_voxels);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

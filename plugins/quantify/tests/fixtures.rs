@@ -17,6 +17,7 @@
 mod common;
 
 use common::{expected, load, shape, u8s, z_chunks};
+use plexus_kernels::volume::{Connectivity, Shape};
 use plexus_quantify::chunk::ChunkPos;
 use plexus_quantify::connectivity::{connectivity, ConnectivityParams, ConnectivitySum};
 use plexus_quantify::euler_number::{euler_number, EulerCounts, EulerParams};
@@ -25,7 +26,6 @@ use plexus_quantify::pore_size::{pore_size, PoreSizeParams};
 use plexus_quantify::porosity::{porosity, PorosityCount, PorosityParams};
 use plexus_quantify::surface_area::{surface_area, Boundary, SurfaceAreaParams, SurfaceAreaSum};
 use plexus_quantify::tortuosity::{tortuosity, Kind, TortuosityParams};
-use plexus_segment::{Connectivity, Shape};
 
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
@@ -67,7 +67,7 @@ fn euler_numbers_match_scikit_image_and_add_over_chunks() {
     for (phase, m) in phases(&u8s(&n)) {
         for c in [6u32, 26] {
             let conn = Connectivity::try_from(c).unwrap();
-            let whole = euler_number(&m, s, &EulerParams { connectivity: conn }).unwrap().euler_number;
+            let whole = euler_number(&m, s, &EulerParams { connectivity: c }).unwrap().euler_number;
             assert_eq!(whole, exp_i(&format!("euler{c}_{phase}")), "{phase} {c}");
             for k in [1, 3, 7] {
                 let mut sum = EulerCounts::default();
@@ -91,7 +91,7 @@ fn components_per_phase_match_scipy_and_merge_over_chunks() {
     let vol = u8s(&n);
     for c in [6u32, 26] {
         let conn = Connectivity::try_from(c).unwrap();
-        let whole = connectivity(&vol, s, &ConnectivityParams { connectivity: conn }, 2).unwrap();
+        let whole = connectivity(&vol, s, &ConnectivityParams { connectivity: c }, 2).unwrap();
         for p in &whole {
             let phase = if p.phase == 1 { "pore" } else { "solid" };
             assert_eq!(p.components as i64, exp_i(&format!("components{c}_{phase}")), "{phase} {c}");
@@ -108,7 +108,7 @@ fn components_per_phase_match_scipy_and_merge_over_chunks() {
     }
 }
 
-fn chunked_area<T: plexus_segment::sample::Sample>(v: &[T], s: Shape, p: &SurfaceAreaParams, k: usize) -> f64 {
+fn chunked_area<T: plexus_kernels::volume::sample::Sample>(v: &[T], s: Shape, p: &SurfaceAreaParams, k: usize) -> f64 {
     let mut sum = SurfaceAreaSum::default();
     for zs in z_chunks(s.z, k).into_iter().rev() {
         let first = zs.start.saturating_sub(1);
@@ -127,7 +127,7 @@ fn surface_area_matches_scikit_image_open_and_closed() {
     let vol = u8s(&n);
     for (name, vs) in [("unit", [1.0, 1.0, 1.0]), ("aniso", [2.0, 1.0, 0.5])] {
         for (b, bname) in [(Boundary::Open, "open"), (Boundary::Closed, "closed")] {
-            let p = SurfaceAreaParams { boundary: b, voxel_size_um: vs, ..Default::default() };
+            let p = SurfaceAreaParams { boundary: b, voxel_size_um: vs.to_vec(), ..Default::default() };
             let a = surface_area(&vol, s, &p, 2).unwrap().area_um2;
             let want = exp_f(&format!("area_{bname}_{name}"));
             assert!(rel(a, want) <= 1e-5, "{bname} {name}: {a} vs {want}");
@@ -151,7 +151,7 @@ fn surface_area_of_grey_volumes_exercises_the_ambiguous_cases() {
         level,
         boundary: Boundary::Closed,
         pad_value: exp_f("grey32_pad"),
-        voxel_size_um: [1.0, 1.3, 0.7],
+        voxel_size_um: vec![1.0, 1.3, 0.7],
     };
     let a = surface_area(&grey, s, &p, 2).unwrap().area_um2;
     assert!(rel(a, exp_f("area_grey32_closed")) <= 1e-5, "{a}");

@@ -2,13 +2,13 @@
 //! independent of how the volume is chunked, closed surfaces larger than
 //! open ones, SSIM at most 1, tortuosity at least 1.
 
+use plexus_kernels::volume::{Connectivity, Shape};
 use plexus_quantify::chunk::ChunkPos;
 use plexus_quantify::euler_number::{euler_number, EulerCounts, EulerParams};
 use plexus_quantify::metrics::{metrics, MetricsParams};
 use plexus_quantify::porosity::{porosity, PorosityParams};
 use plexus_quantify::surface_area::{surface_area, Boundary, SurfaceAreaParams};
 use plexus_quantify::tortuosity::{tortuosity, TortuosityParams};
-use plexus_segment::{Connectivity, Shape};
 
 struct Rng(u64);
 
@@ -34,7 +34,7 @@ fn euler_counts_add_over_any_cut() {
         let s = Shape::new(2 + rng.below(12), 1 + rng.below(9), 1 + rng.below(9));
         let m = rng.mask(s, 50);
         for c in [Connectivity::Six, Connectivity::TwentySix] {
-            let whole = euler_number(&m, s, &EulerParams { connectivity: c }).unwrap();
+            let whole = euler_number(&m, s, &EulerParams { connectivity: c.count() }).unwrap();
             let cut = 1 + rng.below(s.z - 1);
             let mut a = EulerCounts::default();
             a.add(&m[..cut * s.slice_len()], s.with_z(cut), ChunkPos::with_low_halo(0, s.z)).unwrap();

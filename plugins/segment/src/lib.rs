@@ -1,43 +1,57 @@
 //! # plexus-segment
 //!
-//! Segmentation kernels for Plexus volumes, as plain Rust over row-major
-//! `(z, y, x)` buffers ([`Shape`]; a 2-D image is one slice). Each operator
-//! lives in its own module with its parameter struct (`serde`, kebab-case,
-//! defaults) and its algorithm:
+//! The segment plugin: from a grey-level volume to masks and labels, on
+//! row-major `(z, y, x)` chunks (a 2-D image is one slice). One module per
+//! operator, holding its parameter struct, its kernel (or a re-export of the
+//! shared one in `plexus-kernels`) and its `Operator`:
 //!
-//! - [`threshold`]: Otsu, multi-Otsu (as scikit-image; integer thresholds
-//!   for integer images) and fixed thresholds; foreground is `value > t`;
-//! - [`label`]: connected components (4/8 in 2-D, 6/18/26 in 3-D) numbered
-//!   as `scipy.ndimage.label`, with sizes, merged exactly across z-chunks;
-//!   [`remove_small_objects`] as scikit-image;
-//! - [`morphology`]: binary erosion, dilation, opening, closing with cross,
-//!   cube and ball structures and scipy's `border_value`;
-//! - [`distance_transform`]: exact Euclidean distance transform with voxel
-//!   sizes, as `scipy.ndimage.distance_transform_edt`;
-//! - [`watershed`]: markers from `peak_local_max` of the distance transform
-//!   and marker-based watershed, as scikit-image.
+//! | operator | module | streams? |
+//! |---|---|---|
+//! | `threshold` | [`threshold`]: Otsu, multi-Otsu (as scikit-image; integer thresholds for integer images), fixed; foreground is `value > t` | fixed: any chunking; Otsu: whole volume (or measure with `otsu` first) |
+//! | `otsu` | [`otsu`]: the Otsu / multi-Otsu thresholds of a chunked stream, published at `finish` | any chunking (floats: give `min`, `max`) |
+//! | `label` | [`label`]: connected components (4/8, 6/18/26) numbered as `scipy.ndimage.label`, with sizes | any chunking: provisional labels per chunk, merges published at `finish` |
+//! | `relabel` | [`relabel`]: applies `label`'s merges (`${label.merges}`) | any chunking |
+//! | `remove_small_objects` | [`remove_small_objects`]: as scikit-image (`max_size`, inclusive) | a whole mask, or chunked labels with `label`'s merges and sizes |
+//! | `morphology` | [`morphology`]: erosion, dilation, opening, closing with cross, cube or ball, scipy's `border_value` | halo from the parameters |
+//! | `distance_transform` | [`distance_transform`]: exact EDT with voxel sizes, as scipy | whole volume |
+//! | `watershed` | [`watershed`]: `peak_local_max` markers + marker watershed, as scikit-image | whole volume |
+//! | `onnx` | [`onnx`]: a U-Net over 3-D patches, blended, argmax to labels | halo `margin` |
 //!
-//! Shared pieces: [`shape`] (shape, connectivity, voxel sizes), [`sample`]
-//! (the voxel types), [`runs`] (foreground runs and union-find), [`bands`]
-//! (work split over threads), [`error`].
+//! Shared kernels from `plexus-kernels` are re-exported under their old
+//! paths: [`shape`] (shape, connectivity, voxel sizes), [`sample`] (voxel
+//! types), [`runs`] (foreground runs and union-find), [`bands`] (work split
+//! over threads), [`error`].
 //!
 //! Masks are `u8` (0 background, nonzero foreground), labels `u32`.
-//! Conventions: `docs/CONVENTIONS.md`. Plugin registration (operators,
-//! `plugin.toml`) is added with plugin contract v2.
+//! Conventions: `docs/CONVENTIONS.md`. This file only registers.
 
 #![deny(missing_docs)]
 
-pub mod bands;
 pub mod distance_transform;
-pub mod error;
 pub mod label;
 pub mod morphology;
+pub mod onnx;
+pub mod otsu;
+pub mod relabel;
 pub mod remove_small_objects;
-pub mod runs;
-pub mod sample;
-pub mod shape;
 pub mod threshold;
 pub mod watershed;
 
-pub use error::SegmentError;
-pub use shape::{Connectivity, Shape};
+pub use plexus_kernels::volume::{bands, error, runs, sample, shape};
+pub use plexus_kernels::volume::{Connectivity, SegmentError, Shape};
+
+/// The one-line doc of every `connectivity` parameter.
+pub(crate) const CONNECTIVITY_DOC: &str =
+    "neighbours that connect: 4 or 8 (within slices), 6, 18 or 26 (3-D), as scipy's generate_binary_structure";
+
+plexus_plugin_api::export_plugin! {
+    "threshold" => threshold::Threshold::new,
+    "otsu" => otsu::Otsu::new,
+    "label" => label::Label::new,
+    "relabel" => relabel::Relabel::new,
+    "remove_small_objects" => remove_small_objects::RemoveSmallObjects::new,
+    "morphology" => morphology::Morphology::new,
+    "distance_transform" => distance_transform::DistanceTransform::new,
+    "watershed" => watershed::WatershedOp::new,
+    "onnx" => onnx::OnnxSegment::new,
+}

@@ -27,7 +27,11 @@
 //! # Chunks
 //! A chunk with [`halo`] slices on each side (none at the volume's own
 //! faces) gives exactly the whole-volume result on its interior
-//! ([`morphology_chunk`]).
+//! ([`morphology_chunk`]). The operator `segment.morphology` filters each
+//! frame as it comes (halo included; the host trims it) and refuses a chunk
+//! cut inside the volume with less halo than its parameters need: `radius`
+//! for erosion and dilation, `2 · radius` for opening and closing, none
+//! with `planar`. Output: a u8 0/1 mask.
 //!
 //! # References
 //! - J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press
@@ -36,14 +40,16 @@
 //!   computing in Python", *Nature Methods* 17:261–272 (2020),
 //!   doi:10.1038/s41592-019-0686-2 (`scipy.ndimage.binary_erosion`).
 
-use serde::Deserialize;
+use plexus_kernels::chunk::{self, VolumeChunk};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::bands::for_each_band;
 use crate::error::{param, SegmentError};
 use crate::shape::Shape;
 
 /// The operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Operation {
     /// `scipy.ndimage.binary_erosion`.
@@ -57,7 +63,7 @@ pub enum Operation {
 }
 
 /// The structure's shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Structure {
     /// `|dz| + |dy| + |dx| <= radius` (octahedron; diamond when planar).
@@ -69,8 +75,8 @@ pub enum Structure {
 }
 
 /// Parameters of `segment.morphology`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MorphologyParams {
     /// `erosion`, `dilation`, `opening` or `closing` (default `opening`).
     pub operation: Operation,
@@ -96,6 +102,16 @@ impl Default for MorphologyParams {
     }
 }
 
+impl Params for MorphologyParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("operation", "scipy.ndimage binary_erosion, binary_dilation, binary_opening (erosion then dilation), binary_closing"),
+        Param::new("structure", "cross: |d|_1 <= radius (generate_binary_structure(3, 1) at 1); cube: max |d| <= radius; ball: |d| <= radius (skimage ball)"),
+        Param::new("radius", "structure radius in voxels").max(1024.0),
+        Param::new("planar", "only the dz = 0 part of the structure (diamond, square, disk): 2-D slice by slice"),
+        Param::new("border_value", "value of voxels outside the volume at every step, 0 or 1 (scipy's border_value)").max(1.0),
+    ];
+}
+
 impl MorphologyParams {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), SegmentError> {
@@ -115,6 +131,31 @@ pub fn halo(params: &MorphologyParams) -> usize {
     match params.operation {
         Operation::Erosion | Operation::Dilation => r,
         Operation::Opening | Operation::Closing => 2 * r,
+    }
+}
+
+/// The `morphology` operator (see the module docs).
+#[derive(Debug)]
+pub struct Morphology {
+    params: MorphologyParams,
+    threads: usize,
+}
+
+impl Morphology {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: MorphologyParams, ctx: &Context) -> Result<Morphology, PluginError> {
+        params.validate()?;
+        Ok(Morphology { params, threads: ctx.threads() })
+    }
+}
+
+impl Operator for Morphology {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let c = VolumeChunk::of(input)?;
+        c.require_halo(halo(&self.params), "`radius`, twice for opening and closing")?;
+        let mask = morphology(&c.mask(), c.shape, &self.params, self.threads)?;
+        out.emit(chunk::output(input, &c, c.name, mask)?);
+        Ok(())
     }
 }
 

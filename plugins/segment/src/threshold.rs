@@ -1,6 +1,18 @@
 //! The `threshold` operator: Otsu, multi-Otsu and fixed thresholds, with
 //! histograms that accumulate chunk by chunk.
 //!
+//! # Operator
+//! `segment.threshold` sends on a u8 image of the input's shape: 0/1 for one
+//! threshold (`value > t`), classes `0 ..= n` for `n` thresholds. `fixed`
+//! works on any chunking. Otsu and multi-Otsu are statistics of the whole
+//! volume: on a frame that is the whole volume (or an independent image) they
+//! are computed from it; a volume streamed in chunks has its thresholds
+//! measured by [`crate::otsu`] first and applied here with `method =
+//! "fixed"` and `value = "${otsu.threshold}"` (or `thresholds =
+//! "${otsu.thresholds}"`). The thresholds of the last frame are published
+//! as `threshold` and `thresholds` (and each output frame's metadata holds
+//! its own `thresholds`).
+//!
 //! # Conventions
 //! - Foreground (Otsu, fixed): `value > threshold` → 1, else 0, as
 //!   scikit-image documents for `threshold_otsu` ("pixels with an intensity
@@ -31,13 +43,16 @@
 //!   (2001), doi:10.6688/JISE.2001.17.5.1.
 
 use plexus_kernels::binning::Binning;
-use serde::Deserialize;
+use plexus_kernels::chunk::{self, VolumeChunk};
+use plexus_kernels::with_elements;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{param, SegmentError};
 use crate::sample::Sample;
 
 /// How the threshold is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Otsu's threshold (two classes), `skimage.filters.threshold_otsu`.
@@ -49,8 +64,8 @@ pub enum Method {
 }
 
 /// Parameters of `segment.threshold`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ThresholdParams {
     /// `otsu` (default), `multi-otsu` or `fixed`.
     pub method: Method,
@@ -58,6 +73,9 @@ pub struct ThresholdParams {
     pub classes: usize,
     /// The threshold for `fixed`, in image units.
     pub value: Option<f64>,
+    /// Several thresholds for `fixed`, increasing: classes as multi-Otsu's
+    /// (instead of `value`).
+    pub thresholds: Vec<f64>,
     /// Bins of the histogram of a float image (default 256, scikit-image's);
     /// integer images always get one bin per value.
     pub nbins: usize,
@@ -65,8 +83,21 @@ pub struct ThresholdParams {
 
 impl Default for ThresholdParams {
     fn default() -> Self {
-        ThresholdParams { method: Method::Otsu, classes: 3, value: None, nbins: 256 }
+        ThresholdParams { method: Method::Otsu, classes: 3, value: None, thresholds: Vec::new(), nbins: 256 }
     }
+}
+
+impl Params for ThresholdParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "method",
+            "otsu: skimage threshold_otsu; multi-otsu: threshold_multiotsu (classes); fixed: value or thresholds",
+        ),
+        Param::new("classes", "classes for multi-otsu").min(2.0),
+        Param::new("value", "the threshold for fixed, image units: foreground is value > t"),
+        Param::new("thresholds", "several increasing thresholds for fixed: classes numpy.digitize(value, thresholds)"),
+        Param::new("nbins", "histogram bins of a float image (integer images: one bin per value)").min(1.0),
+    ];
 }
 
 impl ThresholdParams {
@@ -74,10 +105,13 @@ impl ThresholdParams {
     pub fn validate(&self) -> Result<(), SegmentError> {
         match self.method {
             Method::MultiOtsu if self.classes < 2 => Err(param("classes", "must be at least 2", self.classes)),
-            Method::Fixed => match self.value {
-                Some(v) if v.is_finite() => Ok(()),
-                Some(v) => Err(param("value", "must be finite", v)),
-                None => Err(param("value", "is required by `method = \"fixed\"`", "nothing")),
+            Method::Fixed => match (self.value, self.thresholds.as_slice()) {
+                (Some(v), []) if v.is_finite() => Ok(()),
+                (Some(v), []) => Err(param("value", "must be finite", v)),
+                (None, []) => Err(param("value", "is required by `method = \"fixed\"`", "nothing")),
+                (Some(_), _) => Err(param("thresholds", "must be left out when `value` is given", "both")),
+                (None, t) if t.iter().all(|v| v.is_finite()) && t.windows(2).all(|w| w[0] < w[1]) => Ok(()),
+                (None, t) => Err(param("thresholds", "must be finite and increasing", format!("{t:?}"))),
             },
             _ if self.nbins == 0 => Err(param("nbins", "must be at least 1", self.nbins)),
             _ => Ok(()),
@@ -494,7 +528,60 @@ pub fn thresholds(hist: &Histogram, params: &ThresholdParams) -> Result<Vec<f64>
     match params.method {
         Method::Otsu => Ok(vec![otsu(hist)?]),
         Method::MultiOtsu => multi_otsu(hist, params.classes),
-        Method::Fixed => Ok(vec![params.value.expect("validated")]),
+        Method::Fixed => Ok(fixed(params)),
+    }
+}
+
+/// The thresholds of `method = "fixed"` (validated parameters).
+fn fixed(params: &ThresholdParams) -> Vec<f64> {
+    match params.value {
+        Some(v) => vec![v],
+        None => params.thresholds.clone(),
+    }
+}
+
+/// Why Otsu needs the whole volume, for the error a chunk gets.
+const OTSU_WHOLE: &str = "Otsu's threshold is a statistic of the whole volume; for a chunked volume measure it with `segment.otsu` and apply it with `method = \"fixed\"`, `value = \"${otsu.threshold}\"`";
+
+/// The `threshold` operator (see the module docs).
+#[derive(Debug)]
+pub struct Threshold {
+    params: ThresholdParams,
+    last: Vec<f64>,
+}
+
+impl Threshold {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: ThresholdParams, _ctx: &Context) -> Result<Threshold, PluginError> {
+        params.validate()?;
+        Ok(Threshold { params, last: Vec::new() })
+    }
+}
+
+impl Operator for Threshold {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let c = VolumeChunk::of(input)?;
+        let ts = match self.params.method {
+            Method::Fixed => fixed(&self.params),
+            _ => {
+                c.require_whole(OTSU_WHOLE)?;
+                let p = &self.params;
+                with_elements!(c, |s| thresholds(&Histogram::of(s, p.nbins)?, p)?)
+            }
+        };
+        let mut mask = vec![0u8; c.view.len()];
+        with_elements!(c, |s| apply(s, &ts, &mut mask));
+        out.emit(chunk::output(input, &c, c.name, mask)?.with_meta("thresholds", ts.clone()));
+        self.last = ts;
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        if let Some(&t) = self.last.first() {
+            out.result("threshold", t);
+        }
+        out.result("thresholds", self.last.clone());
+        Ok(())
     }
 }
 

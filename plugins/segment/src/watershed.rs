@@ -35,8 +35,14 @@
 //!
 //! # Chunks
 //! The watershed floods the whole volume from global markers: the operator
-//! runs on whole volumes (`pattern = volume`); its parts are plain
-//! functions so the host can hand it an assembled or spilled volume.
+//! runs on whole volumes (a frame that is not the whole volume is
+//! refused); its parts are plain functions so the host can hand it an
+//! assembled or spilled volume.
+//!
+//! # Operator
+//! `segment.watershed` takes a mask (nonzero foreground) and sends on the
+//! split objects as u32 labels; results: `count`, `sizes` (voxels) and
+//! `peaks` (markers found).
 //!
 //! # References
 //! - S. Beucher, F. Meyer, "The morphological approach to segmentation: the
@@ -47,7 +53,9 @@
 //! - S. van der Walt et al., "scikit-image: image processing in Python",
 //!   *PeerJ* 2:e453 (2014), doi:10.7717/peerj.453.
 
-use serde::Deserialize;
+use plexus_kernels::chunk::{self, VolumeChunk};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::distance_transform::distance_transform;
 use crate::error::{param, SegmentError};
@@ -56,8 +64,8 @@ use crate::morphology::{morphology, MorphologyParams, Operation, Structure};
 use crate::shape::{Connectivity, Shape};
 
 /// Parameters of `segment.watershed`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WatershedParams {
     /// Smallest Chebyshev distance between peaks, voxels (default 1).
     pub min_distance: usize,
@@ -71,9 +79,9 @@ pub struct WatershedParams {
     /// No peaks within `min_distance` voxels of the box faces (default true).
     pub exclude_border: bool,
     /// Watershed neighbourhood (default 6; 4 in a 2-D image).
-    pub connectivity: Connectivity,
+    pub connectivity: u32,
     /// Voxel size `[z, y, x]`, µm, for the distance transform.
-    pub voxel_size_um: [f64; 3],
+    pub voxel_size_um: Vec<f64>,
 }
 
 impl Default for WatershedParams {
@@ -84,9 +92,69 @@ impl Default for WatershedParams {
             threshold_abs: None,
             threshold_rel: None,
             exclude_border: true,
-            connectivity: Connectivity::Six,
-            voxel_size_um: [1.0; 3],
+            connectivity: 6,
+            voxel_size_um: vec![1.0; 3],
         }
+    }
+}
+
+impl WatershedParams {
+    /// The connectivity, checked (4, 8, 6, 18 or 26).
+    pub fn connectivity(&self) -> Result<Connectivity, SegmentError> {
+        Connectivity::try_from(self.connectivity)
+    }
+}
+
+impl Params for WatershedParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("min_distance", "smallest Chebyshev distance between peaks, voxels (peak_local_max)").min(1.0),
+        Param::new(
+            "footprint_size",
+            "side of the box footprint of the maximum filter, voxels; default 2 min_distance + 1",
+        )
+        .min(1.0),
+        Param::new("threshold_abs", "peaks must exceed this distance, µm; default the image minimum"),
+        Param::new("threshold_rel", "peaks must exceed this fraction of the largest distance").min(0.0),
+        Param::new("exclude_border", "no peaks within min_distance voxels of the box faces"),
+        Param::new("connectivity", "watershed neighbourhood: 6, 18 or 26 (4 or 8 in a 2-D image)").min(4.0).max(26.0),
+        Param::new("voxel_size_um", "voxel size [z, y, x] in µm for the distance transform").min(0.0),
+    ];
+}
+
+/// The `watershed` operator (see the module docs).
+#[derive(Debug)]
+pub struct WatershedOp {
+    params: WatershedParams,
+    threads: usize,
+    counts: Vec<u64>,
+    peaks: usize,
+}
+
+impl WatershedOp {
+    /// Builds the operator.
+    pub fn new(params: WatershedParams, ctx: &Context) -> Result<WatershedOp, PluginError> {
+        crate::shape::voxel_size("voxel_size_um", &params.voxel_size_um)?;
+        params.connectivity()?;
+        Ok(WatershedOp { params, threads: ctx.threads(), counts: Vec::new(), peaks: 0 })
+    }
+}
+
+impl Operator for WatershedOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let c = VolumeChunk::of(input)?;
+        c.require_whole("the watershed floods the whole volume from its markers")?;
+        let w = watershed(&c.mask(), c.shape, &self.params, self.threads)?;
+        self.counts.extend(&w.labels.sizes);
+        self.peaks += w.peaks.len();
+        out.emit(chunk::output(input, &c, c.name, w.labels.labels)?);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        out.result("count", self.counts.len());
+        out.result("sizes", self.counts.clone());
+        out.result("peaks", self.peaks);
+        Ok(())
     }
 }
 
@@ -108,7 +176,8 @@ pub fn watershed(
     threads: usize,
 ) -> Result<Watershed, SegmentError> {
     shape.check("mask", mask.len())?;
-    let dist: Vec<f64> = distance_transform(mask, shape, params.voxel_size_um, threads)?;
+    let vs = crate::shape::voxel_size("voxel_size_um", &params.voxel_size_um)?;
+    let dist: Vec<f64> = distance_transform(mask, shape, vs, threads)?;
     let fg: Vec<u32> = mask.iter().map(|&v| (v != 0) as u32).collect();
     let peaks = peak_local_max(&dist, shape, &fg, params)?;
     let mut peak_mask = vec![0u8; shape.len()];
@@ -117,7 +186,7 @@ pub fn watershed(
     }
     let markers = label(&peak_mask, shape, Connectivity::Six, threads)?;
     let neg: Vec<f64> = dist.iter().map(|d| -d).collect();
-    let labels = watershed_from_markers(&neg, &markers.labels, Some(mask), shape, params.connectivity)?;
+    let labels = watershed_from_markers(&neg, &markers.labels, Some(mask), shape, params.connectivity()?)?;
     let mut sizes = vec![0u64; markers.count()];
     for &l in &labels {
         if l > 0 {

@@ -147,7 +147,7 @@ fn remove_small_objects_matches_scikit_image() {
     let vol = load("blobs48");
     let s = shape(&vol);
     for c in [6, 26] {
-        let p = RemoveSmallParams { max_size: 20, connectivity: conn(c) };
+        let p = RemoveSmallParams { max_size: 20, connectivity: c, ..Default::default() };
         let (got, _) = remove_small_objects(&u8s(&vol), s, &p, 2).unwrap();
         assert!(got == u8s(&load(&format!("small{c}"))), "connectivity {c}");
     }
@@ -159,7 +159,7 @@ fn remove_small_objects_over_chunks_equals_the_whole() {
     let s = Shape::new(48, 48, 48);
     let slice = s.slice_len();
     for c in [6, 26] {
-        let p = RemoveSmallParams { max_size: 20, connectivity: conn(c) };
+        let p = RemoveSmallParams { max_size: 20, connectivity: c, ..Default::default() };
         let (whole, _) = remove_small_objects(&vol, s, &p, 1).unwrap();
         for n in [1, 3, 7] {
             // Pass 1: label and summarise each chunk; merge; pass 2: relabel and keep.

@@ -2,11 +2,15 @@
 //! only): a minimal `.npy` reader for fixtures numpy writes (little-endian,
 //! C order, including `int64`, which plexus arrays do not hold), fixture
 //! paths relative to the calling crate, and frame builders for chunked
-//! streams.
+//! streams, padded with halos and trimmed as the host does them.
+
+mod stream;
 
 use std::path::PathBuf;
 
 use plexus_plugin_api::{Array, ChunkKey, DType, Frame};
+
+pub use stream::{padded_chunks, rows, stacked};
 
 /// A decoded `.npy` file.
 pub struct Npy {

@@ -7,15 +7,16 @@
 mod classic;
 mod fast;
 
-use plexus_geometry::options::Mode;
-use serde::Deserialize;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 use crate::axes::{self, Dims, Shape};
-use crate::boundary;
+use crate::boundary::{self, Mode};
 use crate::error::DenoiseError;
+use crate::stage::filter_frame;
 
 /// Parameters of [`nl_means`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NlMeansParams {
     /// Patch side in voxels (an even value is increased by one, as
@@ -37,7 +38,7 @@ pub struct NlMeansParams {
 }
 
 /// How patch distances are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NlMeansMethod {
     /// scikit-image `fast_mode=True`: every voxel of a patch weighs the same;
@@ -62,6 +63,17 @@ impl Default for NlMeansParams {
     }
 }
 
+impl Params for NlMeansParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("patch_size", "patch side in voxels (an even value is increased by one, as scikit-image)").min(1.0),
+        Param::new("patch_distance", "largest shift searched for similar patches, voxels per axis"),
+        Param::new("h", "cut-off distance in image units: larger accepts less similar patches").min(0.0),
+        Param::new("sigma", "noise standard deviation if known, image units (2 sigma^2 is taken off each squared difference); 0: no correction").min(0.0),
+        Param::new("method", "fast: scikit-image fast_mode (box patch distances); classic: Gaussian-weighted patches"),
+        Param::new("dims", crate::DIMS_DOC),
+    ];
+}
+
 impl NlMeansParams {
     /// The patch side actually used (odd).
     pub fn patch(&self) -> usize {
@@ -77,7 +89,8 @@ impl NlMeansParams {
         }
     }
 
-    fn check(&self) -> Result<(), DenoiseError> {
+    /// Checks the parameters.
+    pub fn check(&self) -> Result<(), DenoiseError> {
         if self.patch_size == 0 {
             return Err(DenoiseError::param("patch_size", "at least 1", self.patch_size));
         }
@@ -92,6 +105,31 @@ impl NlMeansParams {
             return Err(DenoiseError::param("sigma", "a non-negative number", self.sigma));
         }
         Ok(())
+    }
+}
+
+/// The `nl_means` operator: [`nl_means`] on each frame (f32 out), with a
+/// halo of half a patch plus the search distance along z (none for
+/// `planes`).
+#[derive(Debug)]
+pub struct NlMeans {
+    params: NlMeansParams,
+    threads: usize,
+}
+
+impl NlMeans {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: NlMeansParams, ctx: &Context) -> Result<NlMeans, PluginError> {
+        params.check()?;
+        Ok(NlMeans { params, threads: ctx.threads() })
+    }
+}
+
+impl Operator for NlMeans {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let why = "`patch_size` / 2 + `patch_distance`";
+        let p = &self.params;
+        filter_frame(input, out, p.halo(), why, |data, shape, o| Ok(nl_means(data, shape, p, self.threads, o)?))
     }
 }
 

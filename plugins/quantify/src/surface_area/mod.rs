@@ -44,13 +44,15 @@ pub mod lut;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use plexus_segment::bands::map_bands;
-use plexus_segment::sample::Sample;
-use plexus_segment::shape::check_voxel_size;
-use plexus_segment::Shape;
+use plexus_kernels::chunk::VolumeChunk;
+use plexus_kernels::volume::bands::map_bands;
+use plexus_kernels::volume::sample::Sample;
+use plexus_kernels::volume::shape::voxel_size;
+use plexus_kernels::volume::Shape;
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 
-use crate::chunk::ChunkPos;
+use crate::chunk::{ChunkPos, SliceBelow};
 use crate::error::QuantifyError;
 use cube::{case_index, has_surface, Cube};
 
@@ -65,8 +67,8 @@ pub enum Boundary {
 }
 
 /// Parameters of `quantify.surface_area`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SurfaceAreaParams {
     /// Iso-level (default 0.5, for 0/1 masks).
     pub level: f64,
@@ -75,13 +77,22 @@ pub struct SurfaceAreaParams {
     /// Value of the padding of `closed` (default 0).
     pub pad_value: f64,
     /// Voxel size `[z, y, x]`, µm (default 1: areas in voxel faces).
-    pub voxel_size_um: [f64; 3],
+    pub voxel_size_um: Vec<f64>,
 }
 
 impl Default for SurfaceAreaParams {
     fn default() -> Self {
-        SurfaceAreaParams { level: 0.5, boundary: Boundary::Open, pad_value: 0.0, voxel_size_um: [1.0; 3] }
+        SurfaceAreaParams { level: 0.5, boundary: Boundary::Open, pad_value: 0.0, voxel_size_um: vec![1.0; 3] }
     }
+}
+
+impl Params for SurfaceAreaParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("level", "iso-level: corners above it are inside (0.5 for a 0/1 mask)"),
+        Param::new("boundary", "open: the surface stops at the box faces (skimage on the volume); closed: capped, as if padded by pad_value"),
+        Param::new("pad_value", "value of the one-voxel padding of closed"),
+        Param::new("voxel_size_um", "voxel size [z, y, x] in µm (skimage's spacing); areas in µm²").min(0.0),
+    ];
 }
 
 /// The result, with units.
@@ -113,7 +124,7 @@ impl SurfaceAreaSum {
         threads: usize,
     ) -> Result<(), QuantifyError> {
         shape.check("values", values.len())?;
-        check_voxel_size("voxel_size_um", params.voxel_size_um)?;
+        voxel_size("voxel_size_um", &params.voxel_size_um)?;
         let end = pos.check("surface_area", shape.z)?;
         let ChunkPos { z_first, z_owned, volume_z } = pos;
         let closed = params.boundary == Boundary::Closed;
@@ -176,7 +187,7 @@ fn two_valued_table(f: &[f32], p: &SurfaceAreaParams) -> Option<[f64; 256]> {
     if d == 0.0 || !pad_ok || !f.iter().all(|&v| same(v as f64)) {
         return None;
     }
-    let vs = p.voxel_size_um;
+    let vs = &p.voxel_size_um;
     let spacing = [vs[2], vs[1], vs[0]];
     let mut table = [0.0; 256];
     for (index, a) in table.iter_mut().enumerate() {
@@ -268,7 +279,7 @@ fn band_areas(
 /// the area of every cube is looked up by its index.
 fn layer_area(lo: &Plane, hi: &Plane, py: usize, px: usize, p: &SurfaceAreaParams, table: Option<&[f64; 256]>) -> f64 {
     // Spacing as (x, y, z): vertices are (x, y, z) in the cube code.
-    let vs = p.voxel_size_um;
+    let vs = &p.voxel_size_um;
     let spacing = [vs[2], vs[1], vs[0]];
     let mut area = 0.0;
     for y in 0..py - 1 {
@@ -300,6 +311,66 @@ fn layer_area(lo: &Plane, hi: &Plane, py: usize, px: usize, p: &SurfaceAreaParam
     area
 }
 
+/// The `surface_area` operator: adds every chunk's cube layers (the slice
+/// below each chunk kept from the chunk before; chunks in z order; values
+/// rounded to f32 as scikit-image does), forwards each frame, and publishes
+/// `area_um2` and `boundary` at `finish`: bit-identical for any chunking.
+/// Independent frames (2-D images) have no cube layers of their own: area 0
+/// in `open`, their caps in `closed`; their areas add.
+#[derive(Debug)]
+pub struct SurfaceAreaOp {
+    params: SurfaceAreaParams,
+    threads: usize,
+    sum: SurfaceAreaSum,
+    /// Areas of independent frames, in order.
+    independent: Vec<f64>,
+    below: SliceBelow<f32>,
+}
+
+impl SurfaceAreaOp {
+    /// Checks the voxel size and builds the operator.
+    pub fn new(params: SurfaceAreaParams, ctx: &Context) -> Result<SurfaceAreaOp, PluginError> {
+        voxel_size("voxel_size_um", &params.voxel_size_um)?;
+        if !(params.level.is_finite() && params.pad_value.is_finite()) {
+            return Err(PluginError::bad_parameter(
+                "level",
+                "finite `level` and `pad_value`",
+                format!("{} and {}", params.level, params.pad_value),
+            ));
+        }
+        Ok(SurfaceAreaOp {
+            params,
+            threads: ctx.threads(),
+            sum: SurfaceAreaSum::default(),
+            independent: Vec::new(),
+            below: SliceBelow::default(),
+        })
+    }
+}
+
+impl Operator for SurfaceAreaOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        let c = VolumeChunk::of(input)?;
+        let values = c.f32s();
+        let (data, shape, pos) = self.below.extend(&c, &values)?;
+        if c.independent {
+            self.independent.push(surface_area(&data, shape, &self.params, self.threads)?.area_um2);
+        } else {
+            self.sum.add(&data, shape, pos, &self.params, self.threads)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        self.below.check_complete()?;
+        let area = self.sum.finish(self.params.boundary).area_um2 + self.independent.iter().sum::<f64>();
+        out.result("area_um2", area);
+        out.result("boundary", serde_json::to_value(self.params.boundary).unwrap_or_default());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,7 +397,7 @@ mod tests {
             })
             .collect();
         for boundary in [Boundary::Open, Boundary::Closed] {
-            let p = SurfaceAreaParams { boundary, voxel_size_um: [0.7, 1.3, 2.1], ..Default::default() };
+            let p = SurfaceAreaParams { boundary, voxel_size_um: vec![0.7, 1.3, 2.1], ..Default::default() };
             let table = two_valued_table(&f, &p).expect("a 0/1 volume at 0.5");
             let layers = if boundary == Boundary::Closed { -1..6 } else { 0..5 };
             let fast = band_areas(&f, s, 0, layers.clone(), 6, &p, Some(&table));
@@ -340,7 +411,7 @@ mod tests {
         // Half-space z >= 2 in a 4×5×6 box, open: a plane of 4 × 5 cubes.
         let s = Shape::new(4, 5, 6);
         let v: Vec<u8> = (0..s.len()).map(|i| (i / s.slice_len() >= 2) as u8).collect();
-        let p = SurfaceAreaParams { voxel_size_um: [1.0, 2.0, 3.0], ..Default::default() };
+        let p = SurfaceAreaParams { voxel_size_um: vec![1.0, 2.0, 3.0], ..Default::default() };
         let a = surface_area(&v, s, &p, 2).unwrap();
         assert!((a.area_um2 - (4.0 * 2.0) * (5.0 * 3.0)).abs() < 1e-9, "{}", a.area_um2);
     }

@@ -9,8 +9,8 @@
 //! a branch-free 7-point stencil; conjugate gradients are preconditioned by
 //! one aggregation-multigrid V-cycle ([`super::multigrid`]).
 
-use plexus_segment::bands::for_each_band;
-use plexus_segment::Shape;
+use plexus_kernels::volume::bands::for_each_band;
+use plexus_kernels::volume::Shape;
 
 use super::multigrid::{dot, Hierarchy, Level};
 use super::{coord, percolating, Kind, Tortuosity, TortuosityParams};

@@ -4,8 +4,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use plexus_segment::shape::check_voxel_size;
-use plexus_segment::{Connectivity, Shape};
+use plexus_kernels::volume::shape::voxel_size;
+use plexus_kernels::volume::{Connectivity, Shape};
 
 use super::{coord, Kind, Tortuosity, TortuosityParams};
 use crate::error::QuantifyError;
@@ -15,10 +15,10 @@ pub(super) fn tortuosity_geometric(
     shape: Shape,
     p: &TortuosityParams,
 ) -> Result<Tortuosity, QuantifyError> {
-    check_voxel_size("voxel_size_um", p.voxel_size_um)?;
+    let vs = voxel_size("voxel_size_um", &p.voxel_size_um)?;
     let axis = p.axis;
     let n_axis = shape.dims()[axis];
-    let d = geodesic_from_inlet(mask, shape, axis, p.voxel_size_um);
+    let d = geodesic_from_inlet(mask, shape, axis, vs);
     let mut reached = 0usize;
     let mut sum = 0.0;
     for (i, &di) in d.iter().enumerate() {

@@ -38,8 +38,10 @@ pub mod diffusive;
 pub mod geometric;
 pub mod multigrid;
 
-use plexus_segment::label::label;
-use plexus_segment::{Connectivity, Shape};
+use plexus_kernels::chunk::VolumeChunk;
+use plexus_kernels::volume::label::label;
+use plexus_kernels::volume::{Connectivity, Shape};
+use plexus_plugin_api::{Context, Emitter, FrameView, Operator, Param, Params, PluginError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{param, QuantifyError};
@@ -55,8 +57,8 @@ pub enum Kind {
 }
 
 /// Parameters of `quantify.tortuosity`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TortuosityParams {
     /// `diffusive` (default) or `geometric`.
     pub kind: Kind,
@@ -67,7 +69,7 @@ pub struct TortuosityParams {
     /// Iteration cap of the diffusion solve (default 20 000).
     pub max_iterations: usize,
     /// Voxel size `[z, y, x]`, µm, for geometric path lengths (default 1).
-    pub voxel_size_um: [f64; 3],
+    pub voxel_size_um: Vec<f64>,
 }
 
 impl Default for TortuosityParams {
@@ -77,9 +79,23 @@ impl Default for TortuosityParams {
             axis: 0,
             tolerance: 1e-7,
             max_iterations: 20_000,
-            voxel_size_um: [1.0; 3],
+            voxel_size_um: vec![1.0; 3],
         }
     }
+}
+
+impl Params for TortuosityParams {
+    const TABLE: &'static [Param] = &[
+        Param::new(
+            "kind",
+            "diffusive: steady diffusion by finite differences (PoreSpy tortuosity_fd); geometric: shortest paths",
+        ),
+        Param::new("axis", "transport axis: 0 = z, 1 = y, 2 = x; inlet and outlet are its first and last slices")
+            .max(2.0),
+        Param::new("tolerance", "relative residual of the diffusion solve").min(0.0),
+        Param::new("max_iterations", "iteration cap of the diffusion solve").min(1.0),
+        Param::new("voxel_size_um", "voxel size [z, y, x] in µm for geometric path lengths").min(0.0),
+    ];
 }
 
 /// The result.
@@ -150,4 +166,52 @@ pub(crate) fn percolating(mask: &[u8], shape: Shape, axis: usize, threads: usize
         }
     }
     Ok(l.labels.iter().map(|&lab| (lab != 0 && at_in[lab as usize] && at_out[lab as usize]) as u8).collect())
+}
+
+/// The `tortuosity` operator: τ of the pore phase (nonzero) of a whole
+/// volume along `axis`, published at `finish` as `tortuosity`
+/// (dimensionless), `kind`, `axis`, `porosity`, `effective_porosity`,
+/// `effective_diffusivity` (relative to free diffusion) and `iterations`;
+/// frames are forwarded. Transport needs the whole pore network: a frame
+/// must be the whole volume.
+#[derive(Debug)]
+pub struct TortuosityOp {
+    params: TortuosityParams,
+    threads: usize,
+    result: Option<Tortuosity>,
+}
+
+impl TortuosityOp {
+    /// Checks the parameters and builds the operator.
+    pub fn new(params: TortuosityParams, ctx: &Context) -> Result<TortuosityOp, PluginError> {
+        plexus_kernels::volume::shape::voxel_size("voxel_size_um", &params.voxel_size_um)?;
+        Ok(TortuosityOp { params, threads: ctx.threads(), result: None })
+    }
+}
+
+impl Operator for TortuosityOp {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        out.forward();
+        let c = VolumeChunk::of(input)?;
+        c.require_whole("transport runs through the whole pore network")?;
+        if self.result.is_some() {
+            return Err(PluginError::bad_input(c.name, "one volume per stream", "a second frame"));
+        }
+        self.result = Some(tortuosity(&c.mask(), c.shape, &self.params, self.threads)?);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter) -> Result<(), PluginError> {
+        let Some(t) = self.result else {
+            return Err(PluginError::bad_input("", "a volume", "no frame"));
+        };
+        out.result("tortuosity", t.tortuosity);
+        out.result("kind", serde_json::to_value(t.kind).unwrap_or_default());
+        out.result("axis", self.params.axis);
+        out.result("porosity", t.porosity);
+        out.result("effective_porosity", t.effective_porosity);
+        out.result("effective_diffusivity", t.effective_diffusivity);
+        out.result("iterations", t.iterations);
+        Ok(())
+    }
 }

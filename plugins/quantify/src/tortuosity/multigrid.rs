@@ -17,7 +17,7 @@
 //! W. L. Briggs, V. E. Henson, S. F. McCormick, *A Multigrid Tutorial*,
 //! 2nd ed., SIAM (2000), doi:10.1137/1.9780898719505.
 
-use plexus_segment::bands::{for_each_band, map_bands};
+use plexus_kernels::volume::bands::{for_each_band, map_bands};
 
 /// Damping of the Jacobi smoother.
 const OMEGA: f64 = 0.8;

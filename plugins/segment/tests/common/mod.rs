@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use plexus_segment::Shape;
+use plexus_kernels::volume::Shape;
 use plexus_testkit::Npy;
 
 /// Reads `tests/fixtures/<name>.npy.gz`.

@@ -8,7 +8,7 @@
 //! changing that weight by one table step (< 1e-3 relative for 10⁴ bins).
 
 use plexus_denoise::bilateral::{bilateral, BilateralParams};
-use plexus_geometry::options::Mode;
+use plexus_denoise::boundary::Mode;
 
 use crate::common::{input, max_abs_diff, reference};
 

@@ -8,7 +8,7 @@
 //! comes first in raster order: that is what numbers labels in raster order
 //! of their first voxel, as `scipy.ndimage.label` does.
 
-use crate::shape::Connectivity;
+use super::shape::Connectivity;
 
 /// The runs of a block of rows, each row's runs sorted by `x`.
 #[derive(Debug, Clone, Default, PartialEq)]

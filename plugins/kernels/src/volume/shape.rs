@@ -2,9 +2,9 @@
 //! row-major volume (a 2-D image is `z = 1`), the neighbourhoods named by
 //! their connectivity, and voxel sizes. Conventions: `docs/CONVENTIONS.md`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::error::SegmentError;
+use super::error::SegmentError;
 
 /// Shape of a row-major volume, slowest axis first: `z`, then `y`, then `x`.
 /// A 2-D image is `Shape { z: 1, y, x }`.
@@ -68,8 +68,8 @@ impl Shape {
 /// `scipy.ndimage.generate_binary_structure(2, 1 | 2)`), 3-D `6` / `18` / `26`
 /// (`generate_binary_structure(3, 1 | 2 | 3)`). Written as the number in
 /// parameters (`connectivity = 26`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(try_from = "u32")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(try_from = "u32", into = "u32")]
 pub enum Connectivity {
     /// Edge neighbours in a slice.
     Four,
@@ -95,6 +95,12 @@ impl TryFrom<u32> for Connectivity {
             26 => Connectivity::TwentySix,
             got => return Err(SegmentError::Connectivity { got }),
         })
+    }
+}
+
+impl From<Connectivity> for u32 {
+    fn from(c: Connectivity) -> u32 {
+        c.count()
     }
 }
 
@@ -141,10 +147,17 @@ impl Connectivity {
 
 /// Checks a voxel size: three positive finite lengths `[z, y, x]` (µm).
 pub fn check_voxel_size(what: &'static str, v: [f64; 3]) -> Result<(), SegmentError> {
-    if v.iter().all(|s| s.is_finite() && *s > 0.0) {
-        Ok(())
-    } else {
-        Err(SegmentError::VoxelSize { what, got: v })
+    voxel_size(what, &v).map(|_| ())
+}
+
+/// A voxel size from a parameter list: three positive finite lengths
+/// `[z, y, x]` (µm). (Parameter structs hold a list, not `[f64; 3]`, so
+/// that any list deserializes and a wrong one is refused here, naming the
+/// parameter.)
+pub fn voxel_size(what: &'static str, v: &[f64]) -> Result<[f64; 3], SegmentError> {
+    match v {
+        [z, y, x] if v.iter().all(|s| s.is_finite() && *s > 0.0) => Ok([*z, *y, *x]),
+        _ => Err(SegmentError::VoxelSize { what, got: v.to_vec() }),
     }
 }
 
