@@ -12,7 +12,7 @@ mod common;
 
 use common::{expected, load, u16s, u32s, u8s};
 use plexus_plugin_api::compliance::{check_operator, Harness};
-use plexus_plugin_api::{Array, ChunkKey, Emitter, Frame, Plugin};
+use plexus_plugin_api::{Array, ChunkKey, Output, Frame, Plugin};
 use plexus_segment::morphology::{halo, morphology, MorphologyParams, Operation, Structure};
 use plexus_segment::threshold::{otsu, Histogram};
 use plexus_testkit::{padded_chunks, stacked, Npy};
@@ -29,7 +29,7 @@ fn whole(a: &Array, name: &str) -> Frame {
     Frame::new("fixture", ChunkKey::whole(a.shape()[0] as u64)).with_array(name, a.clone())
 }
 
-fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
+fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
     check_operator(PLUGIN, op, params, frames).unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -3,7 +3,7 @@
 //! range, metadata `"halo": {"before", "after"}`), and the host's trimming
 //! and stacking of what an operator emits.
 
-use plexus_plugin_api::{Array, ChunkKey, Emitter, Frame};
+use plexus_plugin_api::{Array, ChunkKey, Frame, Output};
 
 /// Rows `a..b` of axis 0 of `array`.
 pub fn rows(array: &Array, a: usize, b: usize) -> Array {
@@ -38,7 +38,7 @@ pub fn padded_chunks(array: &Array, name: &str, n: usize, halo: usize) -> Vec<Fr
 /// What the host makes of the frames `outputs` emitted for `inputs`: each
 /// array `name` whose first axis has its input's padded length trimmed to
 /// the chunk, then stacked along axis 0.
-pub fn stacked(inputs: &[Frame], outputs: &[Emitter], name: &str) -> Array {
+pub fn stacked(inputs: &[Frame], outputs: &[Output], name: &str) -> Array {
     let mut parts = Vec::new();
     for (input, out) in inputs.iter().zip(outputs) {
         let (before, after) = match input.meta().get("halo") {

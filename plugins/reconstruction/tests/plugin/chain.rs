@@ -8,7 +8,7 @@
 //! truth and the PSNR against the phantom at least 20 dB (the kernel
 //! test's bound for this scan, `recon::scan::raw_scan_to_slice`).
 
-use plexus_plugin_api::{Emitter, Frame};
+use plexus_plugin_api::{Output, Frame};
 use plexus_reconstruction::fbp::{fbp, FbpParams};
 use plexus_reconstruction::find_center::{self, find_center};
 use plexus_reconstruction::geometry::half_turn_deg;
@@ -26,7 +26,7 @@ use crate::recon::scan::simulate;
 /// Attenuation per pixel of phantom intensity 1 in `simulate`.
 const MU: f32 = 0.05;
 
-fn outputs(outs: &[Emitter]) -> Vec<Frame> {
+fn outputs(outs: &[Output]) -> Vec<Frame> {
     outs.iter().flat_map(|e| e.frames().iter().cloned()).collect()
 }
 

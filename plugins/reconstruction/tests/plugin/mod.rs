@@ -14,13 +14,13 @@ mod projections;
 mod sinograms;
 
 use plexus_plugin_api::compliance::{check_operator, Harness};
-use plexus_plugin_api::{Array, Emitter, Frame};
+use plexus_plugin_api::{Array, Output, Frame};
 use serde_json::{json, Value};
 
 /// Runs the compliance check of operator `op` (manifest tables,
 /// determinism, snapshot/restore halfway) and returns each call's output,
 /// `finish`'s last.
-pub fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Emitter> {
+pub fn run(op: &str, params: Value, frames: &[Frame]) -> Vec<Output> {
     check_operator(&plexus_reconstruction::PLUGIN, op, params, frames).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -72,7 +72,7 @@ pub fn no_meta(_: usize, _: usize) -> Value {
 }
 
 /// Every emitted frame's array `data`, in order, concatenated.
-pub fn emitted(outs: &[Emitter]) -> Vec<f32> {
+pub fn emitted(outs: &[Output]) -> Vec<f32> {
     outs.iter()
         .flat_map(|e| e.frames())
         .flat_map(|f| f.array("data").unwrap().as_slice::<f32>().unwrap().to_vec())
@@ -80,6 +80,6 @@ pub fn emitted(outs: &[Emitter]) -> Vec<f32> {
 }
 
 /// The first emitted frame.
-pub fn first_frame(outs: &[Emitter]) -> &Frame {
+pub fn first_frame(outs: &[Output]) -> &Frame {
     outs.iter().flat_map(|e| e.frames()).next().expect("a frame was emitted")
 }

@@ -14,13 +14,14 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plexus_plugin_api::{export_plugin, Array, Emitter, Frame, FrameView, Operator, Params, PluginError};
+use plexus_plugin_api::{export_plugin, Array, Context, Emitter, Frame, FrameView, NoParams, Operator, Param, Params, PluginError};
+use serde::{Deserialize, Serialize};
 
 /// The 3 × 3 × 3 median.
 pub struct Median3;
 
 impl Median3 {
-    pub fn new(_params: &Params) -> Result<Median3, PluginError> {
+    pub fn new(_p: NoParams, _ctx: &Context) -> Result<Median3, PluginError> {
         Ok(Median3)
     }
 }
@@ -57,9 +58,9 @@ impl Operator for Median3 {
     fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
         let (_, a) = input.first()?;
         let [nz, ny, nx] = *a.shape() else {
-            return Err(PluginError::InvalidInput(format!("expected a z y x volume, got shape {:?}", a.shape())));
+            return Err(PluginError::bad_input("volume", "a z y x volume", format!("shape {:?}", a.shape())));
         };
-        let v = a.as_slice::<f32>().map_err(|e| PluginError::InvalidInput(e.to_string()))?;
+        let v = a.as_slice::<f32>()?;
         let m = Array::from_vec(vec![nz, ny, nx], median3(v, nz, ny, nx))
             .and_then(|m| m.with_axes(a.axes()))
             .map_err(|e| PluginError::failed(e.to_string()))?;
@@ -73,6 +74,23 @@ impl Operator for Median3 {
 static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+/// Parameters of `trace`.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TraceParams {
+    /// File the chunks are logged to; empty: none.
+    pub log: String,
+    /// Time to spend on each chunk.
+    pub sleep_ms: u64,
+}
+
+impl Params for TraceParams {
+    const TABLE: &'static [Param] = &[
+        Param::new("log", "file the chunks are logged to; empty: none"),
+        Param::new("sleep_ms", "time to spend on each chunk").min(0.0),
+    ];
+}
+
 /// Forwards frames, logging each chunk.
 pub struct Trace {
     log: String,
@@ -80,8 +98,8 @@ pub struct Trace {
 }
 
 impl Trace {
-    pub fn new(params: &Params) -> Result<Trace, PluginError> {
-        Ok(Trace { log: params.str("log")?.to_string(), sleep_ms: params.u64("sleep_ms")? })
+    pub fn new(p: TraceParams, _ctx: &Context) -> Result<Trace, PluginError> {
+        Ok(Trace { log: p.log, sleep_ms: p.sleep_ms })
     }
 }
 
