@@ -28,7 +28,7 @@ impl Host {
         let bus = ControlBus::new();
         let log = EventLog::start(&bus, events)
             .with_context(|| format!("cannot open the event log `{}`", events.display()))?;
-        let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
+        let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_copies_root()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);

@@ -2,12 +2,17 @@
 
 use std::path::PathBuf;
 
-/// Plugin folders in priority order: `extra` (from `--plugins`), `./plugins`,
-/// each entry of `$PLEXUS_PLUGIN_PATH`, then the built-in plugins beside the
-/// binary (`<dir of plexus>/plugins`).
+/// Plugin folders in priority order: `extra` (from `--plugins`), each entry
+/// of `$PLEXUS_PLUGIN_PATH`, then the built-in plugins beside the binary
+/// (`<dir of plexus>/plugins`).
+///
+/// Never the working directory's `plugins/`: a native plugin runs as the
+/// user of `plexus`, so native code comes only from folders the operator
+/// chose (`cd`-ing into a dataset someone else prepared must not run their
+/// code). The registry then refuses any of these folders that another user
+/// could write to (see `docs/TRUST.md`).
 pub fn plugin_roots(extra: &[PathBuf]) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = extra.to_vec();
-    roots.push(PathBuf::from("plugins"));
     if let Some(path) = std::env::var_os("PLEXUS_PLUGIN_PATH") {
         roots.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
     }
@@ -72,8 +77,8 @@ pub fn event_log() -> PathBuf {
     home().join("events.jsonl")
 }
 
-/// Where private copies of plugin artifacts are mapped from (each copy is
-/// unlinked right after loading).
-pub fn private_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("plexus-loaded-{}", std::process::id()))
+/// Where the fresh private folders that native artifacts are mapped from
+/// are made (`$TMPDIR`, else `/tmp`); each is removed once its copy is mapped.
+pub fn private_copies_root() -> PathBuf {
+    std::env::temp_dir()
 }

@@ -12,6 +12,7 @@ mod plots;
 mod rejects;
 mod serve;
 mod tomo_scan;
+mod trust;
 mod wasm;
 mod wasm_grants;
 mod wasm_reload;

@@ -69,7 +69,7 @@ pub fn load(
     sink: OutputSink,
 ) -> Result<WasmModule, RejectReason> {
     let load_failed = |message: String| RejectReason::LoadFailed { path: artifact.to_path_buf(), message };
-    let bytes = std::fs::read(artifact).map_err(|e| load_failed(e.to_string()))?;
+    let bytes = crate::artifact::read(artifact)?;
     let (module, from_cache) = compile(&bytes, sha256, policy.cache_dir.as_deref()).map_err(&load_failed)?;
     for (name, want) in [(abi::EXPORT_API_VERSION, "() -> i32"), (abi::EXPORT_NEW, "(i32) -> i32")] {
         if !matches!(module.get_export(name), Some(ExternType::Func(_))) {
