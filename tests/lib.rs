@@ -64,7 +64,9 @@ impl Sandbox {
         let mut c = Command::new(plexus_bin());
         c.current_dir(self.path())
             .env("PLEXUS_HOME", self.path().join(".plexus"))
-            .env("PLEXUS_PLUGIN_PATH", self.plugins());
+            .env("PLEXUS_PLUGIN_PATH", self.plugins())
+            // Hermetic: never the developer's own config file.
+            .env("PLEXUS_CONFIG", self.path().join("config.toml"));
         c
     }
 

@@ -28,7 +28,14 @@ impl Host {
         let bus = ControlBus::new();
         let log = EventLog::start(&bus, events)
             .with_context(|| format!("cannot open the event log `{}`", events.display()))?;
-        let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_copies_root()));
+        let roots = paths::plugin_roots(extra_plugins)?;
+        if let Some(here) = paths::unsearched_cwd_plugins(&roots) {
+            tracing::warn!(
+                "`{}` is not searched for plugins: native plugins run as you, so they come only from folders you choose; pass `--plugins plugins` to use it (docs/TRUST.md)",
+                here.display()
+            );
+        }
+        let registry = Arc::new(Registry::new(roots, paths::private_copies_root()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);

@@ -7,6 +7,7 @@
 
 pub mod bus;
 pub mod cli;
+pub mod config;
 pub mod events;
 pub mod host;
 pub mod paths;

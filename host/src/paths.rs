@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 /// Plugin folders in priority order: `extra` (from `--plugins`), each entry
-/// of `$PLEXUS_PLUGIN_PATH`, then the built-in plugins beside the binary
+/// of `$PLEXUS_PLUGIN_PATH`, the folders of the config file
+/// ([`crate::config`]), then the built-in plugins beside the binary
 /// (`<dir of plexus>/plugins`).
 ///
 /// Never the working directory's `plugins/`: a native plugin runs as the
@@ -11,11 +12,12 @@ use std::path::PathBuf;
 /// chose (`cd`-ing into a dataset someone else prepared must not run their
 /// code). The registry then refuses any of these folders that another user
 /// could write to (see `docs/TRUST.md`).
-pub fn plugin_roots(extra: &[PathBuf]) -> Vec<PathBuf> {
+pub fn plugin_roots(extra: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut roots: Vec<PathBuf> = extra.to_vec();
     if let Some(path) = std::env::var_os("PLEXUS_PLUGIN_PATH") {
         roots.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
     }
+    roots.extend(crate::config::plugin_folders()?);
     if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.join("plugins"))) {
         roots.push(dir);
     }
@@ -29,7 +31,15 @@ pub fn plugin_roots(extra: &[PathBuf]) -> Vec<PathBuf> {
             true
         }
     });
-    roots
+    Ok(roots)
+}
+
+/// The working directory's `plugins/` when it exists but is not on the
+/// search path `roots`: worth a warning, since earlier versions searched it.
+pub fn unsearched_cwd_plugins(roots: &[PathBuf]) -> Option<PathBuf> {
+    let here = std::path::Path::new("plugins").canonicalize().ok().filter(|p| p.is_dir())?;
+    let searched = roots.iter().any(|r| r.canonicalize().ok().as_ref() == Some(&here));
+    (!searched).then_some(here)
 }
 
 /// The state folder: `$PLEXUS_HOME`, else `./.plexus`.

@@ -41,6 +41,7 @@ pub use manifest::{
 };
 pub use pack::pack;
 pub use registry::{sha256_file, Registry, RegistryEvent, Rejected};
+pub use trust::check_trusted_file;
 pub use wasm::ReadGrant;
 pub use wasm::{Grants, Limits, WasmPolicy};
 pub use watch::{watch, Watcher};

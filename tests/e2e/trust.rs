@@ -120,6 +120,16 @@ fn a_plugins_folder_in_the_working_directory_runs_no_code() {
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("stage `a`, key `use`: no plugin `evil` is loaded"), "{}", show(&out));
+    // Said once, so that a user of an older version knows where it went.
+    let here = sb.plugins().canonicalize().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "`{}` is not searched for plugins: native plugins run as you, so they come only from folders you choose; pass `--plugins plugins` to use it (docs/TRUST.md)",
+            here.display()
+        )),
+        "{}",
+        show(&out)
+    );
     let list = listing(&bare(&sb).args(["plugins", "list", "--json"]).output().unwrap());
     assert!(!marker.exists());
     let cwd_plugins = sb.plugins().canonicalize().unwrap();
@@ -249,6 +259,47 @@ fn a_plugin_folder_owned_by_another_user_is_refused_and_so_is_a_writable_parent(
         )
     );
     assert!(!marker.exists());
+}
+
+#[test]
+fn the_config_file_chooses_plugin_folders_unless_others_could_write_it() {
+    let sb = Sandbox::new();
+    sb.pack("scale-v1", "libtest_scale_v1.so", &sb.path().join("cfg-plugins/scale"));
+    // Relative folders are relative to the config file, not the working
+    // directory: run from elsewhere.
+    let config = sb.write("etc/config.toml", "[plugins]\npath = [\"../cfg-plugins\"]\n");
+    let elsewhere = sb.path().join("work");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let list_from = |dir: &Path| {
+        let mut c = bare(&sb);
+        c.current_dir(dir).env("PLEXUS_CONFIG", &config).args(["plugins", "list", "--json"]);
+        run_promptly(c)
+    };
+    let out = list_from(&elsewhere);
+    let list = listing(&out);
+    assert!(loaded_names(&list).contains(&"scale".to_string()), "{list:#}");
+
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = list_from(&elsewhere);
+    let list = listing(&out);
+    assert!(!loaded_names(&list).contains(&"scale".to_string()), "a world-writable config was used: {list:#}");
+    let c = config.display();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("ignoring the config file `{c}`: `{c}` is writable by group and others (mode 0666)")),
+        "{}",
+        show(&out)
+    );
+
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&config, "[plugins]\npaths = [\"x\"]\n").unwrap();
+    let out = list_from(&elsewhere);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("error: config file `{c}`: unknown field `paths`")),
+        "{}",
+        show(&out)
+    );
 }
 
 // Item 2 -------------------------------------------------------------------
