@@ -303,14 +303,25 @@ impl Registry {
             });
         }
         let artifact = artifact::resolve(m)?;
-        let found = artifact::sha256(&artifact)?;
-        if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
+        let sha_mismatch = |artifact: PathBuf, found: String| {
             // Often a file still being written: quiet, retried on the next event.
             tracing::debug!(plugin = %name, "sha256 mismatch, not loading yet");
-            return Err(RejectReason::ShaMismatch { artifact, expected: m.plugin.sha256.clone(), found });
+            RejectReason::ShaMismatch { artifact, expected: m.plugin.sha256.clone(), found }
+        };
+        // Already loaded at this sha256: only confirm the file still is it,
+        // streaming. Otherwise read it once; what is hashed is what loads.
+        if current.as_ref().is_some_and(|c| c.sha256.eq_ignore_ascii_case(&m.plugin.sha256)) {
+            let found = artifact::sha256(&artifact)?;
+            return if m.plugin.sha256.eq_ignore_ascii_case(&found) {
+                Ok(())
+            } else {
+                Err(sha_mismatch(artifact, found))
+            };
         }
-        if current.as_ref().is_some_and(|c| c.sha256 == found) {
-            return Ok(());
+        let bytes = artifact::read(&artifact)?;
+        let found = artifact::sha256_of(&bytes);
+        if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
+            return Err(sha_mismatch(artifact, found));
         }
         if self.state().failed_shas.contains(&found) {
             return Err(RejectReason::FirstCallFailed {
@@ -318,7 +329,7 @@ impl Registry {
                 message: "this artifact failed before; replace it to retry".to_string(),
             });
         }
-        let loaded = self.load(m, &artifact, found);
+        let loaded = self.load(m, &artifact, &bytes, found);
         let loaded = match (loaded, &current) {
             (Ok(p), _) => p,
             (Err(reason), Some(_)) => {
@@ -335,18 +346,16 @@ impl Registry {
         Ok(())
     }
 
-    fn load(&self, m: &Manifest, artifact: &Path, sha256: String) -> Result<Arc<LoadedPlugin>, RejectReason> {
+    fn load(
+        &self,
+        m: &Manifest,
+        artifact: &Path,
+        bytes: &[u8],
+        sha256: String,
+    ) -> Result<Arc<LoadedPlugin>, RejectReason> {
         let (artifact, described) = match m.plugin.kind {
             Kind::Native => {
-                // Load exactly the bytes that are hashed: the file may have
-                // changed since the scan hashed it.
-                let bytes = artifact::read(artifact)?;
-                let now = artifact::sha256_of(&bytes);
-                if now != sha256 {
-                    let expected = m.plugin.sha256.clone();
-                    return Err(RejectReason::ShaMismatch { artifact: artifact.to_path_buf(), expected, found: now });
-                }
-                let native = native::load(m, artifact, &bytes, &self.temp_root)?;
+                let native = native::load(m, artifact, bytes, &self.temp_root)?;
                 self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
                 let described = native.described();
                 (Artifact::Native(native), described)
@@ -365,7 +374,7 @@ impl Registry {
                         l(&event);
                     }
                 });
-                let module = wasm::load(m, artifact, &sha256, &self.wasm_policy(), sink)?;
+                let module = wasm::load(m, artifact, bytes, &sha256, &self.wasm_policy(), sink)?;
                 let described = module.described();
                 (Artifact::Wasm(Arc::new(module)), described)
             }
