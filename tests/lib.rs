@@ -36,7 +36,9 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
 }
 
-/// A scratch folder with its own `plugins/` and `PLEXUS_HOME`.
+/// A scratch folder with its own `plugins/` (chosen through
+/// `$PLEXUS_PLUGIN_PATH`: the working directory's `plugins/` is never
+/// searched implicitly) and `PLEXUS_HOME`.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
 }
@@ -56,10 +58,15 @@ impl Sandbox {
         self.path().join("plugins")
     }
 
-    /// `plexus` with this sandbox as working directory and state folder.
+    /// `plexus` with this sandbox as working directory and state folder, and
+    /// its `plugins/` as the plugin folder the operator chose.
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(plexus_bin());
-        c.current_dir(self.path()).env("PLEXUS_HOME", self.path().join(".plexus")).env_remove("PLEXUS_PLUGIN_PATH");
+        c.current_dir(self.path())
+            .env("PLEXUS_HOME", self.path().join(".plexus"))
+            .env("PLEXUS_PLUGIN_PATH", self.plugins())
+            // Hermetic: never the developer's own config file.
+            .env("PLEXUS_CONFIG", self.path().join("config.toml"));
         c
     }
 

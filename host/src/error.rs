@@ -82,6 +82,10 @@ pub enum HostError {
         /// What was expected and what was found.
         message: String,
     },
+    /// The config file (`$PLEXUS_CONFIG`, `~/.config/plexus/config.toml`)
+    /// cannot be used.
+    #[error("{0}")]
+    Config(String),
     /// The plugin registry refused something (watching its folders).
     #[error(transparent)]
     Registry(#[from] RegistryError),

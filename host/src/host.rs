@@ -27,7 +27,14 @@ impl Host {
     pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> Result<Host, HostError> {
         let bus = ControlBus::new();
         let log = EventLog::start(&bus, events).map_err(|e| HostError::system("open the event log", events, e))?;
-        let registry = Arc::new(Registry::new(paths::plugin_roots(extra_plugins), paths::private_dir()));
+        let roots = paths::plugin_roots(extra_plugins)?;
+        if let Some(here) = paths::unsearched_cwd_plugins(&roots) {
+            tracing::warn!(
+                "`{}` is not searched for plugins: native plugins run as you, so they come only from folders you choose; pass `--plugins plugins` to use it (docs/TRUST.md)",
+                here.display()
+            );
+        }
+        let registry = Arc::new(Registry::new(roots, paths::private_copies_root()));
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);

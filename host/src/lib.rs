@@ -9,6 +9,7 @@
 pub mod budget;
 pub mod bus;
 pub mod cli;
+pub mod config;
 pub mod daemon;
 pub mod error;
 pub mod events;

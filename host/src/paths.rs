@@ -4,15 +4,22 @@ use std::path::PathBuf;
 
 use crate::error::HostError;
 
-/// Plugin folders in priority order: `extra` (from `--plugins`), `./plugins`,
-/// each entry of `$PLEXUS_PLUGIN_PATH`, then the built-in plugins beside the
-/// binary (`<dir of plexus>/plugins`).
-pub fn plugin_roots(extra: &[PathBuf]) -> Vec<PathBuf> {
+/// Plugin folders in priority order: `extra` (from `--plugins`), each entry
+/// of `$PLEXUS_PLUGIN_PATH`, the folders of the config file
+/// ([`crate::config`]), then the built-in plugins beside the binary
+/// (`<dir of plexus>/plugins`).
+///
+/// Never the working directory's `plugins/`: a native plugin runs as the
+/// user of `plexus`, so native code comes only from folders the operator
+/// chose (`cd`-ing into a dataset someone else prepared must not run their
+/// code). The registry then refuses any of these folders that another user
+/// could write to (see `docs/TRUST.md`).
+pub fn plugin_roots(extra: &[PathBuf]) -> Result<Vec<PathBuf>, HostError> {
     let mut roots: Vec<PathBuf> = extra.to_vec();
-    roots.push(PathBuf::from("plugins"));
     if let Some(path) = std::env::var_os("PLEXUS_PLUGIN_PATH") {
         roots.extend(std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()));
     }
+    roots.extend(crate::config::plugin_folders().map_err(|e| HostError::Config(format!("{e:#}")))?);
     if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.join("plugins"))) {
         roots.push(dir);
     }
@@ -26,7 +33,15 @@ pub fn plugin_roots(extra: &[PathBuf]) -> Vec<PathBuf> {
             true
         }
     });
-    roots
+    Ok(roots)
+}
+
+/// The working directory's `plugins/` when it exists but is not on the
+/// search path `roots`: worth a warning, since earlier versions searched it.
+pub fn unsearched_cwd_plugins(roots: &[PathBuf]) -> Option<PathBuf> {
+    let here = std::path::Path::new("plugins").canonicalize().ok().filter(|p| p.is_dir())?;
+    let searched = roots.iter().any(|r| r.canonicalize().ok().as_ref() == Some(&here));
+    (!searched).then_some(here)
 }
 
 /// The state folder: `$PLEXUS_HOME`, else `./.plexus`.
@@ -80,8 +95,8 @@ pub fn event_log() -> PathBuf {
     home().join("events.jsonl")
 }
 
-/// Where private copies of plugin artifacts are mapped from (each copy is
-/// unlinked right after loading).
-pub fn private_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("plexus-loaded-{}", std::process::id()))
+/// Where the fresh private folders that native artifacts are mapped from
+/// are made (`$TMPDIR`, else `/tmp`); each is removed once its copy is mapped.
+pub fn private_copies_root() -> PathBuf {
+    std::env::temp_dir()
 }

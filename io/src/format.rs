@@ -133,7 +133,7 @@ pub(crate) fn detect(path: &Path) -> Result<(Format, u64), IoError> {
     if format == Format::Zarr {
         return detect_zarr(path).map(|()| (format, 0));
     }
-    let mut file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+    let mut file = open_regular(path)?;
     let len = file.metadata().map_err(|e| IoError::os(path, "read", e))?.len();
     let mut head = Vec::with_capacity(16);
     (&mut file).take(16).read_to_end(&mut head).map_err(|e| IoError::os(path, "read", e))?;
@@ -157,6 +157,40 @@ fn detect_zarr(path: &Path) -> Result<(), IoError> {
         expected: Format::Zarr.name(),
         found: format!("expected {}, {found}", Format::Zarr.expected_magic()),
     })
+}
+
+/// Opens `path` for reading if it is a regular file (symlinks followed).
+///
+/// Why stat first: opening a FIFO blocks until a writer comes, and a
+/// character device such as `/dev/zero` reads forever; both would hang
+/// `inspect` and `run` instead of failing.
+pub(crate) fn open_regular(path: &Path) -> Result<File, IoError> {
+    let kind = std::fs::metadata(path).map_err(|e| IoError::os(path, "open", e))?.file_type();
+    if !kind.is_file() {
+        return Err(IoError::unsupported(
+            path,
+            format!("file type: it is {}; plexus reads regular files", file_kind(kind)),
+        ));
+    }
+    File::open(path).map_err(|e| IoError::os(path, "open", e))
+}
+
+/// `a FIFO`, `a character device`, ... for messages.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "an unknown kind of file"
+    }
 }
 
 /// Fails unless `head` starts with the magic of `format`.

@@ -6,8 +6,6 @@
 //! SIGBUS when code in the missing tail runs. Checking the headers turns that
 //! into a clear refusal.
 
-use std::path::Path;
-
 const PT_LOAD: u32 = 1;
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -22,14 +20,9 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     b.get(at..at + 8).map(|s| u64::from_le_bytes(s.try_into().expect("8 bytes")))
 }
 
-/// Checks that the ELF file at `path` is complete; the error says what is
-/// missing, with byte offsets.
-pub fn check_complete(path: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    check_bytes(&bytes)
-}
-
-fn check_bytes(b: &[u8]) -> Result<(), String> {
+/// Checks that the ELF image `b` (a whole file) is complete; the error
+/// says what is missing, with byte offsets.
+pub(crate) fn check_bytes(b: &[u8]) -> Result<(), String> {
     let len = b.len() as u64;
     if b.len() < 64 || &b[..4] != b"\x7fELF" {
         return Err(format!("not an ELF shared library ({len} bytes, no ELF header)"));

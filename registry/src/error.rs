@@ -114,6 +114,48 @@ pub enum RejectReason {
     /// The artifact kind cannot be loaded by this host.
     #[error("plugins of kind `{0}` are not supported by this host")]
     UnsupportedKind(String),
+    /// A folder or file another user could write to: native code from it
+    /// could be theirs (see `docs/TRUST.md`).
+    #[error("{what} `{}` is refused: {problem}", path.display())]
+    Untrusted {
+        /// `plugin folder`, `manifest` or `artifact`.
+        what: &'static str,
+        /// The folder or file, as found on the search path.
+        path: PathBuf,
+        /// What is wrong with it or with a folder above it.
+        problem: TrustProblem,
+    },
+    /// The artifact is a FIFO, a device, a folder or a socket.
+    #[error("artifact `{}` is not a regular file (it is {found}); plexus loads only regular files", path.display())]
+    NotAFile {
+        /// The artifact.
+        path: PathBuf,
+        /// What it is instead (`a FIFO`, `a character device`, ...).
+        found: &'static str,
+    },
+    /// The artifact is a symlink that leads out of its plugin's folder.
+    #[error("artifact `{}` is a symlink to `{}`, outside its plugin folder `{}`", path.display(), target.display(), folder.display())]
+    OutsideFolder {
+        /// The artifact.
+        path: PathBuf,
+        /// Where the symlink leads (resolved).
+        target: PathBuf,
+        /// The plugin's folder.
+        folder: PathBuf,
+    },
+    /// The artifact is larger than the cap on plugin artifacts.
+    #[error(
+        "artifact `{}` is {:.1} MiB ({bytes} bytes), over the {} MiB cap on plugin artifacts",
+        path.display(), *bytes as f64 / 1048576.0, cap_bytes >> 20
+    )]
+    TooLarge {
+        /// The artifact.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The cap.
+        cap_bytes: u64,
+    },
     /// The new version failed its first call; the previous one stays.
     #[error("version {version} failed its first call: {message}")]
     FirstCallFailed {
@@ -140,7 +182,58 @@ impl RejectReason {
             RejectReason::Duplicate { .. } => "duplicate",
             RejectReason::UnsupportedKind(_) => "unsupported_kind",
             RejectReason::FirstCallFailed { .. } => "first_call_failed",
+            RejectReason::Untrusted { .. } => "untrusted",
+            RejectReason::NotAFile { .. } => "not_a_file",
+            RejectReason::OutsideFolder { .. } => "outside_folder",
+            RejectReason::TooLarge { .. } => "too_large",
         }
+    }
+}
+
+/// Why a folder or file is not trusted to hold native code: the rules of
+/// ssh's `StrictModes`, applied to plugin folders.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrustProblem {
+    /// Group or others may write to it (a folder above the plugin folder
+    /// may be, if it is sticky like `/tmp`).
+    #[error(
+        "`{}` is writable by {} (mode {mode:04o}), so another user could plant code in it; fix with `chmod go-w {}`",
+        path.display(), writers(*mode), path.display()
+    )]
+    Writable {
+        /// The folder or file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Owned by someone who is neither the current user nor root.
+    #[error(
+        "`{}` is owned by uid {owner}, who is neither the current user (uid {current}) nor root and could replace the code in it",
+        path.display()
+    )]
+    Owner {
+        /// The folder or file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The effective uid of this process.
+        current: u32,
+    },
+    /// Its owner and mode cannot be read.
+    #[error("cannot check `{}`: {message}", path.display())]
+    Unreadable {
+        /// The folder or file.
+        path: PathBuf,
+        /// What the operating system said.
+        message: String,
+    },
+}
+
+fn writers(mode: u32) -> &'static str {
+    match (mode & 0o020 != 0, mode & 0o002 != 0) {
+        (true, true) => "group and others",
+        (true, false) => "group",
+        _ => "others",
     }
 }
 

@@ -6,6 +6,9 @@
 //! - [`Registry`]: the search path, verification (API major, sha256, ABI
 //!   layout), side-by-side versions for hot reload, and rejects with reasons.
 //! - [`native`]: loading a `cdylib` from a private copy through the checked ABI.
+//! - Trust: native code only from folders nobody else can write to, and
+//!   only regular files inside them, under [`MAX_ARTIFACT_BYTES`] (see
+//!   `docs/TRUST.md`).
 //! - [`wasm`]: the sandbox tier: wasmtime with memory caps, deadlines, no
 //!   capabilities by default, a compiled-module cache, and containment.
 //! - [`watch()`]: debounced folder watching that rescans on change.
@@ -13,6 +16,7 @@
 
 #![deny(missing_docs)]
 
+mod artifact;
 mod described;
 #[cfg(target_os = "linux")]
 mod elf;
@@ -22,11 +26,14 @@ mod loaded;
 pub mod manifest;
 pub mod native;
 mod pack;
+mod private_copy;
 mod registry;
+mod trust;
 pub mod wasm;
 mod watch;
 
-pub use error::{ManifestError, RegistryError, RejectReason};
+pub use artifact::MAX_ARTIFACT_BYTES;
+pub use error::{ManifestError, RegistryError, RejectReason, TrustProblem};
 pub use instance::OperatorInstance;
 pub use loaded::LoadedPlugin;
 pub use manifest::{
@@ -34,6 +41,7 @@ pub use manifest::{
 };
 pub use pack::pack;
 pub use registry::{sha256_file, Registry, RegistryEvent, Rejected};
+pub use trust::check_trusted_file;
 pub use wasm::ReadGrant;
 pub use wasm::{Grants, Limits, WasmPolicy};
 pub use watch::{watch, Watcher};

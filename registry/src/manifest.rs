@@ -188,12 +188,22 @@ pub struct Manifest {
 impl Manifest {
     /// Reads and checks the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
-            path: path.to_path_buf(),
-            line: None,
-            key: None,
-            message: format!("cannot read: {e}"),
+        let unreadable = |message: String| ManifestError { path: path.to_path_buf(), line: None, key: None, message };
+        // Regular files only, at most 1 MiB: a FIFO here would block a scan.
+        let bytes = crate::artifact::read_capped(path, crate::artifact::MAX_MANIFEST_BYTES).map_err(|e| match e {
+            crate::RejectReason::LoadFailed { message, .. } => unreadable(message),
+            crate::RejectReason::MissingArtifact(_) => {
+                unreadable(format!("cannot read: {}", std::io::Error::from_raw_os_error(libc::ENOENT)))
+            }
+            crate::RejectReason::NotAFile { found, .. } => {
+                unreadable(format!("cannot read: not a regular file (it is {found})"))
+            }
+            crate::RejectReason::TooLarge { bytes, cap_bytes, .. } => {
+                unreadable(format!("cannot read: {bytes} bytes, over the {cap_bytes}-byte cap on manifests"))
+            }
+            other => unreadable(format!("cannot read: {other}")),
         })?;
+        let text = String::from_utf8(bytes).map_err(|e| unreadable(format!("cannot read: not UTF-8 text: {e}")))?;
         Manifest::parse(path, &text)
     }
 

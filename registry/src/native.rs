@@ -1,13 +1,13 @@
 //! Loading native plugins through the checked ABI.
 //!
-//! Every artifact is loaded from a private copy: overwriting a file that is
-//! mapped crashes the process, and plugin folders are exactly where new
-//! versions get written. Libraries are never unloaded (a frame may still be
-//! running on an old version, and Rust code cannot be safely unloaded anyway);
-//! the registry counts how many versions stay mapped.
+//! Every artifact is loaded from a private copy of the bytes that passed
+//! the sha256 check, in a fresh private folder (see [`crate::private_copy`]
+//! for why, and why it is gone when `load` returns). Libraries are never
+//! unloaded (a frame may still be running on an old version, and Rust code
+//! cannot be safely unloaded anyway); the registry counts how many versions
+//! stay mapped.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use abi_stable::library::{lib_header_from_raw_library, LibraryError, RawLibrary};
 use plexus_plugin_api::abi::native::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL};
@@ -15,6 +15,7 @@ use plexus_plugin_api::abi::native::{PluginModRef, API_MAJOR, ROOT_MODULE_SYMBOL
 use crate::described::DescribedOperator;
 use crate::error::RejectReason;
 use crate::manifest::Manifest;
+use crate::private_copy::PrivateDir;
 
 /// A native plugin, mapped and checked.
 #[derive(Clone, Copy)]
@@ -22,23 +23,26 @@ pub struct NativeModule {
     pub(crate) module: PluginModRef,
 }
 
-static COPIES: AtomicU64 = AtomicU64::new(0);
-
-/// Copies the artifact to `private_dir`, maps it, checks its ABI and returns
-/// its root module. `artifact` must already have passed the sha256 check.
-pub fn load(manifest: &Manifest, artifact: &Path, private_dir: &Path) -> Result<NativeModule, RejectReason> {
+/// Writes `bytes` (the artifact's contents, already checked against the
+/// manifest's sha256; `artifact` is its path, for messages) to a private
+/// copy in a fresh folder under `temp_root`, maps it, checks its ABI and
+/// returns its root module. The copy and its folder are removed before
+/// this returns, whether loading worked or not.
+pub fn load(
+    manifest: &Manifest,
+    artifact: &Path,
+    bytes: &[u8],
+    temp_root: &Path,
+) -> Result<NativeModule, RejectReason> {
     let load_failed = |message: String| RejectReason::LoadFailed { path: artifact.to_path_buf(), message };
     #[cfg(target_os = "linux")]
-    crate::elf::check_complete(artifact).map_err(&load_failed)?;
-    std::fs::create_dir_all(private_dir)
-        .map_err(|e| load_failed(format!("cannot create `{}`: {e}", private_dir.display())))?;
-    let copy = private_copy_path(private_dir, manifest);
-    std::fs::copy(artifact, &copy).map_err(|e| load_failed(format!("cannot copy to `{}`: {e}", copy.display())))?;
-
-    let raw = RawLibrary::load_at(&copy);
-    // The mapping survives the unlink; removing the copy now means nothing is
-    // left behind however the process ends.
-    let _ = std::fs::remove_file(&copy);
+    crate::elf::check_bytes(bytes).map_err(&load_failed)?;
+    let private = PrivateDir::create(temp_root).map_err(&load_failed)?;
+    let copy = private.write(&format!("{}-{}.so", manifest.plugin.name, manifest.plugin.version), bytes);
+    let raw = RawLibrary::load_at(&copy.map_err(&load_failed)?);
+    // The mapping survives the unlink; removing the copy and its folder now
+    // means nothing is left behind however the process ends.
+    drop(private);
     let raw = raw.map_err(|e| load_failed(loader_message(&e)))?;
 
     // SAFETY: looking up a symbol by name (libloading wants a pointer-sized
@@ -55,12 +59,6 @@ pub fn load(manifest: &Manifest, artifact: &Path, private_dir: &Path) -> Result<
     let module = header.init_root_module::<PluginModRef>().map_err(|e| map_library_error(manifest, e))?;
     std::mem::forget(raw);
     Ok(NativeModule { module })
-}
-
-fn private_copy_path(dir: &Path, m: &Manifest) -> PathBuf {
-    let n = COPIES.fetch_add(1, Ordering::Relaxed);
-    let sha = m.plugin.sha256.get(..12).unwrap_or("nosha");
-    dir.join(format!("{}-{}-{}-{}-{n}.so", m.plugin.name, m.plugin.version, sha, std::process::id()))
 }
 
 fn loader_message(e: &LibraryError) -> String {

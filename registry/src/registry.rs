@@ -2,26 +2,29 @@
 //! side-by-side versions for hot reload, and the list of rejects.
 //!
 //! A scan walks the plugin folders in order (the first valid plugin of a name
-//! wins), verifies each artifact (API major, sha256, ABI layout) and loads
+//! wins), refuses folders and files another user could write to
+//! ([`crate::trust`]) and artifacts that are not regular files inside their
+//! folder ([`crate::artifact`]), verifies each artifact (API major, sha256,
+//! ABI layout) and loads
 //! what is new or changed beside what is already loaded. Routing switches
 //! when a pipeline stage sees [`Registry::generation`] change between two
 //! frames and asks for [`Registry::current`]; the old version stays mapped so
 //! frames in flight finish on it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use plexus_plugin_api::API_MAJOR;
-use sha2::{Digest, Sha256};
 
+use crate::artifact;
 use crate::error::{RegistryError, RejectReason};
 use crate::loaded::{Artifact, LoadedPlugin};
 use crate::manifest::{Kind, Manifest};
 use crate::native;
+use crate::trust;
 use crate::wasm::{self, WasmPolicy};
 
 /// An artifact that was not loaded, and why.
@@ -114,7 +117,7 @@ struct State {
 /// The plugin registry.
 pub struct Registry {
     roots: Vec<PathBuf>,
-    private_dir: PathBuf,
+    temp_root: PathBuf,
     state: RwLock<State>,
     generation: AtomicU64,
     listeners: Arc<RwLock<Vec<Listener>>>,
@@ -124,11 +127,13 @@ pub struct Registry {
 
 impl Registry {
     /// A registry over the plugin folders `roots` (in priority order), loading
-    /// private copies of artifacts into `private_dir`. Nothing is scanned yet.
-    pub fn new(roots: Vec<PathBuf>, private_dir: PathBuf) -> Registry {
+    /// native artifacts from private copies in fresh folders made under
+    /// `temp_root` (usually `$TMPDIR`; each is removed once its copy is
+    /// mapped). Nothing is scanned yet.
+    pub fn new(roots: Vec<PathBuf>, temp_root: PathBuf) -> Registry {
         Registry {
             roots,
-            private_dir,
+            temp_root,
             state: RwLock::default(),
             generation: AtomicU64::new(0),
             listeners: Arc::default(),
@@ -213,7 +218,7 @@ impl Registry {
         // The first plugin of a name that passes verification wins; a broken
         // copy earlier in the search path does not shadow a good one.
         let mut winners: HashMap<String, PathBuf> = HashMap::new();
-        for manifest_path in self.roots.iter().flat_map(|r| manifests_in(r)) {
+        for manifest_path in self.trusted_manifests(&mut rejected) {
             let m = match Manifest::load(&manifest_path) {
                 Ok(m) => m,
                 Err(e) => {
@@ -248,6 +253,44 @@ impl Registry {
         self.report_rejects(rejected);
     }
 
+    /// The manifests of every plugin folder nobody else could have written
+    /// to, in search-path order; the others go to `rejected` with the reason.
+    fn trusted_manifests(&self, rejected: &mut Vec<Rejected>) -> Vec<PathBuf> {
+        let untrusted = |what, path: &Path, problem| Rejected {
+            manifest: path.to_path_buf(),
+            name: None,
+            reason: RejectReason::Untrusted { what, path: path.to_path_buf(), problem },
+        };
+        let mut out = Vec::new();
+        for root in &self.roots {
+            // A folder on the default path that does not exist is no error.
+            if std::fs::symlink_metadata(root).is_err() {
+                continue;
+            }
+            if let Err(problem) = trust::check_folder(root) {
+                rejected.push(untrusted("plugin folder", root, problem));
+                continue;
+            }
+            for manifest in manifests_in(root) {
+                let folder = manifest.parent().unwrap_or(root);
+                let checked = if folder == root.as_path() {
+                    Ok(())
+                } else {
+                    trust::check_folder(folder).map_err(|p| ("plugin folder", folder, p))
+                };
+                match checked.and_then(|()| trust::check_file(&manifest).map_err(|p| ("manifest", &*manifest, p))) {
+                    Ok(()) => out.push(manifest.clone()),
+                    Err((what, path, problem)) => {
+                        let mut r = untrusted(what, path, problem);
+                        r.manifest = manifest.clone();
+                        rejected.push(r);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Verifies and, if new or changed, loads one plugin.
     fn consider(&self, m: &Manifest) -> Result<(), RejectReason> {
         let name = &m.plugin.name;
@@ -259,15 +302,26 @@ impl Registry {
                 host_serves: API_MAJOR.to_string(),
             });
         }
-        let artifact = m.artifact_path();
-        let found = sha256_file(&artifact).map_err(|_| RejectReason::MissingArtifact(artifact.clone()))?;
-        if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
+        let artifact = artifact::resolve(m)?;
+        let sha_mismatch = |artifact: PathBuf, found: String| {
             // Often a file still being written: quiet, retried on the next event.
             tracing::debug!(plugin = %name, "sha256 mismatch, not loading yet");
-            return Err(RejectReason::ShaMismatch { artifact, expected: m.plugin.sha256.clone(), found });
+            RejectReason::ShaMismatch { artifact, expected: m.plugin.sha256.clone(), found }
+        };
+        // Already loaded at this sha256: only confirm the file still is it,
+        // streaming. Otherwise read it once; what is hashed is what loads.
+        if current.as_ref().is_some_and(|c| c.sha256.eq_ignore_ascii_case(&m.plugin.sha256)) {
+            let found = artifact::sha256(&artifact)?;
+            return if m.plugin.sha256.eq_ignore_ascii_case(&found) {
+                Ok(())
+            } else {
+                Err(sha_mismatch(artifact, found))
+            };
         }
-        if current.as_ref().is_some_and(|c| c.sha256 == found) {
-            return Ok(());
+        let bytes = artifact::read(&artifact)?;
+        let found = artifact::sha256_of(&bytes);
+        if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
+            return Err(sha_mismatch(artifact, found));
         }
         if self.state().failed_shas.contains(&found) {
             return Err(RejectReason::FirstCallFailed {
@@ -275,7 +329,7 @@ impl Registry {
                 message: "this artifact failed before; replace it to retry".to_string(),
             });
         }
-        let loaded = self.load(m, &artifact, found);
+        let loaded = self.load(m, &artifact, &bytes, found);
         let loaded = match (loaded, &current) {
             (Ok(p), _) => p,
             (Err(reason), Some(_)) => {
@@ -292,10 +346,16 @@ impl Registry {
         Ok(())
     }
 
-    fn load(&self, m: &Manifest, artifact: &Path, sha256: String) -> Result<Arc<LoadedPlugin>, RejectReason> {
+    fn load(
+        &self,
+        m: &Manifest,
+        artifact: &Path,
+        bytes: &[u8],
+        sha256: String,
+    ) -> Result<Arc<LoadedPlugin>, RejectReason> {
         let (artifact, described) = match m.plugin.kind {
             Kind::Native => {
-                let native = native::load(m, artifact, &self.private_dir)?;
+                let native = native::load(m, artifact, bytes, &self.temp_root)?;
                 self.state.write().unwrap_or_else(|e| e.into_inner()).mapped += 1;
                 let described = native.described();
                 (Artifact::Native(native), described)
@@ -314,7 +374,7 @@ impl Registry {
                         l(&event);
                     }
                 });
-                let module = wasm::load(m, artifact, &sha256, &self.wasm_policy(), sink)?;
+                let module = wasm::load(m, artifact, bytes, &sha256, &self.wasm_policy(), sink)?;
                 let described = module.described();
                 (Artifact::Wasm(Arc::new(module)), described)
             }
@@ -459,17 +519,14 @@ fn manifests_in(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Hex sha256 of a file's contents.
+/// Hex sha256 of a file's contents. Only a regular file of at most
+/// [`MAX_ARTIFACT_BYTES`](crate::artifact::MAX_ARTIFACT_BYTES) is read; a
+/// FIFO or a device is refused at once instead of blocking or reading
+/// forever.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    artifact::sha256(path).map_err(|e| match e {
+        RejectReason::MissingArtifact(_) => std::io::Error::from(std::io::ErrorKind::NotFound),
+        RejectReason::LoadFailed { message, .. } => std::io::Error::other(message),
+        other => std::io::Error::other(other.to_string()),
+    })
 }

@@ -21,6 +21,7 @@ mod sections;
 mod serve;
 mod threads;
 mod tomo_scan;
+mod trust;
 mod wasm;
 mod wasm_grants;
 mod wasm_reload;

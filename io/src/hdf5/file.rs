@@ -3,7 +3,6 @@
 //! [`read_hdf5`] to read one), or all of them in natural name order, for
 //! `plexus inspect`.
 
-use std::fs;
 use std::io::Read;
 use std::path::Path;
 
@@ -27,7 +26,7 @@ const MAX_LISTED: usize = 8;
 /// Opens `path` for reading after checking its signature, so that a text
 /// file named `.h5` is reported as such.
 pub(crate) fn open(path: &Path) -> Result<h5::File, IoError> {
-    let mut file = fs::File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+    let mut file = crate::format::open_regular(path)?;
     let mut head = Vec::with_capacity(16);
     (&mut file).take(16).read_to_end(&mut head).map_err(|e| IoError::os(path, "read", e))?;
     check_magic(path, Format::Hdf5, &head)?;

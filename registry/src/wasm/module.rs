@@ -60,17 +60,19 @@ impl WasmModule {
 }
 
 /// Compiles (or takes from the cache), links and checks a wasm plugin:
-/// exports present, API major, declared operators.
+/// exports present, API major, declared operators. `bytes` are the
+/// artifact's contents, already checked against the manifest's sha256
+/// (`artifact` is its path, for messages).
 pub fn load(
     manifest: &Manifest,
     artifact: &Path,
+    bytes: &[u8],
     sha256: &str,
     policy: &WasmPolicy,
     sink: OutputSink,
 ) -> Result<WasmModule, RejectReason> {
     let load_failed = |message: String| RejectReason::LoadFailed { path: artifact.to_path_buf(), message };
-    let bytes = std::fs::read(artifact).map_err(|e| load_failed(e.to_string()))?;
-    let (module, from_cache) = compile(&bytes, sha256, policy.cache_dir.as_deref()).map_err(&load_failed)?;
+    let (module, from_cache) = compile(bytes, sha256, policy.cache_dir.as_deref()).map_err(&load_failed)?;
     for (name, want) in [(abi::EXPORT_API_VERSION, "() -> i32"), (abi::EXPORT_NEW, "(i32) -> i32")] {
         if !matches!(module.get_export(name), Some(ExternType::Func(_))) {
             return Err(load_failed(format!("not a plexus wasm plugin: it exports no function `{name}` {want}")));
