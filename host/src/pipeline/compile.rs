@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use plexus_registry::{validate_params, Grants, LoadedPlugin, Pattern, ReadGrant, Registry};
 use serde_json::Value;
 
+use super::output_paths::{self, Target};
 use super::plan::{InputPlan, OutputFormat, OutputPlan, Plan, PlotPlan, Reference, Selection, StagePlan};
 use super::preview::Preview;
 use super::spec::{GrantsSpec, PipelineSpec};
@@ -277,6 +278,19 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             );
         }
     }
+
+    // Outputs and plots against the input and each other, as resolved.
+    let written: Vec<(String, &Path)> = spec
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(n, o)| (format!("output[{n}].path"), o.path.as_path()))
+        .chain(spec.plots.iter().enumerate().map(|(n, p)| (format!("plot[{n}].path"), p.path.as_path())))
+        .collect();
+    let paths: Vec<PathBuf> = written.iter().map(|(_, w)| base_dir.join(w)).collect();
+    let targets: Vec<Target<'_>> =
+        written.iter().zip(&paths).map(|((key, w), path)| Target { key: key.clone(), written: w, path }).collect();
+    output_paths::check(input.as_ref().map(|i| i.path.as_path()), &targets, &mut |k, m| err(None, k, m));
 
     for (n, sw) in spec.sweeps.iter().enumerate() {
         let key = format!("sweep[{n}]");
