@@ -216,6 +216,15 @@ pub enum OutputError {
         /// Chunks of the output.
         chunks: usize,
     },
+    /// The output was written, but its sidecar (results and provenance)
+    /// could not be.
+    #[error("cannot write the sidecar `{}`: {source}; the output is there, its results and provenance are not", path.display())]
+    Sidecar {
+        /// The sidecar file.
+        path: PathBuf,
+        /// The operating system's answer.
+        source: std::io::Error,
+    },
     /// The journal of finished chunks could not be kept.
     #[error("journal `{}`: {source}", path.display())]
     Journal {

@@ -107,3 +107,38 @@ fn two_outputs_onto_one_file_or_inside_the_input_folder_are_refused() {
     );
     assert_eq!(std::fs::read(sb.path().join("shots/a.npy")).unwrap(), shot);
 }
+
+// Item 10: a sidecar that cannot be written fails its output.
+
+#[test]
+fn a_failed_sidecar_write_fails_the_run_and_leaves_no_partial() {
+    let sb = Sandbox::new();
+    raw_input(&sb, "in.npy");
+    // Something already holds the sidecar's name: the rename onto it fails
+    // after the partial was written, as a full disk fails the write.
+    std::fs::create_dir_all(sb.path().join("out.npy.json/taken")).unwrap();
+    sb.write("p.toml", &format!("[pipeline]\nname = \"p\"\n\n[input]\npath = \"in.npy\"\n\n{SMOOTH}[[output]]\nfrom = \"smooth\"\npath = \"out.npy\"\n\n[[output]]\nfrom = \"smooth\"\npath = \"fine.npy\"\n"));
+    let out = sb.run(&["run", "--json", "p.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = report["outputs"][0]["error"].as_str().unwrap();
+    assert_eq!(
+        error,
+        "cannot write the sidecar `out.npy.json`: Is a directory (os error 21); the output is there, its results and provenance are not"
+    );
+    assert!(report["outputs"][0]["sidecar"].is_null());
+    assert_eq!(report["errors"], 1);
+    assert!(report["outputs"][1]["error"].is_null(), "the other output is unaffected");
+    assert!(sb.path().join("fine.npy.json").is_file());
+    let failed = sb.events_of("output.failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["error"], error);
+    assert!(plexus_io::read(&sb.path().join("out.npy")).is_ok(), "the output itself is kept");
+    let left: Vec<_> = std::fs::read_dir(sb.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "partials left: {left:?}");
+}
