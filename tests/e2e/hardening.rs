@@ -142,3 +142,110 @@ fn a_failed_sidecar_write_fails_the_run_and_leaves_no_partial() {
         .collect();
     assert!(left.is_empty(), "partials left: {left:?}");
 }
+
+// Item 11: inspect says when a file cannot be read; error lines point to
+// the event kind that holds the failure.
+
+/// The chunks of a PNG: (offset, type, data length).
+fn png_chunks(bytes: &[u8]) -> Vec<(usize, String, usize)> {
+    let mut out = Vec::new();
+    let mut at = 8;
+    while at + 12 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        out.push((at, String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned(), len));
+        at += 12 + len;
+    }
+    out
+}
+
+#[test]
+fn inspect_exits_non_zero_on_a_file_it_cannot_read() {
+    let sb = Sandbox::new();
+    let a = Array::from_fn(vec![32, 32], |i| (i % 256) as u8);
+    plexus_io::write(&sb.path().join("good.png"), &a).unwrap();
+    let good = std::fs::read(sb.path().join("good.png")).unwrap();
+    let out = sb.run(&["inspect", "good.png"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let (idat, _, len) = png_chunks(&good).into_iter().find(|c| c.1 == "IDAT").unwrap();
+
+    // One flipped bit inside the image data: the header is intact, the CRC
+    // is not.
+    let mut flipped = good.clone();
+    flipped[idat + 8 + len / 2] ^= 0x10;
+    std::fs::write(sb.path().join("flipped.png"), &flipped).unwrap();
+    let stored = u32::from_be_bytes(good[idat + 8 + len..idat + 12 + len].try_into().unwrap());
+    let out = sb.run(&["inspect", "flipped.png"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let problem = format!(
+        "chunk `IDAT` at byte {idat}: the stored CRC 0x{stored:08x} does not match its data; the file is damaged"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with(&format!("  cannot read: {problem}\n")), "{}", show(&out));
+    assert_eq!(stderr_of(&out), format!("error: `flipped.png` cannot be read: {problem}\n"));
+
+    // Cut inside the image data, and cut before IEND.
+    std::fs::write(sb.path().join("cut.png"), &good[..idat + 8 + len / 2]).unwrap();
+    let out = sb.run(&["inspect", "cut.png"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "error: `cut.png` cannot be read: truncated: chunk `IDAT` at byte {idat} ends at byte {}, the file has {}\n",
+            idat + 12 + len,
+            idat + 8 + len / 2
+        )
+    );
+    let iend = png_chunks(&good).into_iter().find(|c| c.1 == "IEND").unwrap().0;
+    std::fs::write(sb.path().join("noend.png"), &good[..iend]).unwrap();
+    let out = sb.run(&["inspect", "noend.png"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(
+        stderr_of(&out),
+        format!("error: `noend.png` cannot be read: truncated: the file ends at byte {iend} without the IEND chunk\n")
+    );
+
+    // A truncated NPY was described with "cannot read" and exit 0.
+    plexus_io::write(&sb.path().join("full.npy"), &a).unwrap();
+    let npy = std::fs::read(sb.path().join("full.npy")).unwrap();
+    std::fs::write(sb.path().join("short.npy"), &npy[..npy.len() - 100]).unwrap();
+    let out = sb.run(&["inspect", "short.npy"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("  cannot read: truncated: the data needs 1024 bytes"), "{}", show(&out));
+}
+
+#[test]
+fn a_missing_file_is_said_once() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["inspect", "nothing.tif"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(
+        stderr_of(&out),
+        "error: cannot inspect `nothing.tif`\n  caused by: `nothing.tif`: cannot open: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn error_lines_point_to_the_event_kind_of_the_failure() {
+    let sb = Sandbox::new();
+    raw_input(&sb, "in.npy");
+    std::fs::create_dir_all(sb.path().join("out.npy.json/taken")).unwrap();
+    sb.write("p.toml", &format!("[pipeline]\nname = \"p\"\n\n[input]\npath = \"in.npy\"\n\n{SMOOTH}[[output]]\nfrom = \"smooth\"\npath = \"out.npy\"\n"));
+    let out = sb.run(&["run", "p.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_line(&text, "1 output(s) could not be written; see `plexus events --kind output.failed`");
+    assert_line(&text, "1 error(s) in all");
+    assert!(!text.contains("frame.error"), "no frame failed: {text}");
+
+    std::fs::create_dir_all(sb.path().join("shots")).unwrap();
+    raw_input(&sb, "shots/a.npy");
+    std::fs::write(sb.path().join("shots/b.npy"), b"not an npy").unwrap();
+    sb.write(
+        "b.toml",
+        "[pipeline]\nname = \"b\"\n\n[input]\npath = \"shots\"\n\n[[stage]]\nid = \"set\"\nuse = \"trend.set_stats\"\n\n[[output]]\nfrom = \"set\"\npath = \"set.npy\"\n",
+    );
+    let out = sb.run(&["run", "b.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_line(&text, "1 input file(s) could not be read; see `plexus events --kind input.error`");
+    assert!(!text.contains("frame.error"), "no frame failed: {text}");
+}
