@@ -3,8 +3,12 @@
 //! Each test drives the real binary the way a careless or hostile user
 //! would and fails on the code before its fix.
 
+use std::time::Duration;
+
 use plexus_e2e::{show, Sandbox};
 use plexus_plugin_api::Array;
+
+use super::watch::{start_serve, terminate};
 
 const SMOOTH: &str = "[[stage]]\nid = \"smooth\"\nuse = \"geometry.correlate\"\nparams = { filter = \"gaussian5\", mode = \"nearest\" }\n\n";
 
@@ -248,4 +252,69 @@ fn error_lines_point_to_the_event_kind_of_the_failure() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_line(&text, "1 input file(s) could not be read; see `plexus events --kind input.error`");
     assert!(!text.contains("frame.error"), "no frame failed: {text}");
+}
+
+// Item 6: pipeline names, serve output folders, outputs inside the root.
+
+/// A serve pipeline named `name` whose stage `use`s `op`, writing `file`.
+fn serve_pipeline(name: &str, op: &str, file: &str) -> String {
+    format!(
+        "[pipeline]\nname = \"{name}\"\n\n[input]\npath = \"unused\"\n\n[[stage]]\nid = \"s\"\nuse = \"{op}\"\n\n[[output]]\nfrom = \"s\"\npath = \"{file}\"\n"
+    )
+}
+
+fn drop_npy(sb: &Sandbox, name: &str, a: &Array) {
+    let staging = sb.path().join(format!(".staging-{name}"));
+    plexus_io::write(&staging, a).unwrap();
+    std::fs::rename(&staging, sb.path().join("incoming").join(name)).unwrap();
+}
+
+#[test]
+fn a_pipeline_name_with_separators_is_refused() {
+    let sb = Sandbox::new();
+    sb.write("p.toml", &serve_pipeline("../../escaped", "trend.running_stats", "o.npy").replace("[input]\npath = \"unused\"\n", ""));
+    let out = sb.run(&["check", "p.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_line(
+        &stderr_of(&out),
+        "key `pipeline.name`: `../../escaped` is not a plain name: it names a folder, so it may hold no `/`, `\\` or control character and may not be `.` or `..`",
+    );
+}
+
+#[test]
+fn serve_keeps_two_pipelines_of_one_name_apart_and_writes_nothing_outside_its_output() {
+    let sb = Sandbox::new();
+    for d in ["pipelines", "incoming", "results", "elsewhere"] {
+        std::fs::create_dir_all(sb.path().join(d)).unwrap();
+    }
+    sb.write("pipelines/copy.toml", &serve_pipeline("same", "trend.running_stats", "out.npy"));
+    sb.write("pipelines/grad.toml", &serve_pipeline("same", "geometry.gradient", "out.npy"));
+    sb.write("pipelines/escape.toml", &serve_pipeline("../../escaped", "trend.running_stats", "out.npy"));
+    // A link planted where dataset `b`'s results would go.
+    std::os::unix::fs::symlink(sb.path().join("elsewhere"), sb.path().join("results/b")).unwrap();
+    let mut daemon = start_serve(&sb);
+    let a = Array::from_fn(vec![16, 16], |i| ((i % 16) * (i / 16)) as f32);
+    drop_npy(&sb, "a.npy", &a);
+    let done = sb.wait_for_event(Duration::from_secs(30), |e| e["kind"] == "dataset.finished" && e["dataset"] == "a");
+    let done = done.unwrap_or_else(|| panic!("dataset `a` never finished: {:#?}", sb.events()));
+    drop_npy(&sb, "b.npy", &a);
+    let done_b = sb.wait_for_event(Duration::from_secs(30), |e| e["kind"] == "dataset.finished" && e["dataset"] == "b");
+    let done_b = done_b.unwrap_or_else(|| panic!("dataset `b` never finished: {:#?}", sb.events()));
+    assert!(terminate(&mut daemon).success());
+
+    // Each pipeline file has its own folder.
+    let copy = plexus_io::read(&sb.path().join("results/a/copy/out.npy")).unwrap();
+    assert_eq!(copy.to_f64_vec(), a.to_f64_vec());
+    let grad = plexus_io::read(&sb.path().join("results/a/grad/out.npy")).unwrap();
+    assert_ne!(grad.to_f64_vec(), a.to_f64_vec(), "the gradient is its own result");
+    assert_eq!(done["pipelines"]["copy"]["errors"], 0, "{done}");
+    assert_eq!(done["pipelines"]["grad"]["errors"], 0, "{done}");
+    // The escaping name never loaded, and nothing was written above results.
+    let failed = sb.events_of("pipeline.reload_failed");
+    assert!(failed.iter().any(|e| e["file"].as_str().unwrap().ends_with("escape.toml")), "{failed:?}");
+    assert!(!sb.path().join("escaped").exists() && !sb.path().parent().unwrap().join("escaped").exists());
+    // Through the planted link: refused, nothing written there.
+    let why = done_b["pipelines"]["copy"]["failed"].as_str().unwrap_or_else(|| panic!("{done_b}"));
+    assert!(why.contains(", outside the output folder `"), "{why}");
+    assert_eq!(std::fs::read_dir(sb.path().join("elsewhere")).unwrap().count(), 0, "nothing went through the link");
 }

@@ -65,6 +65,12 @@ pub fn reference_of(v: &Value) -> Option<(&str, &str)> {
     inner.split_once('.')
 }
 
+/// A name that can be one folder name: no separators, not `.` or `..`, no
+/// control characters (`plexus serve` names folders after pipelines).
+pub fn plain_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+}
+
 fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
@@ -79,6 +85,15 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
 
     if spec.pipeline.name.trim().is_empty() {
         err(None, "pipeline.name", "must not be empty".into());
+    } else if !plain_name(&spec.pipeline.name) {
+        err(
+            None,
+            "pipeline.name",
+            format!(
+                "`{}` is not a plain name: it names a folder, so it may hold no `/`, `\\` or control character and may not be `.` or `..`",
+                spec.pipeline.name
+            ),
+        );
     }
     if spec.stages.is_empty() {
         err(None, "stage", "the pipeline has no `[[stage]]`".into());
