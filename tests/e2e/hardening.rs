@@ -318,3 +318,40 @@ fn serve_keeps_two_pipelines_of_one_name_apart_and_writes_nothing_outside_its_ou
     assert!(why.contains(", outside the output folder `"), "{why}");
     assert_eq!(std::fs::read_dir(sb.path().join("elsewhere")).unwrap().count(), 0, "nothing went through the link");
 }
+
+// Item 8: one image of another size in a batch folder.
+
+#[test]
+fn a_batch_image_of_another_size_is_reported_and_the_rest_written() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("shots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut kept = Vec::new();
+    // The odd one comes first: the batch's shape is the one most images share.
+    plexus_io::write(&dir.join("img1.png"), &Array::from_fn(vec![8, 4], |i| i as u8)).unwrap();
+    for k in 2..5u8 {
+        let a = Array::from_fn(vec![8, 8], |i| (i as u8).wrapping_mul(k));
+        kept.extend(a.to_f64_vec());
+        plexus_io::write(&dir.join(format!("img{k}.png")), &a).unwrap();
+    }
+    sb.write(
+        "p.toml",
+        "[pipeline]\nname = \"batch\"\n\n[input]\npath = \"shots\"\n\n[[stage]]\nid = \"set\"\nuse = \"trend.set_stats\"\n\n[[output]]\nfrom = \"set\"\npath = \"stack.npy\"\n",
+    );
+    let out = sb.run(&["run", "--json", "p.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["input_errors"], 1, "{report}");
+    assert_eq!(report["errors"], 1, "only the odd image failed: {report}");
+    assert!(report["outputs"][0]["error"].is_null(), "{report}");
+    let errors = sb.events_of("input.error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["file"], "img1.png");
+    assert_eq!(
+        errors[0]["error"],
+        "shape [8, 4] u8 differs from the batch's [8, 8] u8 (3 of its 4 readable images): a batch stacks images of one shape and type"
+    );
+    let stack = plexus_io::read(&sb.path().join("stack.npy")).unwrap();
+    assert_eq!(stack.shape(), &[3, 8, 8]);
+    assert_eq!(stack.to_f64_vec(), kept);
+}

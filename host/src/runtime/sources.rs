@@ -261,15 +261,45 @@ fn feed_images(items: impl ExactSizeIterator<Item = Item>, feed: &Feed<'_>) -> F
     fed
 }
 
-/// The images of a folder, in natural file order.
+/// The images of a folder, in natural file order. A batch is a stack of
+/// images of one shape and element type: the kind most of its readable
+/// images share (the first such image's on a tie) is the batch's, and an
+/// image of another is reported and skipped like an unreadable one, so the
+/// outputs hold the rest.
 fn batch_items(batch: &plexus_io::Batch) -> std::vec::IntoIter<Item> {
-    let items: Vec<Item> = batch
+    let mut items: Vec<Item> = batch
         .iter()
         .map(|(path, r)| {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             (name, r.map(|a| (a, Map::new())).map_err(|e| e.to_string()))
         })
         .collect();
+    let kind = |a: &Array| (a.shape().to_vec(), a.dtype());
+    let mut counts: Vec<((Vec<usize>, plexus_plugin_api::DType), usize)> = Vec::new();
+    for (_, r) in &items {
+        if let Ok((a, _)) = r {
+            match counts.iter_mut().find(|(k, _)| *k == kind(a)) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((kind(a), 1)),
+            }
+        }
+    }
+    // `max_by_key` keeps the last of equals: scan reversed for the first.
+    let Some(((shape, dtype), n)) = counts.iter().rev().max_by_key(|(_, n)| *n).cloned() else {
+        return items.into_iter();
+    };
+    let readable: usize = counts.iter().map(|(_, n)| n).sum();
+    for (_, r) in &mut items {
+        let odd = match r {
+            Ok((a, _)) if kind(a) != (shape.clone(), dtype) => Some(kind(a)),
+            _ => None,
+        };
+        if let Some((s, d)) = odd {
+            *r = Err(format!(
+                "shape {s:?} {d} differs from the batch's {shape:?} {dtype} ({n} of its {readable} readable images): a batch stacks images of one shape and type"
+            ));
+        }
+    }
     items.into_iter()
 }
 
