@@ -17,12 +17,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::error::HostError;
+use crate::error::OutputError;
 use crate::events::EventKind;
 use crate::host::Host;
-use crate::pipeline::spec::InputSpec;
-use crate::error::OutputError;
 use crate::pipeline::compile::plain_name;
 use crate::pipeline::output_paths::resolve;
+use crate::pipeline::spec::InputSpec;
 use crate::pipeline::{compile, PipelineSpec, Plan};
 use crate::runtime::{Job, Resume, RunOptions};
 

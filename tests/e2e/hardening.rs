@@ -64,7 +64,10 @@ fn an_output_onto_its_input_is_refused_by_check_and_run() {
 fn an_input_given_by_flag_is_protected_too() {
     let sb = Sandbox::new();
     let before = raw_input(&sb, "raw.npy");
-    sb.write("p.toml", &format!("[pipeline]\nname = \"p\"\n\n{SMOOTH}[[output]]\nfrom = \"smooth\"\npath = \"raw.npy\"\n"));
+    sb.write(
+        "p.toml",
+        &format!("[pipeline]\nname = \"p\"\n\n{SMOOTH}[[output]]\nfrom = \"smooth\"\npath = \"raw.npy\"\n"),
+    );
     let out = sb.run(&["run", "--input", "./raw.npy", "p.toml"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let input = sb.path().canonicalize().unwrap().join("raw.npy");
@@ -95,7 +98,10 @@ fn two_outputs_onto_one_file_or_inside_the_input_folder_are_refused() {
     let e = stderr_of(&out);
     assert!(e.starts_with("error: `p.toml`: 2 problems"), "{e}");
     assert_line(&e, "key `output[1].path`: `./out.tif` is also written by `output[0].path`: two outputs of one run cannot share a file");
-    assert_line(&e, "key `plot[0].path`: `h.png` is also written by `output[2].path`: two outputs of one run cannot share a file");
+    assert_line(
+        &e,
+        "key `plot[0].path`: `h.png` is also written by `output[2].path`: two outputs of one run cannot share a file",
+    );
 
     // A batch folder is the input: an output inside it would replace or
     // join its images.
@@ -213,7 +219,11 @@ fn inspect_exits_non_zero_on_a_file_it_cannot_read() {
     std::fs::write(sb.path().join("short.npy"), &npy[..npy.len() - 100]).unwrap();
     let out = sb.run(&["inspect", "short.npy"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("  cannot read: truncated: the data needs 1024 bytes"), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("  cannot read: truncated: the data needs 1024 bytes"),
+        "{}",
+        show(&out)
+    );
 }
 
 #[test]
@@ -272,7 +282,10 @@ fn drop_npy(sb: &Sandbox, name: &str, a: &Array) {
 #[test]
 fn a_pipeline_name_with_separators_is_refused() {
     let sb = Sandbox::new();
-    sb.write("p.toml", &serve_pipeline("../../escaped", "trend.running_stats", "o.npy").replace("[input]\npath = \"unused\"\n", ""));
+    sb.write(
+        "p.toml",
+        &serve_pipeline("../../escaped", "trend.running_stats", "o.npy").replace("[input]\npath = \"unused\"\n", ""),
+    );
     let out = sb.run(&["check", "p.toml"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert_line(
@@ -354,4 +367,49 @@ fn a_batch_image_of_another_size_is_reported_and_the_rest_written() {
     let stack = plexus_io::read(&sb.path().join("stack.npy")).unwrap();
     assert_eq!(stack.shape(), &[3, 8, 8]);
     assert_eq!(stack.to_f64_vec(), kept);
+}
+
+// Item 9: batch inputs follow no link out of the folder; no event quotes a
+// file's contents.
+
+#[test]
+fn a_batch_follows_no_link_out_of_its_folder_and_events_quote_no_contents() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("shots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = Array::from_fn(vec![8, 8], |i| i as u8);
+    plexus_io::write(&dir.join("a.png"), &a).unwrap();
+    std::fs::write(sb.path().join("secret.txt"), "SECRET-token-1234\n").unwrap();
+    plexus_io::write(&sb.path().join("outside.npy"), &Array::from_fn(vec![8, 8], |i| i as u8)).unwrap();
+    std::os::unix::fs::symlink(sb.path().join("secret.txt"), dir.join("b.png")).unwrap();
+    std::os::unix::fs::symlink("../outside.npy", dir.join("c.npy")).unwrap();
+    std::os::unix::fs::symlink("a.png", dir.join("d.png")).unwrap(); // inside: followed
+    std::fs::write(dir.join("f.png"), "SECRET-in-the-folder\n").unwrap(); // a text file named .png
+    sb.write(
+        "p.toml",
+        "[pipeline]\nname = \"batch\"\n\n[input]\npath = \"shots\"\n\n[[stage]]\nid = \"set\"\nuse = \"trend.set_stats\"\n\n[[output]]\nfrom = \"set\"\npath = \"stack.npy\"\n",
+    );
+    let out = sb.run(&["run", "--json", "p.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["input_errors"], 3, "{report}");
+    let errors: Vec<(String, String)> = sb
+        .events_of("input.error")
+        .iter()
+        .map(|e| (e["file"].as_str().unwrap().to_string(), e["error"].as_str().unwrap().to_string()))
+        .collect();
+    let out_of = "is a symbolic link that leads out of the batch folder: not followed".to_string();
+    assert_eq!(errors[0], ("b.png".to_string(), out_of.clone()));
+    assert_eq!(errors[1], ("c.npy".to_string(), out_of));
+    assert_eq!(errors[2].0, "f.png");
+    assert!(
+        errors[2].1.ends_with("not a PNG file: expected the signature `89 50 4e 47 0d 0a 1a 0a`, found text"),
+        "{}",
+        errors[2].1
+    );
+    let log = std::fs::read_to_string(sb.path().join(".plexus/events.jsonl")).unwrap();
+    assert!(!log.contains("SECRET") && !log.contains("53 45 43 52"), "an event quotes file contents:\n{log}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET"));
+    let stack = plexus_io::read(&sb.path().join("stack.npy")).unwrap();
+    assert_eq!(stack.shape(), &[2, 8, 8], "a.png and the link to it inside the folder");
 }

@@ -120,7 +120,9 @@ pub fn check(input: Option<&Path>, targets: &[Target<'_>], err: &mut dyn FnMut(&
                 ),
                 Some(Overlap::Inside | Overlap::Contains) => err(
                     &t.key,
-                    format!("`{out}` and the path of `{other}` lie one inside the other: outputs of one run cannot nest"),
+                    format!(
+                        "`{out}` and the path of `{other}` lie one inside the other: outputs of one run cannot nest"
+                    ),
                 ),
                 None => {}
             }
