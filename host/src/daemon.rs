@@ -63,13 +63,27 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
     tracing::info!("serving: pipelines {}, input {}", args.pipelines.display(), args.input.display());
 
     let mut pipelines: BTreeMap<PathBuf, LoadedPipeline> = BTreeMap::new();
+    let mut failed: HashMap<PathBuf, Option<SystemTime>> = HashMap::new();
     let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
+    let mut pending: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
-        refresh_pipelines(&args.pipelines, &mut pipelines, host);
+        refresh_pipelines(&args.pipelines, &mut pipelines, &mut failed, host);
         for dataset in ready_datasets(&args.input, &mut sizes) {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
+            // Nothing to run it through: it waits (no done marker) and
+            // runs once a valid pipeline loads; said once.
+            if pipelines.is_empty() {
+                if pending.insert(dataset.clone()) {
+                    host.bus.emit(EventKind::DatasetPending {
+                        dataset: dataset_key(&dataset),
+                        path: dataset.display().to_string(),
+                    });
+                }
+                continue;
+            }
+            pending.remove(&dataset);
             process_dataset(&dataset, &pipelines, args, host);
         }
         std::thread::sleep(args.poll);
@@ -79,8 +93,15 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
 }
 
 /// Re-reads changed pipeline files; a file that no longer parses or checks
-/// keeps its previous version, and an event says why.
-fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>, host: &Host) {
+/// keeps its previous version, and an event says why, once per change of
+/// the file (`failed` holds the modification time of each file's last
+/// failure).
+fn refresh_pipelines(
+    dir: &Path,
+    loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
+    failed: &mut HashMap<PathBuf, Option<SystemTime>>,
+    host: &Host,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut present = Vec::new();
     for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
@@ -89,7 +110,7 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
         }
         present.push(path.clone());
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        if loaded.get(&path).is_some_and(|l| l.modified == modified) {
+        if loaded.get(&path).is_some_and(|l| l.modified == modified) || failed.get(&path) == Some(&modified) {
             continue;
         }
         let key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -116,6 +137,7 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
                 } else {
                     EventKind::PipelineLoaded { file, pipeline }
                 });
+                failed.remove(&path);
                 loaded.insert(path, LoadedPipeline { modified, spec, key });
             }
             Err(e) => {
@@ -130,13 +152,13 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
                     kept_previous: kept,
                     error: e,
                 });
-                if let Some(l) = loaded.get_mut(&path) {
-                    l.modified = modified; // do not retry until it changes again
-                }
+                // Not retried (nor reported) until it changes again.
+                failed.insert(path, modified);
             }
         }
     }
     loaded.retain(|p, _| present.contains(p));
+    failed.retain(|p, _| present.contains(p));
 }
 
 /// Datasets whose size held still since the last poll and that no pipeline

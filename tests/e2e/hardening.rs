@@ -413,3 +413,33 @@ fn a_batch_follows_no_link_out_of_its_folder_and_events_quote_no_contents() {
     let stack = plexus_io::read(&sb.path().join("stack.npy")).unwrap();
     assert_eq!(stack.shape(), &[2, 8, 8], "a.png and the link to it inside the folder");
 }
+
+// Item 7: datasets wait for a valid pipeline; a failed reload is said once.
+
+#[test]
+fn serve_keeps_datasets_pending_until_a_pipeline_loads_and_reports_a_broken_file_once() {
+    let sb = Sandbox::new();
+    for d in ["pipelines", "incoming", "results"] {
+        std::fs::create_dir_all(sb.path().join(d)).unwrap();
+    }
+    sb.write("pipelines/copy.toml", "[pipeline\nname = \"copy\"\n");
+    let mut daemon = start_serve(&sb);
+    sb.wait_for_event(Duration::from_secs(20), |e| e["kind"] == "serve.started").expect("the daemon started");
+    let a = Array::from_fn(vec![16, 16], |i| i as f32);
+    drop_npy(&sb, "a.npy", &a);
+    sb.wait_for_event(Duration::from_secs(20), |e| e["kind"] == "dataset.pending" && e["dataset"] == "a")
+        .unwrap_or_else(|| panic!("no dataset.pending: {:#?}", sb.events()));
+    // Twenty polls with the broken file unchanged.
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(sb.events_of("pipeline.reload_failed").len(), 1, "{:#?}", sb.events());
+    assert_eq!(sb.events_of("dataset.pending").len(), 1);
+    assert!(sb.events_of("dataset.finished").is_empty(), "nothing ran it: {:#?}", sb.events());
+
+    sb.write("pipelines/copy.toml", &serve_pipeline("copy", "trend.running_stats", "out.npy"));
+    let done = sb.wait_for_event(Duration::from_secs(20), |e| e["kind"] == "dataset.finished" && e["dataset"] == "a");
+    let done = done.unwrap_or_else(|| panic!("dataset `a` never ran: {:#?}", sb.events()));
+    assert!(terminate(&mut daemon).success());
+    assert_eq!(done["pipelines"]["copy"]["errors"], 0, "{done}");
+    assert_eq!(plexus_io::read(&sb.path().join("results/a/copy/out.npy")).unwrap().to_f64_vec(), a.to_f64_vec());
+    assert_eq!(sb.events_of("pipeline.reload_failed").len(), 1);
+}
