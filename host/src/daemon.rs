@@ -2,7 +2,11 @@
 //! pipelines folder (a changed pipeline is re-checked and, if broken, the
 //! previous version stays) and an input folder; every dataset that lands in
 //! the input folder is run through every pipeline, and the outputs are
-//! written to `<output>/<dataset>/<pipeline>/`.
+//! written to `<output>/<dataset>/<pipeline>/`, `<pipeline>` being the
+//! pipeline file's name without `.toml` (unique in its folder, so two
+//! pipelines that share a `[pipeline] name` never share a folder). Every
+//! output and plot path is checked to lie inside `<output>` once symlinks
+//! are resolved.
 //!
 //! [`serve`] returns when its stop flag is set (the CLI sets it on SIGTERM
 //! or SIGINT), after the datasets in flight have finished.
@@ -13,8 +17,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::error::HostError;
+use crate::error::OutputError;
 use crate::events::EventKind;
 use crate::host::Host;
+use crate::pipeline::compile::plain_name;
+use crate::pipeline::output_paths::resolve;
 use crate::pipeline::spec::InputSpec;
 use crate::pipeline::{compile, PipelineSpec, Plan};
 use crate::runtime::{Job, Resume, RunOptions};
@@ -39,6 +46,8 @@ pub struct ServeConfig {
 struct LoadedPipeline {
     modified: Option<SystemTime>,
     spec: PipelineSpec,
+    /// Its output folder's name: the file's stem.
+    key: String,
 }
 
 /// Runs the daemon on `host` until `stop` is set (by a signal).
@@ -54,13 +63,27 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
     tracing::info!("serving: pipelines {}, input {}", args.pipelines.display(), args.input.display());
 
     let mut pipelines: BTreeMap<PathBuf, LoadedPipeline> = BTreeMap::new();
+    let mut failed: HashMap<PathBuf, Option<SystemTime>> = HashMap::new();
     let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
+    let mut pending: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while !stop.load(Ordering::Relaxed) {
-        refresh_pipelines(&args.pipelines, &mut pipelines, host);
+        refresh_pipelines(&args.pipelines, &mut pipelines, &mut failed, host);
         for dataset in ready_datasets(&args.input, &mut sizes) {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
+            // Nothing to run it through: it waits (no done marker) and
+            // runs once a valid pipeline loads; said once.
+            if pipelines.is_empty() {
+                if pending.insert(dataset.clone()) {
+                    host.bus.emit(EventKind::DatasetPending {
+                        dataset: dataset_key(&dataset),
+                        path: dataset.display().to_string(),
+                    });
+                }
+                continue;
+            }
+            pending.remove(&dataset);
             process_dataset(&dataset, &pipelines, args, host);
         }
         std::thread::sleep(args.poll);
@@ -70,8 +93,15 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
 }
 
 /// Re-reads changed pipeline files; a file that no longer parses or checks
-/// keeps its previous version, and an event says why.
-fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>, host: &Host) {
+/// keeps its previous version, and an event says why, once per change of
+/// the file (`failed` holds the modification time of each file's last
+/// failure).
+fn refresh_pipelines(
+    dir: &Path,
+    loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
+    failed: &mut HashMap<PathBuf, Option<SystemTime>>,
+    host: &Host,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut present = Vec::new();
     for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
@@ -80,10 +110,14 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
         }
         present.push(path.clone());
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        if loaded.get(&path).is_some_and(|l| l.modified == modified) {
+        if loaded.get(&path).is_some_and(|l| l.modified == modified) || failed.get(&path) == Some(&modified) {
             continue;
         }
+        let key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let checked = PipelineSpec::load(&path).map_err(|e| e.to_string()).and_then(|spec| {
+            if !plain_name(&key) {
+                return Err(format!("the file name `{key}.toml` cannot name an output folder: rename the file"));
+            }
             // Check against a stand-in input that exists; the real one is
             // each dataset.
             let mut probe = spec.clone();
@@ -103,7 +137,8 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
                 } else {
                     EventKind::PipelineLoaded { file, pipeline }
                 });
-                loaded.insert(path, LoadedPipeline { modified, spec });
+                failed.remove(&path);
+                loaded.insert(path, LoadedPipeline { modified, spec, key });
             }
             Err(e) => {
                 let kept = loaded.contains_key(&path);
@@ -117,13 +152,13 @@ fn refresh_pipelines(dir: &Path, loaded: &mut BTreeMap<PathBuf, LoadedPipeline>,
                     kept_previous: kept,
                     error: e,
                 });
-                if let Some(l) = loaded.get_mut(&path) {
-                    l.modified = modified; // do not retry until it changes again
-                }
+                // Not retried (nor reported) until it changes again.
+                failed.insert(path, modified);
             }
         }
     }
     loaded.retain(|p, _| present.contains(p));
+    failed.retain(|p, _| present.contains(p));
 }
 
 /// Datasets whose size held still since the last poll and that no pipeline
@@ -157,18 +192,19 @@ fn done_marker(dataset: &Path) -> PathBuf {
 /// read once for all of them and one budget holds them; a pipeline that
 /// fails to compile or whose outputs fail does not affect the others.
 fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Host) {
-    let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into());
+    let stem = dataset_key(dataset);
     host.bus.emit(EventKind::DatasetStarted { dataset: stem.clone(), path: dataset.display().to_string() });
     let mut summary = serde_json::Map::new();
-    let mut groups: BTreeMap<String, Vec<Plan>> = BTreeMap::new();
+    // Plans that read alike, with the folder key of each.
+    let mut groups: BTreeMap<String, Vec<(Plan, String)>> = BTreeMap::new();
     for (file, p) in pipelines {
-        match plan_for(file, &p.spec, dataset, &stem, args, host) {
+        match plan_for(file, p, dataset, &stem, args, host) {
             Ok(plan) => {
                 let key = plan.input.as_ref().map(|i| format!("{:?} {:?}", i.chunk, i.select)).unwrap_or_default();
-                groups.entry(key).or_default().push(plan);
+                groups.entry(key).or_default().push((plan, p.key.clone()));
             }
             Err(e) => {
-                summary.insert(p.spec.pipeline.name.clone(), serde_json::json!({ "failed": e.chain().join(": ") }));
+                summary.insert(p.key.clone(), serde_json::json!({ "failed": e.chain().join(": ") }));
             }
         }
     }
@@ -182,19 +218,19 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
     };
     // Groups run one after the other, each within the whole budget.
     let mut bytes_read = 0;
-    for plans in groups.into_values() {
-        let names: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+    for group in groups.into_values() {
+        let (plans, keys): (Vec<Plan>, Vec<String>) = group.into_iter().unzip();
         match Job::start_shared(plans, host.registry.clone(), host.bus.clone(), options.clone()) {
             Ok(job) => {
                 let reports = job.wait_all();
                 bytes_read += reports.first().map(|r| r.progress.bytes_done).unwrap_or(0);
-                for r in reports {
-                    summary.insert(r.pipeline.clone(), serde_json::json!({ "errors": r.errors() }));
+                for (r, key) in reports.into_iter().zip(keys) {
+                    summary.insert(key, serde_json::json!({ "errors": r.errors() }));
                 }
             }
             Err(e) => {
-                for name in names {
-                    summary.insert(name, serde_json::json!({ "failed": e.chain().join(": ") }));
+                for key in keys {
+                    summary.insert(key, serde_json::json!({ "failed": e.chain().join(": ") }));
                 }
             }
         }
@@ -208,25 +244,58 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
     });
 }
 
-/// The plan of one pipeline on `dataset`, its outputs under
-/// `<output>/<dataset>/<pipeline>/`.
+/// A dataset's output folder name: its stem, or its whole file name where
+/// the stem is no plain name (`..npy`).
+fn dataset_key(dataset: &Path) -> String {
+    let stem = dataset.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if plain_name(&stem) {
+        stem
+    } else {
+        dataset.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dataset".into())
+    }
+}
+
+/// The plan of one pipeline on `dataset`, its outputs and plots under
+/// `<output>/<dataset>/<pipeline>/`: each must still lie inside
+/// `<output>` once symlinks are resolved (a link planted in the output
+/// folder does not lead the writes out).
 fn plan_for(
     file: &Path,
-    spec: &PipelineSpec,
+    pipeline: &LoadedPipeline,
     dataset: &Path,
     stem: &str,
     args: &ServeConfig,
     host: &Host,
 ) -> Result<Plan, HostError> {
-    let mut spec = spec.clone();
+    let mut spec = pipeline.spec.clone();
     let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();
     let preview = spec.input.as_ref().and_then(|i| i.preview.clone());
     spec.input =
         Some(InputSpec { path: std::path::absolute(dataset).unwrap_or(dataset.to_path_buf()), chunk, select, preview });
-    let out_dir = args.output.join(stem).join(&spec.pipeline.name);
+    let out_dir = args.output.join(stem).join(&pipeline.key);
+    let inside = |p: &Path, fallback: &str| {
+        let name = p.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from(fallback));
+        std::path::absolute(out_dir.join(name)).unwrap_or_default()
+    };
     for o in &mut spec.outputs {
-        let name = o.path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("out.npy"));
-        o.path = std::path::absolute(out_dir.join(name)).unwrap_or_default();
+        o.path = inside(&o.path, "out.npy");
+    }
+    for p in &mut spec.plots {
+        p.path = inside(&p.path, "plot.png");
+    }
+    let root = resolve(&args.output);
+    for path in spec.outputs.iter().map(|o| &o.path).chain(spec.plots.iter().map(|p| &p.path)) {
+        let real = resolve(path);
+        if !real.starts_with(&root) {
+            return Err(HostError::Output {
+                path: path.clone(),
+                source: std::sync::Arc::new(OutputError::Refused(format!(
+                    "resolves to `{}`, outside the output folder `{}`: a symlink inside it leads out",
+                    real.display(),
+                    root.display()
+                ))),
+            });
+        }
     }
     Ok(compile(&spec, file, &host.registry)?)
 }

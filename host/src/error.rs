@@ -107,14 +107,24 @@ impl HostError {
 
     /// The chain of causes, outermost first, as the CLI prints it.
     pub fn chain(&self) -> Vec<String> {
-        let mut out = vec![self.to_string()];
-        let mut cause = std::error::Error::source(self);
-        while let Some(c) = cause {
-            out.push(c.to_string());
-            cause = c.source();
-        }
-        out
+        chain(self)
     }
+}
+
+/// `error` and its causes, outermost first, each once: a cause whose text
+/// the line above already ends with (an I/O error quoted by the error that
+/// wraps it) is not repeated.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cause = Some(error);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.last().is_some_and(|above| above.ends_with(&text)) {
+            out.push(text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// Why an input could not be read.
@@ -219,6 +229,15 @@ pub enum OutputError {
         missing: usize,
         /// Chunks of the output.
         chunks: usize,
+    },
+    /// The output was written, but its sidecar (results and provenance)
+    /// could not be.
+    #[error("cannot write the sidecar `{}`: {source}; the output is there, its results and provenance are not", path.display())]
+    Sidecar {
+        /// The sidecar file.
+        path: PathBuf,
+        /// The operating system's answer.
+        source: std::io::Error,
     },
     /// The journal of finished chunks could not be kept.
     #[error("journal `{}`: {source}", path.display())]

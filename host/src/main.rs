@@ -14,8 +14,9 @@ fn main() -> ExitCode {
     match cli::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
+            let lines = plexus_host::error::chain(e.as_ref());
+            eprintln!("error: {}", lines[0]);
+            for cause in &lines[1..] {
                 eprintln!("  caused by: {cause}");
             }
             ExitCode::from(1)

@@ -1,5 +1,6 @@
 //! [`inspect`]: what `plexus inspect FILE` prints. Reads headers and
-//! directories only, never pixel data, so it is quick on files of any size
+//! directories, never decodes pixel data (a PNG's chunks are read through
+//! once to check their CRCs and lengths), so it is quick on files of any size
 //! and still says something useful about files that [`read`](crate::read)
 //! refuses (an unsupported element type, pages of different sizes).
 
@@ -195,6 +196,7 @@ fn inspect_png(path: &Path, i: &mut Inspection) -> Result<(), IoError> {
     if h.bit_depth < 8 && h.color_type == 0 {
         i.notes.push(format!("{}-bit gray: scaled to 0–255 when read", h.bit_depth));
     }
+    i.problem = png::check_chunks(path, i.file_size)?;
     Ok(())
 }
 

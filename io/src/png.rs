@@ -82,6 +82,59 @@ pub(crate) fn read_ihdr(path: &Path, file_len: u64) -> Result<Ihdr, IoError> {
     Ok(Ihdr { width: be(16), height: be(20), bit_depth: head[24], color_type: head[25], interlaced: head[28] != 0 })
 }
 
+/// Walks the chunks after the signature without decoding pixels: each
+/// chunk must lie within the file and its CRC match its type and data, an
+/// `IDAT` must come before `IEND`. Returns what is wrong,
+/// in `inspect`'s words, or `None`.
+pub(crate) fn check_chunks(path: &Path, file_len: u64) -> Result<Option<String>, IoError> {
+    let file = File::open(path).map_err(|e| IoError::os(path, "open", e))?;
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut skip = [0u8; 8];
+    r.read_exact(&mut skip).map_err(|e| IoError::os(path, "read", e))?;
+    let (mut at, mut idat, mut buf) = (8u64, false, vec![0u8; 1 << 16]);
+    loop {
+        if at == file_len {
+            return Ok(Some(format!("truncated: the file ends at byte {at} without the IEND chunk")));
+        }
+        if at + 12 > file_len {
+            return Ok(Some(format!("truncated: a chunk starts at byte {at}, the file has {file_len} bytes")));
+        }
+        let mut head = [0u8; 8];
+        r.read_exact(&mut head).map_err(|e| IoError::os(path, "read", e))?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as u64;
+        let kind = String::from_utf8_lossy(&head[4..8]).into_owned();
+        let end = at + 12 + len;
+        if end > file_len {
+            return Ok(Some(format!(
+                "truncated: chunk `{kind}` at byte {at} ends at byte {end}, the file has {file_len}"
+            )));
+        }
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&head[4..8]);
+        let mut left = len as usize;
+        while left > 0 {
+            let n = left.min(buf.len());
+            r.read_exact(&mut buf[..n]).map_err(|e| IoError::os(path, "read", e))?;
+            crc.update(&buf[..n]);
+            left -= n;
+        }
+        let mut stored = [0u8; 4];
+        r.read_exact(&mut stored).map_err(|e| IoError::os(path, "read", e))?;
+        let stored = u32::from_be_bytes(stored);
+        if crc.finalize() != stored {
+            return Ok(Some(format!(
+                "chunk `{kind}` at byte {at}: the stored CRC 0x{stored:08x} does not match its data; the file is damaged"
+            )));
+        }
+        idat |= &head[4..8] == b"IDAT";
+        at = end;
+        if &head[4..8] == b"IEND" {
+            // Bytes after IEND are ignored, as every decoder does.
+            return Ok((!idat).then(|| "the file has no IDAT chunk: there is no image data".to_string()));
+        }
+    }
+}
+
 fn decode_err(path: &Path, file_len: u64, e: png::DecodingError) -> IoError {
     match e {
         png::DecodingError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {

@@ -4,6 +4,7 @@ mod batch;
 mod demo;
 mod events;
 mod faults;
+mod hardening;
 mod hot_reload;
 #[cfg(feature = "hdf5")]
 mod image_set;

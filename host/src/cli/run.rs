@@ -308,9 +308,35 @@ pub fn print_report(r: &RunReport) {
     let errors = r.errors();
     if errors > 0 {
         println!();
-        if r.input_errors > 0 {
-            println!("{} input file(s) could not be read; see `plexus events --kind input.error`", r.input_errors);
+        for line in error_lines(r) {
+            println!("{line}");
         }
-        println!("{errors} error(s); see `plexus events --kind frame.error`");
     }
+}
+
+/// What failed, by kind, each with the event kind that says more.
+fn error_lines(r: &RunReport) -> Vec<String> {
+    let stage_errors: u64 = r.stages.iter().map(|s| s.errors).sum();
+    let outputs = r.outputs.iter().filter(|o| o.0.error.is_some()).count();
+    let plots = r.plots.iter().filter(|p| p.1.is_some()).count();
+    let mut lines = Vec::new();
+    if r.input_errors > 0 {
+        lines.push(format!(
+            "{} input file(s) could not be read; see `plexus events --kind input.error`",
+            r.input_errors
+        ));
+    }
+    if stage_errors > 0 {
+        lines.push(format!(
+            "{stage_errors} frame or stage error(s); see `plexus events --kind frame.error` and `--kind stage.error`"
+        ));
+    }
+    if outputs > 0 {
+        lines.push(format!("{outputs} output(s) could not be written; see `plexus events --kind output.failed`"));
+    }
+    if plots > 0 {
+        lines.push(format!("{plots} plot(s) could not be drawn; see `plexus events --kind plot.failed`"));
+    }
+    lines.push(format!("{} error(s) in all", r.errors()));
+    lines
 }

@@ -355,6 +355,15 @@ pub enum EventKind {
         /// What is wrong.
         error: String,
     },
+    /// A dataset arrived while no pipeline loads: it waits, and runs once a
+    /// valid pipeline appears.
+    #[serde(rename = "dataset.pending")]
+    DatasetPending {
+        /// Dataset id.
+        dataset: String,
+        /// The file.
+        path: String,
+    },
     /// A dataset arrived and its pipelines started.
     #[serde(rename = "dataset.started")]
     DatasetStarted {

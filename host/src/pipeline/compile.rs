@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use plexus_registry::{validate_params, Grants, LoadedPlugin, Pattern, ReadGrant, Registry};
 use serde_json::Value;
 
+use super::output_paths::{self, Target};
 use super::plan::{InputPlan, OutputFormat, OutputPlan, Plan, PlotPlan, Reference, Selection, StagePlan};
 use super::preview::Preview;
 use super::spec::{GrantsSpec, PipelineSpec};
@@ -64,6 +65,12 @@ pub fn reference_of(v: &Value) -> Option<(&str, &str)> {
     inner.split_once('.')
 }
 
+/// A name that can be one folder name: no separators, not `.` or `..`, no
+/// control characters (`plexus serve` names folders after pipelines).
+pub fn plain_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+}
+
 fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
@@ -78,6 +85,15 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
 
     if spec.pipeline.name.trim().is_empty() {
         err(None, "pipeline.name", "must not be empty".into());
+    } else if !plain_name(&spec.pipeline.name) {
+        err(
+            None,
+            "pipeline.name",
+            format!(
+                "`{}` is not a plain name: it names a folder, so it may hold no `/`, `\\` or control character and may not be `.` or `..`",
+                spec.pipeline.name
+            ),
+        );
     }
     if spec.stages.is_empty() {
         err(None, "stage", "the pipeline has no `[[stage]]`".into());
@@ -277,6 +293,19 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             );
         }
     }
+
+    // Outputs and plots against the input and each other, as resolved.
+    let written: Vec<(String, &Path)> = spec
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(n, o)| (format!("output[{n}].path"), o.path.as_path()))
+        .chain(spec.plots.iter().enumerate().map(|(n, p)| (format!("plot[{n}].path"), p.path.as_path())))
+        .collect();
+    let paths: Vec<PathBuf> = written.iter().map(|(_, w)| base_dir.join(w)).collect();
+    let targets: Vec<Target<'_>> =
+        written.iter().zip(&paths).map(|((key, w), path)| Target { key: key.clone(), written: w, path }).collect();
+    output_paths::check(input.as_ref().map(|i| i.path.as_path()), &targets, &mut |k, m| err(None, k, m));
 
     for (n, sw) in spec.sweeps.iter().enumerate() {
         let key = format!("sweep[{n}]");

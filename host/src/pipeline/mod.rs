@@ -2,6 +2,7 @@
 //! ([`compile`]), and the runnable result ([`plan`]).
 
 pub mod compile;
+pub mod output_paths;
 pub mod plan;
 pub mod preview;
 pub mod sections;

@@ -11,7 +11,7 @@
 //! One concern per module: [`graph`] (edges from the plan), [`sources`]
 //! (input files, batches, image sets), [`stage`] (calling operators, hot
 //! reload), [`sink`] and [`scan_sink`] (outputs), [`report`] (report,
-//! provenance, sidecars, plots), [`job`] (the handle that ties them).
+//! provenance, plots), [`sidecar`], [`job`] (the handle that ties them).
 
 pub mod chunk_store;
 mod cpu;
@@ -28,6 +28,7 @@ mod results;
 mod resume;
 mod scan_sink;
 pub mod schedule;
+pub mod sidecar;
 pub mod sink;
 pub mod sources;
 mod stage;

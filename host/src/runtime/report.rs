@@ -11,7 +11,8 @@ use serde_json::{json, Map, Value};
 use super::job::ProgressSnapshot;
 use super::plots;
 use super::results::ResultsBoard;
-use super::sink::{self, Written};
+use super::sidecar;
+use super::sink::Written;
 use super::stats::StageStats;
 use crate::events::{ControlBus, EventKind};
 use crate::pipeline::Plan;
@@ -171,7 +172,8 @@ pub fn finish(f: Finished<'_>, bus: &ControlBus) -> RunReport {
     }
 }
 
-/// Writes the sidecar of a written output and says so on the bus.
+/// Writes the sidecar of a written output and says so on the bus; a
+/// sidecar that fails fails its output.
 fn sidecar(
     plan: &Plan,
     w: Written,
@@ -179,11 +181,14 @@ fn sidecar(
     results: &Map<String, Value>,
     bus: &ControlBus,
 ) -> (Written, Option<PathBuf>) {
+    // A sidecar that cannot be written fails the output: its results and
+    // provenance would be lost with a success reported.
+    let mut w = w;
     let side = if w.error.is_none() {
-        match sink::write_sidecar(&w, provenance, &Value::Object(results.clone())) {
+        match sidecar::write(&w, provenance, &Value::Object(results.clone())) {
             Ok(p) => Some(p),
             Err(e) => {
-                tracing::error!("cannot write the sidecar of `{}`: {e}", w.path.display());
+                w.error = Some(Arc::new(e));
                 None
             }
         }

@@ -1,5 +1,5 @@
-//! Writing a stage's frames to an output file, in stream order, and the JSON
-//! sidecar with results and provenance beside it. An `.h5`/`.hdf5` output
+//! Writing a stage's frames to an output file, in stream order (its JSON
+//! sidecar is [`sidecar`](super::sidecar)'s). An `.h5`/`.hdf5` output
 //! is a dxchange tomography scan, written by [`scan_sink`](super::scan_sink).
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use plexus_io::{ChunkWriter, DatasetSpec, WriteOptions, WriteStart};
 use plexus_plugin_api::Array;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::journal::Journal;
 use crate::bus::{Envelope, Inlet};
@@ -340,27 +340,4 @@ fn append(w: &mut plexus_io::StackWriter, a: &Array, stacked: &mut Vec<usize>) -
         stacked[0] += a.shape()[0];
     }
     Ok(())
-}
-
-/// Writes `<output>.json` beside an output: what was written, every stage's
-/// results, and provenance (pipeline, plugins, versions, sha256, parameters).
-pub fn write_sidecar(written: &Written, provenance: &Value, results: &Value) -> std::io::Result<PathBuf> {
-    let mut name = written.path.as_os_str().to_owned();
-    name.push(".json");
-    let path = PathBuf::from(name);
-    let doc = json!({
-        "output": {
-            "path": written.path,
-            "frames": written.frames,
-            "shape": written.shape,
-            "dtype": written.dtype,
-            "missing_slices": written.missing.iter().map(|(o, l)| json!([o, o + l])).collect::<Vec<_>>(),
-        },
-        "results": results,
-        "provenance": provenance,
-    });
-    let tmp = path.with_extension("json.partial");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n")?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
 }

@@ -261,16 +261,70 @@ fn feed_images(items: impl ExactSizeIterator<Item = Item>, feed: &Feed<'_>) -> F
     fed
 }
 
-/// The images of a folder, in natural file order.
+/// The images of a folder, in natural file order; a link out of the folder
+/// is reported, not followed ([`leaves`]). A batch is a stack of
+/// images of one shape and element type: the kind most of its readable
+/// images share (the first such image's on a tie) is the batch's, and an
+/// image of another is reported and skipped like an unreadable one, so the
+/// outputs hold the rest.
 fn batch_items(batch: &plexus_io::Batch) -> std::vec::IntoIter<Item> {
-    let items: Vec<Item> = batch
+    let folder = batch.dir().canonicalize().unwrap_or_else(|_| batch.dir().to_path_buf());
+    let mut items: Vec<Item> = batch
+        .paths()
         .iter()
-        .map(|(path, r)| {
+        .enumerate()
+        .map(|(i, path)| {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            (name, r.map(|a| (a, Map::new())).map_err(|e| e.to_string()))
+            let read = match leaves(path, &folder) {
+                Some(why) => Err(why),
+                None => batch.read(i).map(|a| (a, Map::new())).map_err(|e| e.to_string()),
+            };
+            (name, read)
         })
         .collect();
+    let kind = |a: &Array| (a.shape().to_vec(), a.dtype());
+    let mut counts: Vec<((Vec<usize>, plexus_plugin_api::DType), usize)> = Vec::new();
+    for (_, r) in &items {
+        if let Ok((a, _)) = r {
+            match counts.iter_mut().find(|(k, _)| *k == kind(a)) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((kind(a), 1)),
+            }
+        }
+    }
+    // `max_by_key` keeps the last of equals: scan reversed for the first.
+    let Some(((shape, dtype), n)) = counts.iter().rev().max_by_key(|(_, n)| *n).cloned() else {
+        return items.into_iter();
+    };
+    let readable: usize = counts.iter().map(|(_, n)| n).sum();
+    for (_, r) in &mut items {
+        let odd = match r {
+            Ok((a, _)) if kind(a) != (shape.clone(), dtype) => Some(kind(a)),
+            _ => None,
+        };
+        if let Some((s, d)) = odd {
+            *r = Err(format!(
+                "shape {s:?} {d} differs from the batch's {shape:?} {dtype} ({n} of its {readable} readable images): a batch stacks images of one shape and type"
+            ));
+        }
+    }
     items.into_iter()
+}
+
+/// Why a batch entry is not read when it is a symbolic link that leads out
+/// of the batch folder (or nowhere): a batch holds the folder's own files,
+/// and a link planted there must not make the host read, and report on, a
+/// file elsewhere.
+fn leaves(path: &std::path::Path, folder: &std::path::Path) -> Option<String> {
+    let link = std::fs::symlink_metadata(path).ok()?.file_type().is_symlink();
+    if !link {
+        return None;
+    }
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(folder) => None,
+        Ok(_) => Some("is a symbolic link that leads out of the batch folder: not followed".into()),
+        Err(_) => Some("is a symbolic link that leads nowhere".into()),
+    }
 }
 
 /// The selected images of the HDF5 image set at `path` (datasets "0", "1",

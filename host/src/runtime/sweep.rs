@@ -112,10 +112,7 @@ fn stack_outputs(
                     "sweep": { "stage": sweep.stage, "param": sweep.param, "values": sweep.values },
                     "runs": runs.iter().map(|(v, r)| json!({ "value": v, "results": r.results })).collect::<Vec<_>>(),
                 });
-                let mut side = path.as_os_str().to_owned();
-                side.push(".json");
-                std::fs::write(PathBuf::from(side), serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n")
-                    .map_err(|e| OutputError::Refused(format!("cannot write the sidecar: {e}")))
+                super::sidecar::write_document(&super::sidecar::path_of(&path), &doc)
             });
             (path, result.err().map(Arc::new))
         })

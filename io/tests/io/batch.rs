@@ -60,7 +60,7 @@ fn a_corrupt_file_is_named_and_the_others_still_read() {
     let results: Vec<_> = b.iter().collect();
     assert_eq!(results.len(), 6);
     let expected = format!(
-        "`{}`: not a PNG file: expected the signature `89 50 4e 47 0d 0a 1a 0a`, found `47 49 46 38 39 61 20 6e` (\"GIF89a n\")",
+        "`{}`: not a PNG file: expected the signature `89 50 4e 47 0d 0a 1a 0a`, found the signature of a GIF image",
         bad.display()
     );
     for (path, r) in &results {
@@ -183,10 +183,7 @@ fn without_the_feature_hdf5_is_reported_not_misread() {
     let p = h5_fixture("not_hdf5.h5");
     assert_eq!(
         read(&p).unwrap_err().to_string(),
-        format!(
-            "`{}`: not a HDF5 file: expected the signature `89 48 44 46 0d 0a 1a 0a`, found `74 68 69 73 20 69 73 20` (\"this is \")",
-            p.display()
-        )
+        format!("`{}`: not a HDF5 file: expected the signature `89 48 44 46 0d 0a 1a 0a`, found text", p.display())
     );
 }
 

@@ -141,10 +141,7 @@ fn text_file_named_png() {
     std::fs::write(&p, "hello world, this is not an image\n").unwrap();
     assert_eq!(
         read_err(&p),
-        format!(
-            "`{}`: not a PNG file: expected the signature `89 50 4e 47 0d 0a 1a 0a`, found `68 65 6c 6c 6f 20 77 6f` (\"hello wo\")",
-            p.display()
-        )
+        format!("`{}`: not a PNG file: expected the signature `89 50 4e 47 0d 0a 1a 0a`, found text", p.display())
     );
     let e = dir.path().join("empty.png");
     std::fs::write(&e, "").unwrap();
@@ -155,13 +152,7 @@ fn text_file_named_png() {
 fn tiff_named_npy() {
     let dir = tempfile::tempdir().unwrap();
     let p = damaged(dir.path(), "t_u8_2d.tif", "oops.npy", |_| {});
-    assert_eq!(
-        read_err(&p),
-        format!(
-            "`{}`: not a NPY file: its first bytes `49 49 2a 00 08 00 00 00` are those of a TIFF file",
-            p.display()
-        )
-    );
+    assert_eq!(read_err(&p), format!("`{}`: not a NPY file: its first bytes are those of a TIFF file", p.display()));
 }
 
 #[test]

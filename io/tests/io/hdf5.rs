@@ -122,10 +122,8 @@ fn missing_datasets_list_what_the_file_holds() {
 #[test]
 fn files_that_are_not_hdf5() {
     let p = h5_fixture("not_hdf5.h5");
-    let expected = format!(
-        "`{}`: not a HDF5 file: expected the signature `89 48 44 46 0d 0a 1a 0a`, found `74 68 69 73 20 69 73 20` (\"this is \")",
-        p.display()
-    );
+    let expected =
+        format!("`{}`: not a HDF5 file: expected the signature `89 48 44 46 0d 0a 1a 0a`, found text", p.display());
     assert_eq!(err_text(read_hdf5(&p, "/exchange/data")), expected);
     assert_eq!(err_text(read_dxchange(&p)), expected);
     assert_eq!(err_text(ImageSet::open(&p)), expected);
@@ -134,10 +132,7 @@ fn files_that_are_not_hdf5() {
     let tif = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/grains.tif");
     assert_eq!(
         err_text(read_hdf5(&tif, "x")),
-        format!(
-            "`{}`: not a HDF5 file: its first bytes `49 49 2a 00 cc 01 01 00` are those of a TIFF file",
-            tif.display()
-        )
+        format!("`{}`: not a HDF5 file: its first bytes are those of a TIFF file", tif.display())
     );
     let missing = h5_fixture("missing.h5");
     assert_eq!(
