@@ -201,7 +201,7 @@ fn serve_killed_mid_dataset_resumes_after_a_restart() {
     assert!(all.len() < first.len() + CHUNKS, "the restart skipped the finished chunks");
     let out = sb.run(&["run", "--quiet", "ref.toml"]);
     assert!(out.status.success(), "{}", show(&out));
-    let got = plexus_io::read(&sb.path().join("results/vol/resume/out.zarr")).unwrap();
+    let got = plexus_io::read(&sb.path().join("results/vol/p/out.zarr")).unwrap();
     let want = plexus_io::read(&sb.path().join("ref.zarr")).unwrap();
     assert!(got.as_bytes() == want.as_bytes(), "the resumed output differs from an uninterrupted run");
 }
