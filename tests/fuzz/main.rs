@@ -16,7 +16,7 @@ mod regressions;
 
 use std::path::{Path, PathBuf};
 
-use plexus_testkit::fuzz::{Campaign, Findings};
+use plexus_testkit::fuzz::{Campaign, Findings, Target};
 
 /// Inputs per campaign in `cargo test`: a few seconds each on a loaded
 /// two-core machine.
@@ -76,7 +76,7 @@ fn read_every_way(path: &Path) -> bool {
     inspected || whole || chunked
 }
 
-fn campaign(name: &str) -> (Campaign, Box<dyn Fn(&[u8]) -> bool>) {
+fn campaign(name: &str) -> (Campaign, Target) {
     let fixtures = repo().join("io/tests/fixtures");
     match name {
         "tiff" => {

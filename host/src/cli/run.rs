@@ -181,7 +181,7 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
         }
     }
     let report = match ended {
-        Ended::Report(report, _) => report,
+        Ended::Report(report, _) => *report,
         Ended::GaveUp(p) => {
             host.shutdown();
             eprintln!(
@@ -211,7 +211,7 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
 /// How a run ended: with its report (and the progress at the end), or,
 /// after a signal, still running when the grace ran out.
 enum Ended {
-    Report(Result<RunReport, HostError>, ProgressSnapshot),
+    Report(Box<Result<RunReport, HostError>>, ProgressSnapshot),
     GaveUp(ProgressSnapshot),
 }
 
@@ -239,7 +239,7 @@ fn wait_within_grace(job: Job, signals: &mut Signals, grace: Duration, abandon: 
     }
     bar.inspect(|b| b.finish_and_clear());
     let progress = job.progress();
-    Ended::Report(job.wait(), progress)
+    Ended::Report(Box::new(job.wait()), progress)
 }
 
 /// Draws the job's progress (chunks done of total) until it ends.

@@ -72,6 +72,10 @@ const INTERESTING: &[u64] = &[
     u64::MAX,
 ];
 
+/// A campaign's target: reads one input, returns whether it refused it
+/// (a clean error); must neither panic nor hang.
+pub type Target = Box<dyn Fn(&[u8]) -> bool>;
+
 /// One campaign: a named target, its seeds, and how many inputs.
 pub struct Campaign {
     /// Names the campaign in messages and crash files.
@@ -138,7 +142,7 @@ impl Campaign {
         let mut findings = Findings::default();
         let mut from = 0;
         let mut died = Vec::new();
-        let mut attempt = |from: usize, to: usize| {
+        let attempt = |from: usize, to: usize| {
             let _ = std::fs::remove_file(&progress);
             let mut child = std::process::Command::new(std::env::current_exe().expect("this test binary"))
                 .args([child_test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
@@ -223,7 +227,7 @@ impl Campaign {
     /// panics, under a 4 GiB address-space limit so an absurd allocation
     /// fails at once. Does nothing unless this process is the child of the
     /// campaign called `name`.
-    pub fn child(name: &str, make: impl FnOnce() -> (Campaign, Box<dyn Fn(&[u8]) -> bool>)) {
+    pub fn child(name: &str, make: impl FnOnce() -> (Campaign, Target)) {
         if std::env::var("PLEXUS_FUZZ_CHILD").ok().as_deref() != Some(name) {
             return;
         }
