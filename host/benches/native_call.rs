@@ -2,7 +2,9 @@
 //! frame, and the same call with a 64 MiB input (which must cost the same:
 //! the input is lent, not copied); and, in the same run, the floor: the
 //! same empty operator called directly in-process through
-//! `Box<dyn Operator>`, with no ABI in between.
+//! `Box<dyn Operator>`, with no ABI in between; and the native call under
+//! a deadline (handed to the instance's call thread), the cost of
+//! `--call-timeout`.
 //!
 //! Run: `./plexus.sh build && cargo bench -p plexus-host --bench native_call`
 //! (CARGO_TARGET_DIR as for the build, so the test plugin is found).
@@ -61,6 +63,21 @@ fn bench<M: Measurement + 'static>(c: &mut Criterion<M>, clock: &str) {
     c.bench_function(&format!("native call, 64 MiB input ({clock})"), |b| {
         b.iter(|| op.process(std::hint::black_box(&big), 0).unwrap())
     });
+
+    // The same call under a deadline (`--call-timeout`): handed to the
+    // instance's call thread and waited for. Wall time only: the caller's
+    // CPU clock does not see the call thread's work.
+    if clock == "wall" {
+        let inst = plugin.instantiate("pass", &Default::default(), 1).unwrap();
+        let abandon = Arc::new(plexus_host::runtime::deadline::Abandon::default());
+        let timeout = Some(std::time::Duration::from_secs(600));
+        let mut guarded =
+            plexus_host::runtime::deadline::DeadlineInstance::new(inst, timeout, abandon, "bench").unwrap();
+        let empty = Arc::new(Frame::new("d", ChunkKey::stream(0)));
+        c.bench_function("native call under a deadline, empty frame (wall)", |b| {
+            b.iter(|| guarded.process(std::hint::black_box(&empty), 0).unwrap())
+        });
+    }
 
     // The floor: no library boundary, no vtable of ours, the same work.
     let mut direct: Box<dyn Operator> = Box::new(Pass);

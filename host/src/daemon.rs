@@ -8,22 +8,34 @@
 //! output and plot path is checked to lie inside `<output>` once symlinks
 //! are resolved.
 //!
+//! Each dataset runs on a thread of its own, at most `datasets` at once, so
+//! a dataset stuck in a plugin call holds one of those places until the
+//! call's deadline fails its stage, while the others go on.
+//!
 //! [`serve`] returns when its stop flag is set (the CLI sets it on SIGTERM
-//! or SIGINT), after the datasets in flight have finished.
+//! or SIGINT), after the datasets in flight have finished or, at the end of
+//! the grace, been given up: calls still running are abandoned shortly
+//! before it ends, and a dataset that has not finished gets no done marker,
+//! so it runs again (resuming where it can) after a restart.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use plexus_registry::Registry;
 
 use crate::error::HostError;
 use crate::error::OutputError;
-use crate::events::EventKind;
+use crate::events::{ControlBus, EventKind};
 use crate::host::Host;
 use crate::pipeline::compile::plain_name;
 use crate::pipeline::output_paths::resolve;
 use crate::pipeline::spec::InputSpec;
 use crate::pipeline::{compile, PipelineSpec, Plan};
+use crate::runtime::deadline::Abandon;
 use crate::runtime::{Job, Resume, RunOptions};
 
 /// What the daemon serves, and how it runs pipelines.
@@ -41,8 +53,17 @@ pub struct ServeConfig {
     pub threads: usize,
     /// Memory budget shared by the pipelines of a dataset.
     pub memory: usize,
+    /// Datasets run at once, each with `threads` and `memory`.
+    pub datasets: usize,
+    /// Deadline of one native call (`--call-timeout`).
+    pub call_timeout: Option<Duration>,
+    /// How long datasets in flight may take after the stop (`--grace`).
+    pub grace: Duration,
+    /// When within the grace calls still running are abandoned.
+    pub abandon_after: Duration,
 }
 
+#[derive(Clone)]
 struct LoadedPipeline {
     modified: Option<SystemTime>,
     spec: PipelineSpec,
@@ -66,11 +87,17 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
     let mut failed: HashMap<PathBuf, Option<SystemTime>> = HashMap::new();
     let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
     let mut pending: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let abandon = Arc::new(Abandon::default());
+    let mut running: BTreeMap<PathBuf, JoinHandle<()>> = BTreeMap::new();
     while !stop.load(Ordering::Relaxed) {
         refresh_pipelines(&args.pipelines, &mut pipelines, &mut failed, host);
+        running.retain(|_, t| !t.is_finished());
         for dataset in ready_datasets(&args.input, &mut sizes) {
-            if stop.load(Ordering::Relaxed) {
+            if stop.load(Ordering::Relaxed) || running.len() >= args.datasets.max(1) {
                 break;
+            }
+            if running.contains_key(&dataset) {
+                continue;
             }
             // Nothing to run it through: it waits (no done marker) and
             // runs once a valid pipeline loads; said once.
@@ -84,12 +111,42 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
                 continue;
             }
             pending.remove(&dataset);
-            process_dataset(&dataset, &pipelines, args, host);
+            let services =
+                Services { bus: host.bus.clone(), registry: host.registry.clone(), abandon: abandon.clone() };
+            let (d, p, a) = (dataset.clone(), pipelines.clone(), args.clone());
+            let name = format!("plexus-dataset-{}", dataset_key(&dataset));
+            match std::thread::Builder::new().name(name.clone()).spawn(move || process_dataset(&d, &p, &a, &services)) {
+                Ok(t) => {
+                    running.insert(dataset, t);
+                }
+                Err(e) => tracing::error!("{}", HostError::system("start the thread", name, e)),
+            }
         }
         std::thread::sleep(args.poll);
     }
-    host.bus.emit(EventKind::ServeStopped { reason: "signal".into() });
+    // Within the grace: the datasets in flight finish, or their calls are
+    // abandoned and they wind down; one still running at its end is left.
+    let stopping = Instant::now();
+    while running.values().any(|t| !t.is_finished()) && stopping.elapsed() < args.grace {
+        if stopping.elapsed() >= args.abandon_after && !abandon.is_set() {
+            abandon.now();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let unfinished = running.iter().filter(|(_, t)| !t.is_finished()).map(|(d, _)| dataset_key(d)).collect();
+    host.bus.emit(EventKind::ServeStopped {
+        reason: "signal".into(),
+        abandoned: abandon.calls().iter().filter_map(|c| serde_json::to_value(c).ok()).collect(),
+        unfinished,
+    });
     Ok(())
+}
+
+/// What a dataset's thread needs of the host.
+struct Services {
+    bus: ControlBus,
+    registry: Arc<Registry>,
+    abandon: Arc<Abandon>,
 }
 
 /// Re-reads changed pipeline files; a file that no longer parses or checks
@@ -191,7 +248,7 @@ fn done_marker(dataset: &Path) -> PathBuf {
 /// input alike (same chunking and selection) share one job, so each chunk is
 /// read once for all of them and one budget holds them; a pipeline that
 /// fails to compile or whose outputs fail does not affect the others.
-fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Host) {
+fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>, args: &ServeConfig, host: &Services) {
     let stem = dataset_key(dataset);
     host.bus.emit(EventKind::DatasetStarted { dataset: stem.clone(), path: dataset.display().to_string() });
     let mut summary = serde_json::Map::new();
@@ -214,6 +271,8 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
         dataset: Some(stem.clone()),
         // After a restart, a dataset in flight picks up where it stopped.
         resume: Resume::IfPossible,
+        call_timeout: args.call_timeout,
+        abandon: host.abandon.clone(),
         ..RunOptions::default()
     };
     // Groups run one after the other, each within the whole budget.
@@ -234,6 +293,10 @@ fn process_dataset(dataset: &Path, pipelines: &BTreeMap<PathBuf, LoadedPipeline>
                 }
             }
         }
+    }
+    if host.abandon.is_set() {
+        // Stopped part-way: no done marker, so it runs again after a restart.
+        return;
     }
     let marker = done_marker(dataset);
     let _ = std::fs::write(&marker, serde_json::Value::Object(summary.clone()).to_string());
@@ -265,7 +328,7 @@ fn plan_for(
     dataset: &Path,
     stem: &str,
     args: &ServeConfig,
-    host: &Host,
+    host: &Services,
 ) -> Result<Plan, HostError> {
     let mut spec = pipeline.spec.clone();
     let (chunk, select) = spec.input.as_ref().map(|i| (i.chunk, i.select.clone())).unwrap_or_default();

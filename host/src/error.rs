@@ -178,6 +178,49 @@ pub enum StageError {
     /// A source failed three times in a row.
     #[error("the source failed {0} times in a row; ending its stream")]
     SourceFailing(u32),
+    /// The thread that calls a native instance under its deadline could
+    /// not start.
+    #[error("cannot start the call thread: {0}")]
+    CallThread(std::sync::Arc<std::io::Error>),
+    /// A call ran past its deadline; its instance was abandoned.
+    #[error("timeout: stage `{stage}` (`{uses}`) did not return from {} within {}; the call was abandoned and the stage stopped", call_name(*seq), humantime::format_duration(*after))]
+    Timeout {
+        /// Stage id.
+        stage: String,
+        /// `plugin.operator`.
+        uses: String,
+        /// The stage's input frame; `None`: `finish`.
+        seq: Option<u64>,
+        /// The deadline.
+        after: std::time::Duration,
+    },
+    /// A call was still running when the job abandoned its calls (a
+    /// signal's grace ran out).
+    #[error("abandoned: stage `{stage}` (`{uses}`) was still in {} when the signal's grace ran out", call_name(*seq))]
+    Abandoned {
+        /// Stage id.
+        stage: String,
+        /// `plugin.operator`.
+        uses: String,
+        /// The stage's input frame; `None`: `finish`.
+        seq: Option<u64>,
+    },
+}
+
+impl StageError {
+    /// The machine-readable kind of error, where scripts need one.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            StageError::Timeout { .. } => Some("timeout"),
+            StageError::Abandoned { .. } => Some("abandoned"),
+            _ => None,
+        }
+    }
+}
+
+/// `frame 3`, or `finish`.
+fn call_name(seq: Option<u64>) -> String {
+    seq.map(|s| format!("frame {s}")).unwrap_or_else(|| "finish".into())
 }
 
 /// Why an output could not be written.

@@ -97,6 +97,11 @@ pub struct OperatorSpec {
     /// Stateless per frame: the host may run several instances at once.
     #[serde(default)]
     pub parallel: bool,
+    /// Longest a native `process` or `finish` call may take, in seconds,
+    /// before the host abandons it and fails the stage (a pipeline stage's
+    /// `timeout_s` overrides it; absent: the host's `--call-timeout`).
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
     /// Declared parameters.
     #[serde(default)]
     pub params: BTreeMap<String, ParamSpec>,
@@ -310,6 +315,13 @@ impl Manifest {
                     &format!("operator.{}.memory", op.name),
                     "memory",
                     format!("expected a positive factor, got {}", op.memory),
+                ));
+            }
+            if let Some(t) = op.timeout_s.filter(|t| !(t.is_finite() && *t > 0.0)) {
+                return Err(err(
+                    &format!("operator.{}.timeout_s", op.name),
+                    "timeout_s",
+                    format!("expected a positive number of seconds, got {t}"),
                 ));
             }
             for (name, spec) in &op.params {

@@ -20,6 +20,7 @@ mod rejects;
 mod resume;
 mod sections;
 mod serve;
+mod stuck;
 mod threads;
 mod tomo_scan;
 mod trust;

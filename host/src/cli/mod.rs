@@ -8,9 +8,11 @@ mod inspect;
 mod plugins;
 mod run;
 mod serve;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -66,7 +68,34 @@ pub struct ExecArgs {
     /// $PLEXUS_HOME/spill].
     #[arg(long, value_name = "DIR")]
     pub spill: Option<PathBuf>,
+    /// Longest one native operator call may take before its stage fails
+    /// with a `timeout` error, e.g. `30s`, `10m`, or `off`; a stage's or
+    /// the manifest's `timeout_s` wins [default: 10m].
+    #[arg(long, value_parser = parse_timeout, value_name = "DURATION|off")]
+    pub call_timeout: Option<CallTimeout>,
+    /// After SIGTERM or SIGINT, how long calls in flight may take before
+    /// they are abandoned and the process ends, e.g. `10s` [default: 10s].
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub grace: Option<Duration>,
 }
+
+/// The value of `--call-timeout`: a duration, or `off` (no deadline).
+#[derive(Debug, Clone, Copy)]
+pub struct CallTimeout(pub Option<Duration>);
+
+/// Parses `30s`, `10m`, `off`.
+fn parse_timeout(s: &str) -> Result<CallTimeout, String> {
+    if s == "off" {
+        return Ok(CallTimeout(None));
+    }
+    match humantime::parse_duration(s) {
+        Ok(d) if !d.is_zero() => Ok(CallTimeout(Some(d))),
+        _ => Err(format!("`{s}`: expected a duration such as 30s or 10m, or `off`")),
+    }
+}
+
+/// The default of `--grace`.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 impl ExecArgs {
     /// Run options with these settings.
@@ -81,7 +110,15 @@ impl ExecArgs {
         if let Some(s) = &self.spill {
             o.spill = s.clone();
         }
+        if let Some(CallTimeout(t)) = self.call_timeout {
+            o.call_timeout = t;
+        }
         o
+    }
+
+    /// `--grace`, else its default.
+    pub fn grace(&self) -> Duration {
+        self.grace.unwrap_or(DEFAULT_GRACE)
     }
 }
 
@@ -139,5 +176,12 @@ mod tests {
         assert_eq!(parse_bytes("4G").unwrap(), 4 << 30);
         assert_eq!(parse_bytes("100").unwrap(), 100);
         assert_eq!(parse_bytes("3 parsecs").unwrap_err(), "`3 parsecs`: unknown unit `parsecs` (use K, M, G or T)");
+    }
+
+    #[test]
+    fn call_timeouts() {
+        assert_eq!(parse_timeout("30s").unwrap().0, Some(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("off").unwrap().0, None);
+        assert_eq!(parse_timeout("0s").unwrap_err(), "`0s`: expected a duration such as 30s or 10m, or `off`");
     }
 }

@@ -3,18 +3,20 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::Args;
 
+use super::signals::{self, Signals};
 use crate::error::HostError;
+use crate::events::EventKind;
 use crate::host::Host;
 use crate::pipeline::spec::SweepOutput;
 use crate::pipeline::sweep::Sweep;
 use crate::pipeline::{compile, PipelineSpec};
+use crate::runtime::deadline::Abandon;
 use crate::runtime::sweep::SweepReport;
-use crate::runtime::{Job, RunReport};
+use crate::runtime::{Job, ProgressSnapshot, RunReport};
 
 /// Arguments of `plexus run`.
 #[derive(Args, Debug)]
@@ -145,17 +147,54 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
     if args.resume {
         options.resume = crate::runtime::Resume::Required;
     }
-    let stop = options.stop.clone();
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone());
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone());
+    let mut signals = Signals::register(options.stop.clone(), false)
+        .map_err(|e| HostError::system("handle the signals of", "plexus run", e))?;
     let progress = !args.quiet && !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let report = Job::start(plan, host.registry.clone(), host.bus.clone(), options).and_then(|job| {
-        if progress {
-            watch(job)
-        } else {
-            job.wait()
+    let (abandon, grace, name) = (options.abandon.clone(), args.exec.grace(), plan.name.clone());
+    let ended = Job::start(plan, host.registry.clone(), host.bus.clone(), options)
+        .map(|job| wait_within_grace(job, &mut signals, grace, &abandon, progress));
+    let ended = match ended {
+        Ok(e) => e,
+        Err(e) => {
+            host.shutdown();
+            return Err(e.into());
         }
-    });
+    };
+    if signals.arrived() {
+        let (done, outputs_closed) = match &ended {
+            Ended::Report(_, p) => (*p, true),
+            Ended::GaveUp(p) => (*p, false),
+        };
+        let abandoned = abandon.calls();
+        host.bus.emit(EventKind::Stopped {
+            pipeline: name,
+            signal: signals.name().to_string(),
+            grace_s: grace.as_secs_f64(),
+            chunks_done: done.chunks_done,
+            chunks_total: done.chunks_total,
+            abandoned: abandoned.iter().filter_map(|c| serde_json::to_value(c).ok()).collect(),
+            outputs_closed,
+        });
+        for c in &abandoned {
+            let what = c.seq.map(|s| format!("frame {s}")).unwrap_or_else(|| "finish".into());
+            eprintln!("abandoned: stage `{}` (`{}`) in {what} after {:.1} s", c.stage, c.uses, c.running_s);
+        }
+    }
+    let report = match ended {
+        Ended::Report(report, _) => *report,
+        Ended::GaveUp(p) => {
+            host.shutdown();
+            eprintln!(
+                "stopped by {}: the run did not wind down within the grace of {}; {} of {} chunk(s) were finished, partial outputs and their journals are kept for `--resume`",
+                signals.name(),
+                humantime::format_duration(grace),
+                p.chunks_done,
+                p.chunks_total
+            );
+            // The stuck threads end with the process.
+            return Ok(ExitCode::from(2));
+        }
+    };
     host.shutdown();
     let report = report?;
     if args.json {
@@ -163,14 +202,59 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
     } else {
         print_report(&report);
     }
-    if stop.load(Ordering::Relaxed) {
-        eprintln!("stopped by signal: in-flight frames were finished and outputs written");
+    if signals.arrived() {
+        eprintln!("stopped by {}: in-flight frames were finished and outputs written", signals.name());
     }
     Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
+/// How a run ended: with its report (and the progress at the end), or,
+/// after a signal, still running when the grace ran out.
+enum Ended {
+    Report(Box<Result<RunReport, HostError>>, ProgressSnapshot),
+    GaveUp(ProgressSnapshot),
+}
+
+/// Waits for the job, drawing its progress when asked. After a signal it
+/// waits at most `grace`: calls still running are abandoned a little
+/// before the grace ends so the stages drain and the outputs of what
+/// finished are closed; a job still running when it ends is given up.
+fn wait_within_grace(job: Job, signals: &mut Signals, grace: Duration, abandon: &Abandon, bar: bool) -> Ended {
+    let bar = bar.then(|| progress_bar(&job));
+    while !job.is_finished() {
+        if let Some(bar) = &bar {
+            bar.set_position(job.progress().chunks_done);
+            bar.tick();
+        }
+        if signals.arrived() {
+            if signals.since() >= signals::abandon_after(grace) && !abandon.is_set() {
+                abandon.now();
+            }
+            if signals.since() >= grace {
+                bar.inspect(|b| b.finish_and_clear());
+                return Ended::GaveUp(job.progress());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bar.inspect(|b| b.finish_and_clear());
+    let progress = job.progress();
+    Ended::Report(Box::new(job.wait()), progress)
+}
+
 /// Draws the job's progress (chunks done of total) until it ends.
 pub fn watch(job: Job) -> Result<RunReport, HostError> {
+    let bar = progress_bar(&job);
+    while !job.is_finished() {
+        bar.set_position(job.progress().chunks_done);
+        bar.tick();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+    job.wait()
+}
+
+fn progress_bar(job: &Job) -> indicatif::ProgressBar {
     let p = job.progress();
     let bar = if p.chunks_total > 0 {
         indicatif::ProgressBar::new(p.chunks_total).with_style(
@@ -184,13 +268,7 @@ pub fn watch(job: Job) -> Result<RunReport, HostError> {
         )
     };
     bar.set_message(job.pipeline().to_string());
-    while !job.is_finished() {
-        bar.set_position(job.progress().chunks_done);
-        bar.tick();
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bar.finish_and_clear();
-    job.wait()
+    bar
 }
 
 /// A sweep's report as JSON: the sweep, each value's run, the stacked

@@ -1,8 +1,9 @@
 //! `plexus serve`: arguments, signals, and the daemon ([`crate::daemon`]).
 //!
 //! The first SIGTERM or SIGINT stops taking new datasets; datasets in flight
-//! finish, their outputs and sidecars are written, and the daemon exits 0.
-//! A second signal exits at once.
+//! finish within the grace (`--grace`; calls still running near its end are
+//! abandoned), their outputs and sidecars are written, `serve.stopped` says
+//! what was abandoned, and the daemon exits 0. A second signal exits at once.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,19 +32,22 @@ pub struct ServeArgs {
     /// How often to look for new datasets and changed pipelines, in ms.
     #[arg(long, default_value_t = 300)]
     pub poll_ms: u64,
+    /// Datasets processed at once, each with the whole `--threads` and
+    /// `--memory`: a dataset stuck in a plugin holds one place until its
+    /// call's deadline (`--call-timeout`) fails it.
+    #[arg(long, default_value_t = 2)]
+    pub datasets: usize,
     #[command(flatten)]
     pub exec: super::ExecArgs,
 }
 
 pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        // A second signal while stopping exits at once.
-        signal_hook::flag::register_conditional_shutdown(sig, 1, stop.clone())
-            .and_then(|_| signal_hook::flag::register(sig, stop.clone()))
-            .map_err(|e| HostError::system("handle the signals of", "plexus serve", e))?;
-    }
+    // A second signal while stopping exits at once.
+    let _signals = super::signals::Signals::register(stop.clone(), true)
+        .map_err(|e| HostError::system("handle the signals of", "plexus serve", e))?;
     let options = args.exec.options();
+    let grace = args.exec.grace();
     let config = ServeConfig {
         pipelines: args.pipelines,
         input: args.input,
@@ -51,6 +55,10 @@ pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow
         poll: Duration::from_millis(args.poll_ms),
         threads: options.threads,
         memory: options.memory,
+        datasets: args.datasets,
+        call_timeout: options.call_timeout,
+        grace,
+        abandon_after: super::signals::abandon_after(grace),
     };
     let host = Host::start(extra, events, true)?;
     let result = daemon::serve(&config, &host, &stop);

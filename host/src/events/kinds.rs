@@ -178,6 +178,9 @@ pub enum EventKind {
         pipeline: String,
         /// Stage id.
         stage: String,
+        /// The kind of error where it has one (`timeout`, `abandoned`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
         /// What went wrong.
         error: String,
     },
@@ -326,8 +329,36 @@ pub enum EventKind {
     /// `plexus serve` stopped.
     #[serde(rename = "serve.stopped")]
     ServeStopped {
-        /// Why (`signal`).
+        /// Why (`signal`, or the signal's name).
         reason: String,
+        /// Calls still running at the end of the grace, abandoned.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        abandoned: Vec<Value>,
+        /// Datasets still running when the daemon ended: no done marker,
+        /// so they run again (resuming where they can) after a restart.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unfinished: Vec<String>,
+    },
+    /// `plexus run` ended on a signal: what was finished, and what was
+    /// abandoned at the end of the grace.
+    #[serde(rename = "stopped")]
+    Stopped {
+        /// Pipeline name.
+        pipeline: String,
+        /// The signal (`SIGTERM`, `SIGINT`).
+        signal: String,
+        /// The grace, in seconds.
+        grace_s: f64,
+        /// Chunks finished through the whole graph, of the total.
+        chunks_done: u64,
+        /// Chunks the input held (0 when unknown).
+        chunks_total: u64,
+        /// Calls still running at the end of the grace, abandoned: stage,
+        /// `uses`, the frame (`seq`, none for `finish`), how long it ran.
+        abandoned: Vec<Value>,
+        /// Whether the outputs were closed before the process ended (else
+        /// their partial files and journals stay, for `--resume`).
+        outputs_closed: bool,
     },
     /// A pipeline file was checked and taken into service.
     #[serde(rename = "pipeline.loaded")]
@@ -509,6 +540,7 @@ pub const HOST_KINDS: &[&str] = &[
     "events.dropped",
     "serve.started",
     "serve.stopped",
+    "stopped",
     "pipeline.loaded",
     "pipeline.reloaded",
     "pipeline.reload_failed",

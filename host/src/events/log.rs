@@ -105,7 +105,7 @@ mod tests {
         let bus = ControlBus::new();
         let log = EventLog::start(&bus, &path).unwrap();
         bus.emit(EventKind::PluginRemoved { plugin: "trend".into() });
-        bus.emit(EventKind::ServeStopped { reason: "signal".into() });
+        bus.emit(EventKind::ServeStopped { reason: "signal".into(), abandoned: Vec::new(), unfinished: Vec::new() });
         bus.emit(EventKind::Other { kind: "plugins".into(), fields: serde_json::Map::new() });
         bus.close();
         log.join();

@@ -227,6 +227,14 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
         };
 
         let grants = s.grants.as_ref().map(|g| check_grants(g, &plugin, &base_dir, &mut |k, m| err(Some(id), k, m)));
+        let timeout = match s.timeout_s.or(op.timeout_s) {
+            Some(t) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
+            Some(t) => {
+                err(Some(id), "timeout_s", format!("expected a positive number of seconds, got {t}"));
+                None
+            }
+            None => None,
+        };
 
         stages.push(StagePlan {
             id: s.id.clone(),
@@ -237,6 +245,7 @@ pub fn compile(spec: &PipelineSpec, file: &Path, registry: &Registry) -> Result<
             refs,
             inputs,
             grants: grants.unwrap_or_default(),
+            timeout,
             index: i,
         });
     }

@@ -65,6 +65,9 @@ pub struct StagePlan {
     pub inputs: Vec<usize>,
     /// Sandbox capabilities granted (wasm plugins), folders resolved.
     pub grants: plexus_registry::Grants,
+    /// The stage's `timeout_s`, else the manifest's; `None`: the host's
+    /// default applies.
+    pub timeout: Option<std::time::Duration>,
     /// Position in the file.
     pub index: usize,
 }

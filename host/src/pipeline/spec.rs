@@ -144,6 +144,9 @@ pub struct StageSpec {
     pub inputs: Option<Vec<String>>,
     /// Sandbox capabilities granted to a wasm plugin's instance.
     pub grants: Option<GrantsSpec>,
+    /// Longest one native call may take, in seconds; overrides the
+    /// manifest's `timeout_s` and the host's `--call-timeout`.
+    pub timeout_s: Option<f64>,
 }
 
 /// `grants = { clock = true, read = ["data/calib"] }` on a `[[stage]]`: what

@@ -369,6 +369,8 @@ fn start_plan<'a>(
             stop: options.stop.clone(),
             budget: sh.budget.clone(),
             memory_factor: layout_factor(layout, j, sh.schedule),
+            timeout: s.timeout.or(options.call_timeout),
+            abandon: options.abandon.clone(),
         };
         let worker = spawn(format!("plexus-stage-{}", s.id), move || {
             if source {

@@ -15,6 +15,7 @@
 
 pub mod chunk_store;
 mod cpu;
+pub mod deadline;
 mod graph;
 mod halo;
 pub mod job;
@@ -64,7 +65,17 @@ pub struct RunOptions {
     pub spill: std::path::PathBuf,
     /// Whether to pick up the partial outputs of a killed run.
     pub resume: Resume,
+    /// Longest one native operator call may take where neither the stage
+    /// nor the manifest says (`--call-timeout`); `None`: no deadline.
+    pub call_timeout: Option<std::time::Duration>,
+    /// Set at the end of a signal's grace: calls still running are
+    /// abandoned, and listed here.
+    pub abandon: Arc<deadline::Abandon>,
 }
+
+/// The default of `--call-timeout`: long enough for any one chunk of real
+/// work, short enough that a stuck plugin does not hold a run forever.
+pub const DEFAULT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Whether a run picks up the partial outputs of an earlier, killed one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,6 +99,8 @@ impl Default for RunOptions {
             dataset: None,
             spill: crate::paths::home().join("spill"),
             resume: Resume::Never,
+            call_timeout: Some(DEFAULT_CALL_TIMEOUT),
+            abandon: Arc::default(),
         }
     }
 }

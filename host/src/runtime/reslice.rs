@@ -143,6 +143,7 @@ impl Reslice {
         self.bus.emit(EventKind::StageError {
             pipeline: self.pipeline.clone(),
             stage: self.to.clone(),
+            code: None,
             error: format!("reslice from `{}`: {error}", self.from),
         });
     }

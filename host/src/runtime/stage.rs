@@ -11,16 +11,27 @@
 //! first frame, or the registry reverts to the old version, the same frame
 //! is processed by the old instance, and a `plugin.reload_failed` event says
 //! why. Frames are thus processed exactly once and in order.
+//!
+//! # Calls that do not return
+//!
+//! Native calls run under a deadline ([`deadline`](super::deadline)): the
+//! stage's `timeout_s`, else the manifest's, else `--call-timeout`. A call
+//! past it is abandoned, the stage fails with a `timeout` stage error naming
+//! stage, plugin and frame, and the rest of its input is drained unprocessed
+//! so the stages around it finish and the outputs are written. The same
+//! happens to every call still running when the job abandons its calls at
+//! the end of a signal's grace (a `abandoned` stage error).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plexus_plugin_api::{ChunkKey, Frame, Output, PluginError};
-use plexus_registry::{OperatorInstance, Registry};
+use plexus_registry::{Kind, OperatorInstance, Registry};
 use serde_json::{Map, Value};
 
 use super::cpu::CpuPool;
+use super::deadline::{Abandon, AbandonedCall, CallFailure, DeadlineInstance};
 use super::halo::{self, Halo};
 use super::results::ResultsBoard;
 use super::stats::StageStats;
@@ -61,12 +72,16 @@ pub struct StageContext {
     pub budget: Arc<MemoryBudget>,
     /// Memory factor of the stage's section, for those permits.
     pub memory_factor: f64,
+    /// Longest one native call may take; `None`: no deadline.
+    pub timeout: Option<Duration>,
+    /// The job's switch to abandon running calls (end of a signal's grace).
+    pub abandon: Arc<Abandon>,
 }
 
 /// An operator instance plus what hot reload needs.
 struct Runner {
-    inst: OperatorInstance,
-    probation: Option<OperatorInstance>,
+    inst: DeadlineInstance,
+    probation: Option<DeadlineInstance>,
     seen_generation: u64,
     params: Map<String, Value>,
 }
@@ -95,9 +110,40 @@ impl StageContext {
         let seen_generation = self.registry.generation();
         let plugin = self.registry.current(&self.stage.plugin)?;
         let inst = plugin.instantiate_granted(&self.stage.operator, &params, self.threads, &self.stage.grants)?;
+        let inst = self.guard(inst)?;
         self.stats.record_version(&plugin.version().to_string(), &plugin.sha256);
         *self.stats.params.lock().unwrap_or_else(|e| e.into_inner()) = params.clone();
         Ok(Runner { inst, probation: None, seen_generation, params })
+    }
+
+    /// Puts a native instance under the stage's deadline (wasm instances
+    /// have the sandbox's own, `deadline_ms`).
+    fn guard(&self, inst: OperatorInstance) -> Result<DeadlineInstance, StageError> {
+        let timeout = self.timeout.filter(|_| inst.plugin().manifest.plugin.kind == Kind::Native);
+        DeadlineInstance::new(inst, timeout, self.abandon.clone(), &format!("plexus-call-{}", self.stage.id))
+            .map_err(|e| StageError::CallThread(Arc::new(e)))
+    }
+
+    /// The stage error of a call that gave no output for want of time, and
+    /// the record of an abandoned one.
+    fn unfinished(&self, failure: &CallFailure, seq: Option<u64>, running: Duration) -> Option<StageError> {
+        let uses = format!("{}.{}", self.stage.plugin, self.stage.operator);
+        match failure {
+            CallFailure::Plugin(_) => None,
+            CallFailure::Timeout(after) => {
+                Some(StageError::Timeout { stage: self.stage.id.clone(), uses, seq, after: *after })
+            }
+            CallFailure::Abandoned => {
+                self.abandon.record(AbandonedCall {
+                    pipeline: self.pipeline.clone(),
+                    stage: self.stage.id.clone(),
+                    uses: uses.clone(),
+                    seq,
+                    running_s: running.as_secs_f64(),
+                });
+                Some(StageError::Abandoned { stage: self.stage.id.clone(), uses, seq })
+            }
+        }
     }
 
     /// Switches to the registry's current version if it changed.
@@ -111,32 +157,37 @@ impl StageContext {
         if Arc::ptr_eq(&current, r.inst.plugin()) {
             return;
         }
-        let mut fresh =
-            match current.instantiate_granted(&self.stage.operator, &r.params, self.threads, &self.stage.grants) {
-                Ok(i) => i,
-                Err(e) => {
-                    self.registry.report_first_call_failure(&current, &e.to_string());
-                    return;
-                }
-            };
+        let fresh = current
+            .instantiate_granted(&self.stage.operator, &r.params, self.threads, &self.stage.grants)
+            .map_err(StageError::from)
+            .and_then(|i| self.guard(i));
+        let mut fresh = match fresh {
+            Ok(i) => i,
+            Err(e) => {
+                self.registry.report_first_call_failure(&current, &e.to_string());
+                return;
+            }
+        };
         match r.inst.snapshot() {
             Ok(Some(state)) => {
-                if let Err(e) = fresh.restore(&state) {
+                if let Err(e) = fresh.restore(state) {
                     self.registry.report_first_call_failure(&current, &format!("restore failed: {e}"));
                     return;
                 }
             }
             Ok(None) => {}
-            Err(e) => {
+            Err(CallFailure::Plugin(e)) => {
                 tracing::warn!(stage = %self.stage.id, "snapshot failed, switching without state: {e}");
             }
+            // The old instance is gone: the stage stops at this frame.
+            Err(_) => return,
         }
         r.probation = Some(std::mem::replace(&mut r.inst, fresh));
     }
 
     /// Calls `process`, falling back to the previous version if a new one
     /// fails its first frame.
-    fn call(&self, r: &mut Runner, frame: &Frame, seq: u64) -> Result<Output, PluginError> {
+    fn call(&self, r: &mut Runner, frame: &Arc<Frame>, seq: u64) -> Result<Output, CallFailure> {
         self.maybe_switch(r);
         // Held until the call (and any retry on the old version) returns.
         let _cpu = self.cpu.acquire(self.threads);
@@ -144,11 +195,13 @@ impl StageContext {
         let mut result = r.inst.process(frame, seq);
         if let Some(old) = r.probation.take() {
             match &result {
-                Err(e) => {
+                Err(CallFailure::Plugin(e)) => {
                     self.registry.report_first_call_failure(r.inst.plugin(), &e.to_string());
                     r.inst = old;
                     result = r.inst.process(frame, seq);
                 }
+                // The new version is stuck: the stage stops with it.
+                Err(_) => {}
                 Ok(_) => {
                     let (from, to) = (old.plugin(), r.inst.plugin());
                     self.stats.record_version(&to.version().to_string(), &to.sha256);
@@ -255,11 +308,15 @@ impl StageContext {
         self.bus.emit(EventKind::StageError {
             pipeline: self.pipeline.clone(),
             stage: self.stage.id.clone(),
+            code: e.code().map(str::to_string),
             error: e.to_string(),
         });
     }
 
     fn finish(&self, r: &mut Runner, out_seq: &mut u64) {
+        if r.inst.is_poisoned() {
+            return;
+        }
         let cpu = self.cpu.acquire(self.threads);
         let started = Instant::now();
         let finished = r.inst.finish();
@@ -269,7 +326,30 @@ impl StageContext {
                 self.stats.record_call(started.elapsed());
                 self.deliver(out, None, out_seq);
             }
-            Err(e) => self.stage_error(&StageError::Finish(e)),
+            Err(CallFailure::Plugin(e)) => self.stage_error(&StageError::Finish(e)),
+            Err(f) => {
+                if let Some(e) = self.unfinished(&f, None, started.elapsed()) {
+                    self.stage_error(&e);
+                }
+            }
+        }
+    }
+
+    /// Records what a failed call means: a frame error, or (the call gave
+    /// no answer in time) a stage error that stops the stage. Returns
+    /// whether the stage goes on.
+    fn failed(&self, seq: u64, key: ChunkKey, version: String, f: CallFailure, running: Duration) -> bool {
+        match f {
+            CallFailure::Plugin(e) => {
+                self.frame_error(seq, key, version, &e);
+                true
+            }
+            f => {
+                if let Some(e) = self.unfinished(&f, Some(seq), running) {
+                    self.stage_error(&e);
+                }
+                false
+            }
         }
     }
 
@@ -310,7 +390,11 @@ impl StageContext {
             for r in &self.stage.refs {
                 if let Some(spec) = op.params.get(&r.param) {
                     plexus_registry::manifest::check_value(spec, &params[&r.param]).map_err(|message| {
-                        StageError::BadReference { param: r.param.clone(), key: r.key.clone(), message: message.to_string() }
+                        StageError::BadReference {
+                            param: r.param.clone(),
+                            key: r.key.clone(),
+                            message: message.to_string(),
+                        }
                     })?;
                 }
             }
@@ -337,11 +421,21 @@ impl StageContext {
         };
         let mut seq = 0u64;
         let mut out_seq = 0u64;
+        // Once a call was abandoned, the rest of the input is drained
+        // unprocessed so that upstream stages are never blocked.
+        let mut going = true;
         let mut handle = |env: Envelope, runner: &mut Runner| {
+            if !going {
+                return;
+            }
             self.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
             match self.call(runner, &env.frame, seq) {
                 Ok(out) => self.deliver(out, Some(&env), &mut out_seq),
-                Err(e) => self.frame_error(seq, env.frame.key(), runner.inst.plugin().version().to_string(), &e),
+                Err(f) => {
+                    let version = runner.inst.plugin().version().to_string();
+                    going = self.failed(seq, env.frame.key(), version, f, started.elapsed());
+                }
             }
             seq += 1;
         };
@@ -381,28 +475,41 @@ impl StageContext {
             }
         }
         enum Done {
-            Frame(Envelope, Result<Output, PluginError>, String),
-            Finish(Result<Output, PluginError>),
+            Frame(Envelope, Result<Output, CallFailure>, String, Duration),
+            Finish(Result<Output, CallFailure>, Duration),
         }
         let (tx, rx) = queue::<Done>(None);
+        // Set when a call was abandoned: every instance then drains the
+        // input unprocessed, and none is finished.
+        let halted = AtomicBool::new(false);
         std::thread::scope(|scope| {
             for mut runner in runners {
-                let (input, tx, ctx) = (input.clone(), tx.clone(), &self);
+                let (input, tx, ctx, halted) = (input.clone(), tx.clone(), &self, &halted);
                 scope.spawn(move || {
                     for env in input.iter() {
+                        if halted.load(Ordering::Relaxed) {
+                            continue;
+                        }
                         ctx.stats.frames_in.fetch_add(1, Ordering::Relaxed);
+                        let started = Instant::now();
                         let result = ctx.call(&mut runner, &env.frame, env.seq);
+                        if matches!(result, Err(CallFailure::Timeout(_) | CallFailure::Abandoned)) {
+                            halted.store(true, Ordering::Relaxed);
+                        }
                         let version = runner.inst.plugin().version().to_string();
-                        if tx.send(Done::Frame(env, result, version)).is_err() {
+                        if tx.send(Done::Frame(env, result, version, started.elapsed())).is_err() {
                             return;
                         }
+                    }
+                    if halted.load(Ordering::Relaxed) {
+                        return;
                     }
                     let cpu = ctx.cpu.acquire(ctx.threads);
                     let started = Instant::now();
                     let result = runner.inst.finish();
                     ctx.stats.record_call(started.elapsed());
                     drop(cpu);
-                    let _ = tx.send(Done::Finish(result));
+                    let _ = tx.send(Done::Finish(result, started.elapsed()));
                 });
             }
             drop(tx);
@@ -411,31 +518,47 @@ impl StageContext {
             let mut next = 0u64;
             let mut out_seq = 0u64;
             let mut finishes = Vec::new();
-            let deliver =
-                |env: Envelope, result: Result<Output, PluginError>, version: String, out_seq: &mut u64| match result {
-                    Ok(out) => self.deliver(out, Some(&env), out_seq),
-                    Err(e) => self.frame_error(env.seq, env.frame.key(), version, &e),
-                };
+            // After the first abandoned call nothing more is delivered: the
+            // stage has failed, and frames after it would leave a gap.
+            let mut going = true;
+            let mut deliver = |env: Envelope,
+                               result: Result<Output, CallFailure>,
+                               version: String,
+                               running: Duration,
+                               out_seq: &mut u64| {
+                match result {
+                    Ok(out) if going => self.deliver(out, Some(&env), out_seq),
+                    Ok(_) => {}
+                    Err(CallFailure::Plugin(e)) if !going => drop(e),
+                    Err(f) => going = self.failed(env.seq, env.frame.key(), version, f, running),
+                }
+            };
             for done in rx.iter() {
                 match done {
-                    Done::Frame(env, result, version) => {
-                        pending.insert(env.seq, (env, result, version));
-                        while let Some((env, result, version)) = pending.remove(&next) {
-                            deliver(env, result, version, &mut out_seq);
+                    Done::Frame(env, result, version, running) => {
+                        pending.insert(env.seq, (env, result, version, running));
+                        while let Some((env, result, version, running)) = pending.remove(&next) {
+                            deliver(env, result, version, running, &mut out_seq);
                             next += 1;
                         }
                     }
-                    Done::Finish(result) => finishes.push(result),
+                    Done::Finish(result, running) => finishes.push((result, running)),
                 }
             }
-            // Only reached with gaps in the numbering, which edges never make.
-            for (_, (env, result, version)) in std::mem::take(&mut pending) {
-                deliver(env, result, version, &mut out_seq);
+            // Reached with gaps in the numbering: frames skipped after a
+            // call was abandoned (edges themselves make none).
+            for (_, (env, result, version, running)) in std::mem::take(&mut pending) {
+                deliver(env, result, version, running, &mut out_seq);
             }
-            for result in finishes {
+            for (result, running) in finishes {
                 match result {
                     Ok(out) => self.deliver(out, None, &mut out_seq),
-                    Err(e) => self.stage_error(&StageError::Finish(e)),
+                    Err(CallFailure::Plugin(e)) => self.stage_error(&StageError::Finish(e)),
+                    Err(f) => {
+                        if let Some(e) = self.unfinished(&f, None, running) {
+                            self.stage_error(&e);
+                        }
+                    }
                 }
             }
         });
@@ -459,7 +582,8 @@ impl StageContext {
             if self.stop.load(Ordering::Relaxed) {
                 break;
             }
-            let tick = Frame::new(self.dataset.clone(), ChunkKey::stream(seq));
+            let tick = Arc::new(Frame::new(self.dataset.clone(), ChunkKey::stream(seq)));
+            let started = Instant::now();
             match self.call(&mut runner, &tick, seq) {
                 Ok(out) => {
                     failures_in_a_row = 0;
@@ -469,8 +593,11 @@ impl StageContext {
                         break;
                     }
                 }
-                Err(e) => {
-                    self.frame_error(seq, tick.key(), runner.inst.plugin().version().to_string(), &e);
+                Err(f) => {
+                    let version = runner.inst.plugin().version().to_string();
+                    if !self.failed(seq, tick.key(), version, f, started.elapsed()) {
+                        break;
+                    }
                     failures_in_a_row += 1;
                     if failures_in_a_row >= 3 {
                         self.stage_error(&StageError::SourceFailing(failures_in_a_row));

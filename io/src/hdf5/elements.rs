@@ -52,6 +52,34 @@ pub(crate) fn describe(ds: &h5::Dataset) -> Result<TD, h5::Error> {
 
 pub(crate) const READABLE: &str = "expected u8, u16, u32, i16, i32, f32 or f64 (int8 and bool are widened)";
 
+/// Deflate, the strongest filter HDF5 files use here, packs at most about
+/// 1032 bytes into one; a dataset declaring more than this many times its
+/// file's length (and over 1 GiB) is a corrupt header, not data.
+const MAX_EXPANSION: u64 = 1100;
+
+/// Refuses a shape whose bytes no file of this length could hold, before
+/// anything is allocated for it (the fuzzer's abort on a corrupt shape).
+fn check_declared_size(path: &Path, name: &str, shape: &[usize], stored: Stored) -> Result<(), IoError> {
+    let element = match stored {
+        Stored::Native(d) => d.size() as u64,
+        Stored::Int8 => 2,
+        Stored::Bool => 1,
+    };
+    let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let bytes = shape.iter().try_fold(element, |acc, &n| acc.checked_mul(n as u64));
+    match bytes {
+        Some(b) if b <= (1 << 30) || b / MAX_EXPANSION <= file_len => Ok(()),
+        _ => Err(IoError::dataset(
+            path,
+            name,
+            format!(
+                "its shape {shape:?} declares {} bytes, more than a file of {file_len} bytes can hold even compressed: the header is corrupt",
+                bytes.map(|b| b.to_string()).unwrap_or_else(|| "more than 2^64".into())
+            ),
+        )),
+    }
+}
+
 /// Reads a whole dataset; its axes are the default ones for its rank.
 pub(crate) fn read_array(path: &Path, name: &str, ds: &h5::Dataset) -> Result<Array, IoError> {
     let err = |e: h5::Error| IoError::dataset(path, name, format!("cannot read: {e}"));
@@ -59,6 +87,7 @@ pub(crate) fn read_array(path: &Path, name: &str, ds: &h5::Dataset) -> Result<Ar
     let stored = Stored::of(&desc)
         .ok_or_else(|| IoError::dataset(path, name, format!("unsupported element type {desc}; {READABLE}")))?;
     let shape = ds.shape();
+    check_declared_size(path, name, &shape, stored)?;
     macro_rules! raw {
         ($t:ty) => {
             Array::from_vec(shape, ds.read_raw::<$t>().map_err(err)?)

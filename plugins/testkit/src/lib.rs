@@ -2,8 +2,10 @@
 //! only): a minimal `.npy` reader for fixtures numpy writes (little-endian,
 //! C order, including `int64`, which plexus arrays do not hold), fixture
 //! paths relative to the calling crate, and frame builders for chunked
-//! streams, padded with halos and trimmed as the host does them.
+//! streams, padded with halos and trimmed as the host does them; and a
+//! bounded mutation fuzzer for the parsers' tests ([`fuzz`]).
 
+pub mod fuzz;
 mod stream;
 
 use std::path::PathBuf;
