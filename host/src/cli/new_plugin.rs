@@ -73,10 +73,13 @@ pub(super) fn new_plugin(args: NewPluginArgs) -> anyhow::Result<ExitCode> {
     if root.symlink_metadata().is_ok() {
         bail!("`{}` already exists; new-plugin writes only into a new folder", root.display());
     }
-    std::fs::create_dir_all(root.join("src")).with_context(|| format!("`{}` cannot be created", root.display()))?;
-    std::fs::create_dir_all(root.join("tests"))?;
+    std::fs::create_dir_all(&root).with_context(|| format!("`{}` cannot be created", root.display()))?;
     for (rel, text) in scaffold.files() {
-        write_new(&root.join(rel), &text)?;
+        let path = root.join(rel);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).with_context(|| format!("`{}` cannot be created", folder.display()))?;
+        }
+        write_new(&path, &text)?;
     }
     println!("wrote plugin `{}` ({} tier) to {}", scaffold.name, scaffold.tier(), root.display());
     println!("next: cd {} && cargo test --release, then see README.md (build, pack, drop)", root.display());
