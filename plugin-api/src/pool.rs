@@ -233,37 +233,5 @@ impl Drop for PoolBuf {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // The pool is process-wide; these run as one test so that nothing
-    // else changes it in between.
-    #[test]
-    fn reuse_bounds_and_release() {
-        let guard = retain();
-        let before = stats();
-        let a = PoolBuf::take(3 << 20);
-        assert!(a.bytes().iter().all(|&b| b == 0), "fresh buffers are zeroed");
-        let ptr = a.ptr;
-        drop(a);
-        assert_eq!(stats().idle_buffers, before.idle_buffers + 1);
-        // The same size comes back; a slightly smaller one too.
-        let b = PoolBuf::take((3 << 20) - 4096);
-        assert_eq!(b.ptr, ptr, "reused");
-        drop(b);
-        // Much smaller: not that buffer (it would waste more than an eighth).
-        let c = PoolBuf::take(1 << 20);
-        assert_ne!(c.ptr, ptr);
-        drop(c);
-        let s = stats();
-        assert_eq!((s.fresh - before.fresh, s.reused - before.reused), (2, 1));
-        assert!(s.idle_bytes <= max_idle_bytes());
-        // Nothing retains the pool any more: everything idle is freed.
-        drop(guard);
-        assert_eq!((stats().idle_buffers, stats().idle_bytes), (0, 0));
-        // And buffers coming back now are freed at once.
-        drop(PoolBuf::take(2 << 20));
-        assert_eq!(stats().idle_buffers, 0);
-    }
-}
+// Tested in `tests/pool.rs`, a test binary of its own: the pool is
+// process-wide, and the crate's unit tests retain it from other threads.
