@@ -1,6 +1,6 @@
 /*
  * plexus_plugin.h: the Plexus wasm guest ABI for C (and anything that can
- * call C). Described in full in plugin-api/WASM_ABI.md; API major 1.
+ * call C). Described in full in plugin-api/WASM_ABI.md; API major 2.
  *
  * Build a plugin with Debian's clang + wasi-libc:
  *   clang --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLEXUS_API_MAJOR 1
+#define PLEXUS_API_MAJOR 2
 #define PLEXUS_OK 0
 #define PLEXUS_ERR (-1)
 #define PLEXUS_MAX_RANK 8

@@ -88,7 +88,7 @@ const GUEST_TOML: &str = r#"
 [plugin]
 name = "wbench"
 version = "0.1.0"
-api = "1"
+api = "2"
 kind = "wasm"
 artifact = "wbench.wasm"
 sha256 = ""
@@ -247,7 +247,13 @@ fn bench(c: &mut Criterion) {
         g.bench_function("host memcpy into a reused buffer", |b| {
             b.iter(|| dst.copy_from_slice(std::hint::black_box(src)))
         });
-        g.bench_function("host copy into a fresh array (Array::from_bytes)", |b| {
+        g.bench_function("host copy into a fresh vector (what output_array paid before the pool)", |b| {
+            b.iter(|| std::hint::black_box(src).to_vec())
+        });
+        // What `output_array` does now: `Array::from_bytes` into a buffer of
+        // the host's pool, which a live wasm instance retains.
+        let _pool = plexus_plugin_api::pool::retain();
+        g.bench_function("host copy into a pooled array (Array::from_bytes)", |b| {
             b.iter(|| Array::from_bytes(plexus_plugin_api::DType::F32, vec![4096, 4096], std::hint::black_box(src)))
         });
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::dtype::{DType, Element};
 use crate::error::ArrayError;
+use crate::pool::{PoolBuf, MIN_POOLED_BYTES};
 
 /// Bytes owned by someone else — memory a transport received from the other
 /// side of the plugin boundary — kept alive for as long as an [`Array`]
@@ -28,6 +29,10 @@ pub(crate) enum Storage {
     I32(Vec<i32>),
     F32(Vec<f32>),
     F64(Vec<f64>),
+    /// A large buffer from this copy of the crate's [`pool`](crate::pool),
+    /// given back to it when the array drops (on the host's side too: the
+    /// host releases an output through the plugin's own release function).
+    Pooled(PoolBuf),
     /// Memory allocated on the other side of the plugin boundary, freed
     /// through the allocator that made it.
     External(Box<dyn ExternalBytes>),
@@ -43,6 +48,7 @@ impl Storage {
             Storage::I32(v) => bytemuck::cast_slice(v),
             Storage::F32(v) => bytemuck::cast_slice(v),
             Storage::F64(v) => bytemuck::cast_slice(v),
+            Storage::Pooled(b) => b.bytes(),
             Storage::External(b) => b.bytes(),
         }
     }
@@ -174,10 +180,12 @@ impl Array {
     }
 
     /// An array whose element at flat (row-major) index `i` is `f(i)`.
-    pub fn from_fn<T: Element>(shape: impl Into<Vec<usize>>, f: impl FnMut(usize) -> T) -> Array {
-        let shape = shape.into();
-        let n: usize = shape.iter().product();
-        Array::from_vec(shape, (0..n).map(f).collect()).expect("length computed from shape")
+    pub fn from_fn<T: Element>(shape: impl Into<Vec<usize>>, mut f: impl FnMut(usize) -> T) -> Array {
+        let mut buf = ArrayBuf::<T>::new(shape);
+        for (i, v) in buf.as_mut_slice().iter_mut().enumerate() {
+            *v = f(i);
+        }
+        buf.into_array()
     }
 
     /// Copies raw little-endian bytes of `dtype` elements into a new array.
@@ -186,6 +194,11 @@ impl Array {
         let n: usize = shape.iter().product();
         if bytes.len() != n * dtype.size() {
             return Err(ArrayError::ByteLength { dtype, shape, expected: n * dtype.size(), got: bytes.len() });
+        }
+        if bytes.len() >= MIN_POOLED_BYTES {
+            let mut buf = PoolBuf::take(bytes.len());
+            buf.bytes_mut().copy_from_slice(bytes);
+            return Ok(Array::from_storage(dtype, shape, Storage::Pooled(buf)));
         }
         macro_rules! copy {
             ($t:ty) => {{
@@ -203,6 +216,10 @@ impl Array {
             DType::F32 => copy!(f32),
             DType::F64 => copy!(f64),
         }
+    }
+
+    fn from_storage(dtype: DType, shape: Vec<usize>, storage: Storage) -> Array {
+        Array { dtype, axes: default_axes(shape.len()), shape, data: Arc::new(storage) }
     }
 
     /// Wraps memory owned by the other side of the plugin boundary, without
@@ -353,6 +370,68 @@ fn cast_elements<T: Element>(dtype: DType, bytes: &[u8]) -> Result<&[T], ArrayEr
         return Err(ArrayError::DTypeMismatch { expected: T::DTYPE, found: dtype });
     }
     bytemuck::try_cast_slice(bytes).map_err(|_| ArrayError::Misaligned { dtype })
+}
+
+/// An output array being written in place: the way to make a large output
+/// without faulting in fresh pages for every frame.
+///
+/// Buffers of at least [`MIN_POOLED_BYTES`] come from the [`pool`](crate::pool)
+/// and go back to it when the finished [`Array`] drops, so a stream of
+/// same-shaped frames reuses a few buffers; smaller ones are plain vectors.
+/// The elements start **unspecified** (zeros, or a previous frame's values):
+/// write every one before [`into_array`](ArrayBuf::into_array).
+///
+/// ```
+/// use plexus_plugin_api::{Array, ArrayBuf};
+/// let input = Array::from_fn(vec![512, 1024], |i| i as f32);
+/// let mut out = ArrayBuf::<f32>::new(input.shape());
+/// for (o, x) in out.as_mut_slice().iter_mut().zip(input.as_slice::<f32>().unwrap()) {
+///     *o = 2.0 * x;
+/// }
+/// let out = out.into_array().with_axes(input.axes()).unwrap();
+/// assert_eq!(out.as_slice::<f32>().unwrap()[3], 6.0);
+/// ```
+pub struct ArrayBuf<T: Element> {
+    shape: Vec<usize>,
+    storage: BufStorage<T>,
+}
+
+enum BufStorage<T> {
+    Small(Vec<T>),
+    Pooled(PoolBuf),
+}
+
+impl<T: Element> ArrayBuf<T> {
+    /// A buffer for an array of `shape`.
+    pub fn new(shape: impl Into<Vec<usize>>) -> ArrayBuf<T> {
+        let shape = shape.into();
+        let n: usize = shape.iter().product();
+        let bytes = n * std::mem::size_of::<T>();
+        let storage = if bytes >= MIN_POOLED_BYTES {
+            BufStorage::Pooled(PoolBuf::take(bytes))
+        } else {
+            BufStorage::Small(vec![T::zeroed(); n])
+        };
+        ArrayBuf { shape, storage }
+    }
+
+    /// The elements, row-major, to write.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        match &mut self.storage {
+            BufStorage::Small(v) => v,
+            // Pooled buffers are 64-byte aligned and hold a whole number of
+            // elements, so the cast cannot fail.
+            BufStorage::Pooled(b) => bytemuck::cast_slice_mut(b.bytes_mut()),
+        }
+    }
+
+    /// The finished array (default axis labels; see [`Array::with_axes`]).
+    pub fn into_array(self) -> Array {
+        match self.storage {
+            BufStorage::Small(v) => Array::from_vec(self.shape, v).expect("length computed from shape"),
+            BufStorage::Pooled(b) => Array::from_storage(T::DTYPE, self.shape, Storage::Pooled(b)),
+        }
+    }
 }
 
 /// A borrowed array: what a plugin receives for each input, pointing straight

@@ -102,7 +102,7 @@ mod tests {
 [plugin]
 name = "p"
 version = "0.1.0"
-api = "1"
+api = "2"
 kind = "native"
 artifact = "libp.so"
 
@@ -113,7 +113,7 @@ params = { sigma = { type = "float", default = 1.0, min = 0.0 } }
 "#,
         )
         .unwrap();
-        let good = r#"{"api": 1, "operators": [{"name": "blur", "params": [["sigma", {"type": "float", "default": 1.0, "min": 0.0, "doc": "sigma"}]]}]}"#;
+        let good = r#"{"api": 2, "operators": [{"name": "blur", "params": [["sigma", {"type": "float", "default": 1.0, "min": 0.0, "doc": "sigma"}]]}]}"#;
         assert_eq!(check(&m, &parse(good).unwrap()), Ok(()));
         let bad = good.replace("\"default\": 1.0", "\"default\": 2.0");
         let e = check(&m, &parse(&bad).unwrap()).unwrap_err();

@@ -37,7 +37,7 @@ pub use error::{ManifestError, RegistryError, RejectReason, TrustProblem};
 pub use instance::OperatorInstance;
 pub use loaded::LoadedPlugin;
 pub use manifest::{
-    validate_params, Kind, Manifest, OperatorSpec, ParamProblem, ParamSpec, ParamType, Pattern, SandboxSpec,
+    valid_name, validate_params, Kind, Manifest, OperatorSpec, ParamProblem, ParamSpec, ParamType, Pattern, SandboxSpec,
 };
 pub use pack::pack;
 pub use registry::{sha256_file, Registry, RegistryEvent, Rejected};

@@ -254,7 +254,7 @@ impl Manifest {
             ));
         }
         if p.api.trim().parse::<u32>().is_err() {
-            return Err(err("plugin.api", "api", format!("expected an API major such as \"1\", got `{}`", p.api)));
+            return Err(err("plugin.api", "api", format!("expected an API major such as \"2\", got `{}`", p.api)));
         }
         if p.artifact.contains('/') || p.artifact.contains('\\') || p.artifact.is_empty() {
             return Err(err(
@@ -341,7 +341,9 @@ impl Manifest {
     }
 }
 
-fn valid_name(s: &str) -> bool {
+/// Whether `s` is a valid plugin or operator name: `a-z`, `0-9`, `_` and
+/// `-`, starting with a letter.
+pub fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
@@ -380,7 +382,7 @@ mod tests {
 [plugin]
 name = "trend"
 version = "0.1.0"
-api = "1"
+api = "2"
 kind = "native"
 artifact = "libplexus_trend.so"
 sha256 = ""

@@ -10,6 +10,7 @@ mod hot_reload;
 mod image_set;
 mod jobs;
 mod memory;
+mod new_plugin;
 mod parallel;
 mod pipeline_errors;
 mod plots;

@@ -1,6 +1,7 @@
-//! Refused plugins: incompatible API, ABI layout, sha256 mismatch, truncated
-//! artifact, duplicate name. Each is listed with a clear reason and the host
-//! keeps working with the good plugins.
+//! Refused plugins: another API major (declared by the manifest or built
+//! into the artifact's root module), another ABI layout, a sha256 mismatch,
+//! a truncated artifact, a duplicate name. Each is listed with its reason
+//! and the host keeps working with the good plugins.
 
 use plexus_e2e::{show, Sandbox};
 use serde_json::Value;
@@ -21,21 +22,42 @@ fn reason_of<'a>(listing: &'a Value, folder: &str) -> &'a Value {
 }
 
 #[test]
-fn incompatible_api_is_refused_with_a_short_paragraph() {
+fn api_1_root_module_is_refused_naming_both_majors() {
     let sb = Sandbox::new();
-    sb.pack("api-v2", "libtest_api_v2.so", &sb.plugins().join("api_v2"));
+    // The manifest claims API 2; the root module says 1.0.0, as a plugin
+    // built against plexus-plugin-api 1.x does.
+    sb.pack("api-v1", "libtest_api_v1.so", &sb.plugins().join("api_v1"));
     let listing = list(&sb);
-    let r = reason_of(&listing, "api_v2");
+    let r = reason_of(&listing, "api_v1");
     assert_eq!(r["reason"], "api_mismatch");
     assert_eq!(
         r["message"],
-        "plugin `api_v2` was built for plugin API 2, this host serves API 1; rebuild it against plexus-plugin-api 1.x"
+        "plugin `api_v1` was built for plugin API 1, this host serves API 2; rebuild it against plexus-plugin-api 2.x"
     );
-    // The manifest can say so too, before anything is loaded.
-    let text = std::fs::read_to_string(sb.plugins().join("api_v2/plugin.toml")).unwrap();
-    std::fs::write(sb.plugins().join("api_v2/plugin.toml"), text.replace("api = \"1\"", "api = \"2\"")).unwrap();
+    let names: Vec<&str> = listing["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(!names.contains(&"api_v1"), "{names:?}");
+}
+
+#[test]
+fn manifest_declaring_api_1_is_refused_before_loading() {
+    let sb = Sandbox::new();
+    // A loadable API-2 artifact whose manifest says `api = "1"`: refused
+    // from the manifest alone, so the library is never mapped.
+    let dir = sb.plugins().join("old_manifest");
+    sb.pack("scale-v1", "libtest_scale_v1.so", &dir);
+    let text = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    assert!(text.contains("api = \"2\""), "{text}");
+    std::fs::write(dir.join("plugin.toml"), text.replace("api = \"2\"", "api = \"1\"")).unwrap();
     let listing = list(&sb);
-    assert_eq!(reason_of(&listing, "api_v2")["reason"], "api_mismatch");
+    let r = reason_of(&listing, "old_manifest");
+    assert_eq!(r["reason"], "api_mismatch");
+    assert_eq!(
+        r["message"],
+        "plugin `scale` was built for plugin API 1, this host serves API 2; rebuild it against plexus-plugin-api 2.x"
+    );
+    assert_eq!(listing["plugins"].as_array().unwrap().iter().filter(|p| p["name"] == "scale").count(), 0);
+    let rejected = sb.events_of("plugin.rejected");
+    assert!(rejected.iter().any(|e| e["reason"] == "api_mismatch"), "{rejected:?}");
 }
 
 #[test]
@@ -64,11 +86,13 @@ fn sha_mismatch_truncated_and_duplicate_are_refused_while_good_plugins_run() {
     std::fs::write(bad_sha.join("libtest_scale_v1.so"), &bytes).unwrap();
 
     // Truncated artifact whose manifest vouches for the truncated bytes: the
-    // dynamic loader refuses it.
+    // ELF check refuses it before `dlopen` (which could map segments the
+    // file does not back, and die of SIGBUS when they run).
     let truncated = sb.path().join("staging-truncated");
     std::fs::create_dir_all(&truncated).unwrap();
     let full = std::fs::read(plexus_e2e::artifact("libtest_scale_v2.so")).unwrap();
-    std::fs::write(truncated.join("libtest_scale_v2.so"), &full[..full.len() / 3]).unwrap();
+    let cut = full.len() / 3;
+    std::fs::write(truncated.join("libtest_scale_v2.so"), &full[..cut]).unwrap();
     let out = sb
         .cmd()
         .args(["plugins", "pack"])
@@ -91,7 +115,14 @@ fn sha_mismatch_truncated_and_duplicate_are_refused_while_good_plugins_run() {
     assert!(r["message"].as_str().unwrap().starts_with("sha256 mismatch: the manifest says "), "{r}");
     let r = reason_of(&listing, "truncated");
     assert_eq!(r["reason"], "load_failed");
-    assert!(r["message"].as_str().unwrap().starts_with("cannot load `"), "{r}");
+    // The artifact in the plugin folder is named (not a private copy: none
+    // was made), and the reason is the ELF check's own wording, which the
+    // dynamic loader never uses.
+    let artifact = sb.plugins().join("truncated/libtest_scale_v2.so");
+    let msg = r["message"].as_str().unwrap();
+    let expected = format!("cannot load `{}`: truncated at byte {cut}: ", artifact.display());
+    assert!(msg.starts_with(&expected), "expected `{expected}…`, got `{msg}`");
+    assert!(msg.contains("needs bytes up to") || msg.contains("headers end at byte"), "{msg}");
     let r = reason_of(&listing, "b_faulty");
     assert_eq!(r["reason"], "duplicate");
     assert!(r["message"].as_str().unwrap().starts_with("duplicate plugin `faulty`: `"), "{r}");

@@ -75,7 +75,7 @@ fn plant_evil_plugin(folder: &Path, marker: &Path) {
     std::fs::write(
         folder.join("plugin.toml"),
         format!(
-            "[plugin]\nname = \"evil\"\nversion = \"0.1.0\"\napi = \"1\"\nkind = \"native\"\nartifact = \"libevil.so\"\nsha256 = \"{sha}\"\n\n[[operator]]\nname = \"noop\"\nsummary = \"looks harmless\"\npattern = \"frame\"\n"
+            "[plugin]\nname = \"evil\"\nversion = \"0.1.0\"\napi = \"2\"\nkind = \"native\"\nartifact = \"libevil.so\"\nsha256 = \"{sha}\"\n\n[[operator]]\nname = \"noop\"\nsummary = \"looks harmless\"\npattern = \"frame\"\n"
         ),
     )
     .unwrap();
@@ -385,7 +385,7 @@ fn odd_plugin(sb: &Sandbox, name: &str) -> PathBuf {
     std::fs::write(
         dir.join("plugin.toml"),
         format!(
-            "[plugin]\nname = \"{name}\"\nversion = \"0.1.0\"\napi = \"1\"\nkind = \"native\"\nartifact = \"libodd.so\"\nsha256 = \"{}\"\n\n[[operator]]\nname = \"op\"\nsummary = \"odd\"\npattern = \"frame\"\n",
+            "[plugin]\nname = \"{name}\"\nversion = \"0.1.0\"\napi = \"2\"\nkind = \"native\"\nartifact = \"libodd.so\"\nsha256 = \"{}\"\n\n[[operator]]\nname = \"op\"\nsummary = \"odd\"\npattern = \"frame\"\n",
             "0".repeat(64)
         ),
     )

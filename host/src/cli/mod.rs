@@ -5,6 +5,7 @@ mod check;
 mod demo;
 mod events;
 mod inspect;
+mod new_plugin;
 mod plugins;
 mod run;
 mod serve;
@@ -46,6 +47,8 @@ pub enum Command {
     /// List, inspect and package plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
+    /// Write a new plugin crate (one operator, its manifest, a compliance test).
+    NewPlugin(new_plugin::NewPluginArgs),
     /// Read the event log.
     Events(events::EventsArgs),
     /// Describe an image or array file (dimensions, dtype, pages, axes).
@@ -160,6 +163,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::check(a, &cli.plugins, &events),
         Command::Serve(a) => serve::serve(a, &cli.plugins, &events),
         Command::Plugins(c) => plugins::plugins(c, &cli.plugins, &events),
+        Command::NewPlugin(a) => new_plugin::new_plugin(a),
         Command::Events(a) => events::events(a, &events),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Demo(a) => demo::demo(a, &cli.plugins, &events),

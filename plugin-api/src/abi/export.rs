@@ -52,9 +52,14 @@ mod native {
         }
     }
 
-    /// The instance behind an `op` pointer: a boxed trait object, boxed
-    /// again so that the pointer crossing the boundary is thin.
-    type Instance = Box<dyn Operator>;
+    /// The instance behind an `op` pointer: the boxed trait object (boxed
+    /// again so that the pointer crossing the boundary is thin) and its hold
+    /// on this plugin's output buffer pool, which keeps idle buffers only
+    /// while some instance lives.
+    struct Instance {
+        op: Box<dyn Operator>,
+        _pool: crate::pool::Retain,
+    }
 
     /// # Safety
     ///
@@ -107,7 +112,7 @@ mod native {
         call(sink, |sink| {
             with_view(input, |view| {
                 let mut s = NativeSink { ffi: sink };
-                op.process(view, &mut Emitter::new(&mut s))
+                op.op.process(view, &mut Emitter::new(&mut s))
             })
         })
     }
@@ -117,20 +122,20 @@ mod native {
         let op = unsafe { instance(op) };
         call(sink, |sink| {
             let mut s = NativeSink { ffi: sink };
-            op.finish(&mut Emitter::new(&mut s))
+            op.op.finish(&mut Emitter::new(&mut s))
         })
     }
 
     unsafe extern "C" fn snapshot(op: *mut c_void) -> RResult<ROption<RVec<u8>>, FfiError> {
         // SAFETY: as for `process`.
         let op = unsafe { instance(op) };
-        to_ffi(guard(|| Ok(op.snapshot()?.map(RVec::from).into())))
+        to_ffi(guard(|| Ok(op.op.snapshot()?.map(RVec::from).into())))
     }
 
     unsafe extern "C" fn restore(op: *mut c_void, state: RSlice<'_, u8>) -> RResult<(), FfiError> {
         // SAFETY: as for `process`.
         let op = unsafe { instance(op) };
-        to_ffi(guard(|| op.restore(state.as_slice())))
+        to_ffi(guard(|| op.op.restore(state.as_slice())))
     }
 
     unsafe extern "C" fn drop_instance(op: *mut c_void) {
@@ -147,7 +152,8 @@ mod native {
 
     /// Puts an operator behind the ABI vtable (what the host receives).
     pub fn into_ffi_operator(op: Box<dyn Operator>) -> FfiOperator {
-        FfiOperator { op: Box::into_raw(Box::new(op)) as *mut c_void, vtable: &VTABLE }
+        let instance = Instance { op, _pool: crate::pool::retain() };
+        FfiOperator { op: Box::into_raw(Box::new(instance)) as *mut c_void, vtable: &VTABLE }
     }
 
     /// Body of the exported `describe` function: the operators and their

@@ -26,6 +26,10 @@ pub struct WasmInstance {
     funcs: Funcs,
     /// How many times the instance was replaced after a fault.
     pub replaced: u64,
+    /// Outputs are copied out of guest memory into host arrays; this keeps
+    /// the host's buffer pool while the instance lives, so a stream of
+    /// same-shaped outputs reuses those buffers (`plexus_plugin_api::pool`).
+    _pool: plexus_plugin_api::pool::Retain,
 }
 
 struct Funcs {
@@ -55,6 +59,7 @@ impl WasmInstance {
             store,
             funcs,
             replaced: 0,
+            _pool: plexus_plugin_api::pool::retain(),
         })
     }
 

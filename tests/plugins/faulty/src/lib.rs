@@ -2,7 +2,9 @@
 //! frame error and the host keeps going; also pass-through operators with
 //! tomography patterns, to test pattern checks.
 
-use plexus_plugin_api::{export_plugin, Context, Emitter, FrameView, NoParams, Operator, Param, Params, PluginError};
+use plexus_plugin_api::{
+    export_plugin, Array, Context, Emitter, Frame, FrameView, NoParams, Operator, Param, Params, PluginError,
+};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `panicky`.
@@ -65,6 +67,51 @@ export_plugin! {
     "sinograms" => Pass::new,
     "pass" => Pass::new,
     "address" => Address::new,
+    "copy" => Copy::new,
+    "copy_fresh" => CopyFresh::new,
+}
+
+/// Copies every input array into a new output array the way plugins make
+/// outputs: `ArrayView::to_owned`, pooled (the output-reuse benchmark).
+pub struct Copy;
+
+impl Copy {
+    pub fn new(_p: NoParams, _ctx: &Context) -> Result<Copy, PluginError> {
+        Ok(Copy)
+    }
+}
+
+impl Operator for Copy {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let mut frame = Frame::like(input);
+        for (name, a) in input.arrays() {
+            frame.insert(name, a.to_owned());
+        }
+        out.emit(frame);
+        Ok(())
+    }
+}
+
+/// The same copy into a fresh vector for every output: what `copy` cost
+/// before the pool (the output-reuse benchmark's comparison).
+pub struct CopyFresh;
+
+impl CopyFresh {
+    pub fn new(_p: NoParams, _ctx: &Context) -> Result<CopyFresh, PluginError> {
+        Ok(CopyFresh)
+    }
+}
+
+impl Operator for CopyFresh {
+    fn process(&mut self, input: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
+        let mut frame = Frame::like(input);
+        for (name, a) in input.arrays() {
+            let fresh = Array::from_vec(a.shape().to_vec(), a.as_slice::<f32>()?.to_vec())?.with_axes(a.axes())?;
+            frame.insert(name, fresh);
+        }
+        out.emit(frame);
+        Ok(())
+    }
 }
 
 /// Publishes the address of the first input array's bytes, so a test can

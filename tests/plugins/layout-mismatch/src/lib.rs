@@ -1,4 +1,4 @@
-//! Test plugin: claims plexus-plugin-api 1.0.0 but its root module has
+//! Test plugin: claims plexus-plugin-api 2.0.0 but its root module has
 //! another layout, standing for a plugin built against a modified API crate.
 
 use abi_stable::library::RootModule;
@@ -19,11 +19,11 @@ impl RootModule for PluginModRef {
     declare_root_module_statics! {PluginModRef}
     const BASE_NAME: &'static str = "plexus_plugin";
     const NAME: &'static str = "plexus_plugin";
-    const VERSION_STRINGS: VersionStrings = VersionStrings::new("1.0.0");
+    const VERSION_STRINGS: VersionStrings = VersionStrings::new("2.0.0");
 }
 
 extern "C" fn describe() -> RString {
-    RString::from("{\"api\": 1, \"operators\": [\"noop\"]}")
+    RString::from("{\"api\": 2, \"operators\": [\"noop\"]}")
 }
 
 extern "C" fn new_operator(x: u64) -> u64 {

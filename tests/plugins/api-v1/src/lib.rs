@@ -1,5 +1,7 @@
-//! Test plugin: a root module declared as plexus-plugin-api 2.0.0, standing
-//! for a plugin built against a future, incompatible API major.
+//! Test plugin: a root module declared as plexus-plugin-api 1.0.0, standing
+//! for a plugin built against API 1 (whose root module had this name and
+//! only a `describe` in common with API 2's) and packed with a manifest
+//! that claims API 2.
 
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
@@ -18,11 +20,11 @@ impl RootModule for PluginModRef {
     declare_root_module_statics! {PluginModRef}
     const BASE_NAME: &'static str = "plexus_plugin";
     const NAME: &'static str = "plexus_plugin";
-    const VERSION_STRINGS: VersionStrings = VersionStrings::new("2.0.0");
+    const VERSION_STRINGS: VersionStrings = VersionStrings::new("1.0.0");
 }
 
 extern "C" fn describe() -> RString {
-    RString::from("{\"api\": 2, \"operators\": [\"noop\"]}")
+    RString::from("{\"api\": 1, \"operators\": [\"noop\"]}")
 }
 
 #[export_root_module]
