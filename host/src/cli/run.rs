@@ -185,7 +185,7 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
         Ended::GaveUp(p) => {
             host.shutdown();
             eprintln!(
-                "stopped by {}: the run did not wind down within the grace of {}; {} of {} chunk(s) were finished, partial outputs and their journals are kept for `--resume`",
+                "stopped by signal ({}): the run did not wind down within the grace of {}; {} of {} chunk(s) were finished, partial outputs and their journals are kept for `--resume`",
                 signals.name(),
                 humantime::format_duration(grace),
                 p.chunks_done,
@@ -203,7 +203,7 @@ pub(super) fn run(args: RunArgs, extra: &[PathBuf], events: &Path) -> anyhow::Re
         print_report(&report);
     }
     if signals.arrived() {
-        eprintln!("stopped by {}: in-flight frames were finished and outputs written", signals.name());
+        eprintln!("stopped by signal ({}): in-flight frames were finished and outputs written", signals.name());
     }
     Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
