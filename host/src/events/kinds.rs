@@ -544,6 +544,7 @@ pub const HOST_KINDS: &[&str] = &[
     "pipeline.loaded",
     "pipeline.reloaded",
     "pipeline.reload_failed",
+    "dataset.pending",
     "dataset.started",
     "dataset.finished",
 ];
@@ -555,6 +556,24 @@ fn is_host_kind(kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind the enum declares (its `rename`s, read from this file) is
+    /// listed in `HOST_KINDS`, so a new kind cannot be mistaken for a
+    /// plugin's event.
+    #[test]
+    fn host_kinds_lists_every_declared_kind() {
+        let src = include_str!("kinds.rs");
+        let declared: Vec<&str> = src
+            .lines()
+            // Variant attributes sit at one indent; field renames deeper.
+            .filter_map(|l| l.strip_prefix("    #[serde(rename = \""))
+            .filter_map(|l| l.split('"').next())
+            .collect();
+        assert!(declared.len() > 20, "{declared:?}");
+        for kind in declared {
+            assert!(HOST_KINDS.contains(&kind), "`{kind}` is missing from HOST_KINDS");
+        }
+    }
 
     fn round_trip(kind: EventKind) -> Event {
         let e = Event::now(kind);
