@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build, demo and test Plexus.
 #
-#   ./plexus.sh demo    build everything (plugins included) and run the demo pipeline
+#   ./plexus.sh demo    build everything (plugins included) and run the demo pipelines
+#                       (the grains demo, then examples/porous.toml)
 #   ./plexus.sh test    build everything and run every test
 #   ./plexus.sh build   build and package the built-in plugins only
 #
@@ -101,7 +102,18 @@ case "${1:-}" in
         echo "==> plexus demo" >&2
         PLEXUS_HOME="$ROOT/plexus-demo/.plexus" "$BIN" demo --out .
         echo
-        echo "outputs and their JSON sidecars: $ROOT/plexus-demo/out/; events: $BIN events --file $ROOT/plexus-demo/.plexus/events.jsonl"
+        # The porous-media chain (examples/porous.toml): a noisy blobs volume
+        # denoised, thresholded, labelled and quantified.
+        echo "==> plexus run porous.toml" >&2
+        cp "$ROOT/examples/porous.toml" porous.toml
+        PLEXUS_HOME="$ROOT/plexus-demo/.plexus" "$BIN" run porous.toml | tee porous-report.txt
+        result() { sed -n "s/^  $1 = //p" porous-report.txt; }
+        echo
+        echo "porous sample: porosity $(result porosity.porosity), $(result label.count) pores (6-connected)," \
+            "mean pore size $(result psd.mean_radius_um) um (local-thickness radius)," \
+            "Euler number $(result euler.euler_number) (26-connected)"
+        echo
+        echo "outputs and their JSON sidecars: $ROOT/plexus-demo/out/ (porous: out/porous/); events: $BIN events --file $ROOT/plexus-demo/.plexus/events.jsonl"
         ;;
     test)
         build

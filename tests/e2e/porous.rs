@@ -141,7 +141,8 @@ fn porous_scan_denoised_segmented_and_quantified_as_the_peers() {
     assert_eq!(sidecar["results"]["area"]["area_um2"], r["area"]["area_um2"]);
     assert_eq!(sidecar["results"]["psd"]["mean_radius_um"], r["psd"]["mean_radius_um"]);
     let stages = sidecar["provenance"]["stages"].as_array().unwrap();
-    assert!(stages.iter().any(|s| s["plugin"] == "quantify"), "{sidecar}");
+    assert!(stages.iter().any(|s| s["use"] == "quantify.pore_size"), "{sidecar}");
+    assert!(stages.iter().all(|s| s["plugin_versions"][0]["sha256"].as_str().is_some_and(|h| h.len() == 64)), "{sidecar}");
     let png = plexus_io::read(&sb.path().join("out/pore_size_distribution.png")).unwrap();
     assert_eq!(png.shape().len(), 3, "an RGB plot");
     assert!(report["plots"].as_array().unwrap().iter().all(|p| p["error"].is_null()), "{report}");
@@ -287,3 +288,226 @@ path = "out/denoised.npy"
     let tv = |v: &[f64]| v.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>();
     assert!(tv(&d) < 0.8 * tv(&noisy), "{} vs {}", tv(&d), tv(&noisy));
 }
+
+/// Every reduction the chunked chain has, and the labels: 3-D Gaussians
+/// (4- and 2-slice halos from the host), PSNR/SSIM of one against the
+/// other, Otsu over merged histograms, labels merged across chunk faces.
+/// `pore_size` and `tortuosity` take whole volumes only (balls and paths
+/// reach across the volume) and are not here.
+fn reductions(input: &str, chunk: Option<usize>) -> String {
+    let chunk = chunk.map(|c| format!("chunk = {c}\n")).unwrap_or_default();
+    format!(
+        r#"
+[pipeline]
+name = "porous-reductions"
+
+[input]
+path = "{input}"
+{chunk}
+[[stage]]
+id = "raw"
+use = "trend.running_stats"
+
+[[stage]]
+id = "smooth"
+use = "denoise.gaussian"
+params = {{ sigma = [1.0] }}
+inputs = ["raw"]
+
+[[stage]]
+id = "narrow"
+use = "denoise.gaussian"
+params = {{ sigma = [0.6] }}
+inputs = ["raw"]
+
+[[stage]]
+id = "score"
+use = "quantify.metrics"
+inputs = ["smooth", "narrow"]
+params = {{ data_range = 255.0 }}
+
+[[stage]]
+id = "stats"
+use = "trend.running_stats"
+inputs = ["smooth"]
+
+[[stage]]
+id = "otsu"
+use = "segment.otsu"
+params = {{ min = "${{stats.min}}", max = "${{stats.max}}" }}
+
+[[stage]]
+id = "pores"
+use = "segment.threshold"
+params = {{ method = "fixed", value = "${{otsu.threshold}}" }}
+
+[[stage]]
+id = "label"
+use = "segment.label"
+params = {{ connectivity = 26 }}
+
+[[stage]]
+id = "final"
+use = "segment.relabel"
+params = {{ merges = "${{label.merges}}" }}
+
+[[stage]]
+id = "porosity"
+use = "quantify.porosity"
+inputs = ["pores"]
+
+[[stage]]
+id = "euler26"
+use = "quantify.euler_number"
+inputs = ["pores"]
+
+[[stage]]
+id = "euler6"
+use = "quantify.euler_number"
+inputs = ["pores"]
+params = {{ connectivity = 6 }}
+
+[[stage]]
+id = "open"
+use = "quantify.surface_area"
+inputs = ["pores"]
+params = {{ voxel_size_um = [2.0, 2.0, 2.0] }}
+
+[[stage]]
+id = "closed"
+use = "quantify.surface_area"
+inputs = ["pores"]
+params = {{ boundary = "closed" }}
+
+[[stage]]
+id = "phases26"
+use = "quantify.connectivity"
+inputs = ["pores"]
+params = {{ connectivity = 26 }}
+
+[[stage]]
+id = "phases6"
+use = "quantify.connectivity"
+inputs = ["pores"]
+params = {{ connectivity = 6 }}
+
+[[output]]
+from = "final"
+path = "out/labels.npy"
+"#
+    )
+}
+
+/// The results every chunking must agree on, one per stage.
+/// (`stats` is `trend`'s: only its exact min and max, Otsu's range, count;
+/// its mean and variance are merged per chunk and may move by an ulp.)
+const REDUCED: [&str; 10] =
+    ["score", "otsu", "porosity", "euler26", "euler6", "open", "closed", "phases26", "phases6", "label"];
+
+#[test]
+fn one_three_and_seven_chunks_give_identical_reductions_and_labels() {
+    let sb = sandbox_with_input();
+    let mut runs = Vec::new();
+    // 32 slices: chunks of 32 (one), 11 (11 + 11 + 10) and 5 (six of 5 and 2).
+    for (chunk, chunks) in [(32, 1), (11, 3), (5, 7)] {
+        sb.write("p.toml", &reductions("porous_noisy.npy", Some(chunk)));
+        let report = run(&sb, "p.toml");
+        assert_eq!(report["chunks"], chunks, "{report}");
+        let labels = std::fs::read(sb.path().join("out/labels.npy")).unwrap();
+        runs.push((chunk, report, labels));
+    }
+    let (_, one, one_labels) = &runs[0];
+    // The one-chunk run is the peers' chain on this input (first test):
+    // the same smoothing, threshold and hence mask.
+    let want = expectations();
+    assert_eq!(one["results"]["euler26"]["euler_number"], want["euler26"]);
+    assert_eq!(one["results"]["euler6"]["euler_number"], want["euler6"]);
+    assert_eq!(one["results"]["porosity"]["phase_voxels"], want["pore_voxels"]);
+    assert!(one["results"]["label"]["merges"].as_array().unwrap().is_empty());
+    for (chunk, report, labels) in &runs[1..] {
+        for stage in REDUCED {
+            let (a, b) = (&one["results"][stage], &report["results"][stage]);
+            if stage == "label" {
+                assert_eq!((&a["count"], &a["sizes"]), (&b["count"], &b["sizes"]), "chunk {chunk}: `label`");
+                assert!(!b["merges"].as_array().unwrap().is_empty(), "chunk {chunk}: components cross the faces");
+            } else {
+                assert_eq!(a, b, "chunk {chunk}: `{stage}`");
+            }
+        }
+        let (a, b) = (&one["results"]["stats"], &report["results"]["stats"]);
+        assert_eq!((&a["min"], &a["max"]), (&b["min"], &b["max"]), "chunk {chunk}: `stats`");
+        assert!(labels == one_labels, "chunk {chunk}: labels differ from one chunk's");
+    }
+}
+
+/// A simulated scan reconstructed slice by slice, then the chain of
+/// [`reductions`]: the projection → sinogram reslice goes through memory
+/// with a large budget and through a spill file with a small one (the slabs
+/// read back from it are sized from the budget); every reduction and the
+/// labels must agree.
+fn scanned(memory: &str) -> String {
+    let chain = reductions("unused", None);
+    let chain = &chain[chain.find("[[stage]]\nid = \"raw\"").unwrap()..];
+    format!(
+        r#"
+[pipeline]
+name = "porous-scan-{memory}"
+
+[[stage]]
+id = "scan"
+use = "generator.projections"
+params = {{ dim = "3d", size = 48, depth = 40, n_angles = 96, chunk = 8, photons = 2000.0, seed = 5 }}
+
+[[stage]]
+id = "norm"
+use = "reconstruction.normalize"
+
+[[stage]]
+id = "log"
+use = "reconstruction.minus_log"
+
+[[stage]]
+id = "recon"
+use = "reconstruction.fbp"
+
+{chain}"#
+    )
+    // Attenuation in 1/cm, of order 1 (the phantom's densest ellipse is 2).
+    .replace("data_range = 255.0", "data_range = 2.0")
+}
+
+#[test]
+#[ignore = "host: `plexus run` of this pipeline never finishes under --memory 1MiB, 1400KiB or 4MiB (stack 720 KiB) and ignores SIGTERM; 2GiB passes"]
+fn a_spilled_reslice_gives_the_in_memory_reductions_and_labels() {
+    let sb = Sandbox::new();
+    sb.write("memory.toml", &scanned("memory"));
+    sb.write("disk.toml", &scanned("disk"));
+    let memory = sb.run(&["run", "--json", "--memory", "2GiB", "memory.toml"]);
+    assert!(memory.status.success(), "{}", show(&memory));
+    let memory: Value = serde_json::from_slice(&memory.stdout).unwrap();
+    let memory_labels = std::fs::read(sb.path().join("out/labels.npy")).unwrap();
+    let disk = sb.run(&["run", "--json", "--memory", SMALL, "disk.toml"]);
+    assert!(disk.status.success(), "{}", show(&disk));
+    let disk: Value = serde_json::from_slice(&disk.stdout).unwrap();
+    let disk_labels = std::fs::read(sb.path().join("out/labels.npy")).unwrap();
+    // A source's stack size is known only once it runs: the runs say where it went.
+    let stores: Vec<String> =
+        sb.events_of("section.resliced").iter().map(|e| e["store"].as_str().unwrap().to_string()).collect();
+    assert_eq!(stores, ["memory", "disk"]);
+
+    let pores = memory["results"]["porosity"]["phase_voxels"].as_u64().unwrap();
+    assert!(pores > 0 && pores < 40 * 48 * 48, "a phantom with two phases: {memory}");
+    for stage in REDUCED {
+        let (a, b) = (&memory["results"][stage], &disk["results"][stage]);
+        if stage == "label" {
+            assert_eq!((&a["count"], &a["sizes"]), (&b["count"], &b["sizes"]), "`label`");
+        } else {
+            assert_eq!(a, b, "`{stage}`");
+        }
+    }
+    assert!(memory_labels == disk_labels, "labels after a spilled reslice differ from the in-memory ones");
+}
+
+/// A budget under twice the 96 × 40 × 48 f32 projection stack (1.4 MiB),
+/// so its reslice goes to disk.
+const SMALL: &str = "1MiB";

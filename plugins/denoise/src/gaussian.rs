@@ -86,7 +86,12 @@ impl GaussianParams {
 /// `w[k] ∝ exp(-k² / 2σ²)`, `|k| ≤ radius`, exactly scipy's
 /// `gaussian_filter1d` kernel (order 0), applied axis by axis in increasing
 /// axis order with the intermediate rounded to f32, as scipy does for f32
-/// input. Boundary modes: `docs/CONVENTIONS.md`. Arithmetic is f32.
+/// input. Each pass is scipy's arithmetic to the bit: f64 weights (the
+/// normalising sum is numpy's pairwise sum), each output accumulated in f64
+/// as `x₀ w₀ + Σ_{j=-r}^{-1} (x_j + x_{-j}) w_j` from the outermost tap in
+/// (`NI_Correlate1D`'s symmetric branch), `cval` in f64, then rounded to
+/// f32; so f32 input gives scipy's f32 output exactly. Boundary modes:
+/// `docs/CONVENTIONS.md`.
 ///
 /// # References
 /// P. Virtanen et al., "SciPy 1.0: fundamental algorithms for scientific
@@ -104,7 +109,7 @@ pub fn gaussian(
     let radius = params.radius()?;
     output.copy_from_slice(input);
     let mut scratch = vec![0.0f32; input.len()];
-    let cval = params.cval as f32;
+    let cval = params.cval;
     for axis in 0..3 {
         if radius[axis] == 0 && sigma[axis] <= 1e-15 {
             continue;
@@ -142,25 +147,48 @@ impl Operator for Gaussian {
     }
 }
 
-/// scipy's `_gaussian_kernel1d(sigma, 0, radius)`: `exp(-0.5 k² / σ²)`
-/// normalised to sum 1, computed in f64 and then rounded.
-fn kernel(sigma: f64, radius: usize) -> Vec<f32> {
-    let r = radius as f64;
-    let phi: Vec<f64> = (0..=2 * radius).map(|i| (-0.5 / (sigma * sigma) * (i as f64 - r).powi(2)).exp()).collect();
-    let sum: f64 = phi.iter().sum();
-    phi.iter().map(|p| (p / sum) as f32).collect()
+/// scipy's `_gaussian_kernel1d(sigma, 0, radius)`: `exp(-0.5 / σ² · k²)`
+/// normalised by numpy's (pairwise) sum, in f64 as scipy keeps it.
+fn kernel(sigma: f64, radius: usize) -> Vec<f64> {
+    let r = radius as isize;
+    let phi: Vec<f64> = (-r..=r).map(|k| (-0.5 / (sigma * sigma) * (k * k) as f64).exp()).collect();
+    let sum = pairwise_sum(&phi);
+    phi.iter().map(|p| p / sum).collect()
+}
+
+/// numpy's `pairwise_sum` for f64 (what `ndarray.sum` does on a contiguous
+/// array): under 8 values a plain loop, up to 128 eight running sums
+/// combined as a tree then the rest, beyond that halves at a multiple of 8.
+fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        return a.iter().fold(0.0, |s, v| s + v);
+    }
+    if n > 128 {
+        let half = n / 2 - (n / 2) % 8;
+        return pairwise_sum(&a[..half]) + pairwise_sum(&a[half..]);
+    }
+    let mut r = [0.0; 8];
+    r.copy_from_slice(&a[..8]);
+    let whole = n - n % 8;
+    for block in a[8..whole].chunks_exact(8) {
+        r.iter_mut().zip(block).for_each(|(s, v)| *s += v);
+    }
+    let tree = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    a[whole..].iter().fold(tree, |s, v| s + v)
 }
 
 /// `out = src ⋆ w` along `axis` of a `shape` volume (`w` odd-length,
-/// centred), values beyond the edge from `mode`.
+/// centred and symmetric), values beyond the edge from `mode`; each output
+/// summed in f64 in scipy's order (see [`gaussian`]) and rounded to f32.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn correlate_axis(
     src: &[f32],
     shape: Shape,
     axis: usize,
-    w: &[f32],
+    w: &[f64],
     mode: Mode,
-    cval: f32,
+    cval: f64,
     threads: usize,
     out: &mut [f32],
 ) {
@@ -171,60 +199,76 @@ pub(crate) fn correlate_axis(
         // z and y: whole rows (or planes) combine, so the inner loop runs
         // along contiguous x and vectorises.
         0 => parallel::bands(out, plane, threads, |z0, band| {
+            let mut acc = vec![0.0f64; plane];
             for (dz, dst) in band.chunks_mut(plane).enumerate() {
                 let z = z0 + dz;
-                axpy_lines(
-                    dst,
-                    w,
-                    |k| mode.map(z as isize + k as isize - r as isize, nz).map(|s| &src[s * plane..][..plane]),
-                    cval,
-                );
+                let line = |k: usize| mode.map(z as isize + k as isize - r as isize, nz).map(|s| &src[s * plane..][..plane]);
+                symmetric_lines(&mut acc, w, line, cval, dst);
             }
         }),
         1 => parallel::bands(out, plane, threads, |z0, band| {
+            let mut acc = vec![0.0f64; nx];
             for (dz, dst_plane) in band.chunks_mut(plane).enumerate() {
                 let sp = &src[(z0 + dz) * plane..][..plane];
                 for (y, dst) in dst_plane.chunks_mut(nx).enumerate() {
-                    axpy_lines(
-                        dst,
-                        w,
-                        |k| mode.map(y as isize + k as isize - r as isize, ny).map(|s| &sp[s * nx..][..nx]),
-                        cval,
-                    );
+                    let line = |k: usize| mode.map(y as isize + k as isize - r as isize, ny).map(|s| &sp[s * nx..][..nx]);
+                    symmetric_lines(&mut acc, w, line, cval, dst);
                 }
             }
         }),
         _ => parallel::bands(out, nx, threads, |row0, band| {
-            let mut line = vec![0.0f32; nx + 2 * r];
+            let mut line = vec![0.0f64; nx + 2 * r];
             let map: Vec<Option<usize>> = (0..nx + 2 * r).map(|i| mode.map(i as isize - r as isize, nx)).collect();
             for (dr, dst) in band.chunks_mut(nx).enumerate() {
                 let row = &src[(row0 + dr) * nx..][..nx];
                 for (l, m) in line.iter_mut().zip(&map) {
-                    *l = m.map_or(cval, |i| row[i]);
+                    *l = m.map_or(cval, |i| row[i] as f64);
                 }
-                correlate_line(&line, w, dst);
+                symmetric_line(&line, w, dst);
             }
         }),
     }
 }
 
-/// `dst = Σ_k w[k] · line(k)`, where `line(k)` is a source line or `None`
-/// (the constant `cval`). Taps run outermost so each is a vectorised AXPY.
-fn axpy_lines<'a>(dst: &mut [f32], w: &[f32], line: impl Fn(usize) -> Option<&'a [f32]>, cval: f32) {
-    dst.fill(0.0);
-    for (k, &wk) in w.iter().enumerate() {
-        match line(k) {
-            Some(src) => dst.iter_mut().zip(src).for_each(|(d, s)| *d += wk * s),
-            None => dst.iter_mut().for_each(|d| *d += wk * cval),
+/// `dst = w[r] · line(r) + Σ_{k<r} (line(k) + line(2r - k)) · w[k]`, summed
+/// in f64 from the outermost tap in, where `line(k)` is a source line or
+/// `None` (the constant `cval`). Taps run outermost over whole lines so each
+/// is a vectorised AXPY; per element the order of operations is scipy's.
+fn symmetric_lines<'a>(
+    acc: &mut [f64],
+    w: &[f64],
+    line: impl Fn(usize) -> Option<&'a [f32]>,
+    cval: f64,
+    dst: &mut [f32],
+) {
+    let r = w.len() / 2;
+    match line(r) {
+        Some(src) => acc.iter_mut().zip(src).for_each(|(a, &s)| *a = s as f64 * w[r]),
+        None => acc.fill(cval * w[r]),
+    }
+    for (k, &wk) in w[..r].iter().enumerate() {
+        match (line(k), line(2 * r - k)) {
+            (Some(a), Some(b)) => {
+                acc.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&p, &q))| *d += (p as f64 + q as f64) * wk)
+            }
+            (Some(a), None) | (None, Some(a)) => acc.iter_mut().zip(a).for_each(|(d, &p)| *d += (p as f64 + cval) * wk),
+            (None, None) => acc.iter_mut().for_each(|d| *d += (cval + cval) * wk),
         }
     }
+    dst.iter_mut().zip(acc.iter()).for_each(|(d, &a)| *d = a as f32);
 }
 
-/// `dst[i] = Σ_k w[k] · line[i + k]`; `line` holds `dst.len() + w.len() - 1`.
-fn correlate_line(line: &[f32], w: &[f32], dst: &mut [f32]) {
-    dst.fill(0.0);
-    for (k, &wk) in w.iter().enumerate() {
-        dst.iter_mut().zip(&line[k..]).for_each(|(d, s)| *d += wk * s);
+/// [`symmetric_lines`] along one padded line: `dst[i]` from
+/// `line[i..i + w.len()]`; `line` holds `dst.len() + w.len() - 1` values.
+fn symmetric_line(line: &[f64], w: &[f64], dst: &mut [f32]) {
+    let r = w.len() / 2;
+    for (i, d) in dst.iter_mut().enumerate() {
+        let x = &line[i..i + 2 * r + 1];
+        let mut acc = x[r] * w[r];
+        for k in 0..r {
+            acc += (x[k] + x[2 * r - k]) * w[k];
+        }
+        *d = acc as f32;
     }
 }
 
@@ -233,14 +277,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kernel_is_scipys() {
-        // scipy.ndimage._filters._gaussian_kernel1d(1.0, 0, 4)
-        let want = [1.33830625e-4, 4.43186162e-3, 5.39911274e-2, 2.41971446e-1, 3.98943469e-1];
-        let k = kernel(1.0, 4);
-        for (a, b) in k.iter().zip(want) {
-            assert!((*a as f64 - b).abs() < 1e-7, "{a} vs {b}");
+    fn kernel_is_scipys_to_the_bit() {
+        // float(v).hex() of scipy.ndimage._filters._gaussian_kernel1d(sigma, 0, r)[:r + 1]
+        let want: [(f64, usize, &[&str]); 3] = [
+            (1.0, 4, &["0x1.18a9c4fd536c6p-13", "0x1.22724cb7eb269p-8", "0x1.ba4b99d1799abp-5", "0x1.ef8eb9ad499bap-3", "0x1.9884a307594fbp-2"]),
+            (1.7, 7, &["0x1.99a7e586392dfp-15", "0x1.e56b0ffd38c59p-12", "0x1.96f27c01b3878p-9", "0x1.e2bdf93668747p-7", "0x1.9526c2350be94p-5", "0x1.e124bbff172a3p-4", "0x1.9441a834fe23fp-3", "0x1.e09c9f68ddeebp-3"]),
+            (0.6, 2, &["0x1.505dafd617359p-9", "0x1.52fe8b43e1330p-3", "0x1.53dffefe63382p-1"]),
+        ];
+        for (sigma, r, hex) in want {
+            let k = kernel(sigma, r);
+            for (i, h) in hex.iter().enumerate() {
+                assert_eq!(k[i], hex_f64(h), "sigma {sigma}, tap {i}: {:e}", k[i]);
+                assert_eq!(k[i], k[2 * r - i], "symmetric");
+            }
         }
-        assert!((k.iter().map(|&v| v as f64).sum::<f64>() - 1.0).abs() < 1e-6);
+    }
+
+    /// `float.hex()` text (`0x1.<13 hex digits>p<exp>`, normal numbers) back to the f64.
+    fn hex_f64(h: &str) -> f64 {
+        let (mantissa, exp) = h.trim_start_matches("0x1.").split_once('p').unwrap();
+        let bits = u64::from_str_radix(mantissa, 16).unwrap() | ((exp.parse::<i64>().unwrap() + 1023) as u64) << 52;
+        f64::from_bits(bits)
+    }
+
+    #[test]
+    fn pairwise_sum_is_numpys_order() {
+        // 1 then sixteen 1e-16: a plain loop stays at 1 (each 1e-16 is
+        // under half an ulp of 1); numpy's eight running sums pair them
+        // first, and 1 + 2e-16 rounds up.
+        let mut a = vec![1e-16; 17];
+        a[0] = 1.0;
+        let tree = ((1.0 + 2e-16) + (2e-16 + 2e-16)) + ((2e-16 + 2e-16) + (2e-16 + 2e-16)) + 1e-16;
+        assert_eq!(pairwise_sum(&a), tree);
+        assert_ne!(tree, a.iter().sum::<f64>());
+        assert_eq!(pairwise_sum(&[1.0, 2.0, 3.0]), 6.0);
     }
 
     #[test]

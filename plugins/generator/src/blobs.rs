@@ -10,12 +10,18 @@
 //!   numerous blobs.
 //! - `seed` (int ≥ 0, default 0).
 //! - `chunk` (int ≥ 1, default 16): slices per emitted frame.
+//! - `noise_std` (float ≥ 0, default 0): 0 gives the mask; above 0 a
+//!   scan-like grey volume, the mask plus Gaussian noise of this standard
+//!   deviation (f32), for denoise → segment pipelines to recover.
 //!
 //! # Output
 //!
 //! Frames of array `volume`, `u8`, shape `[length, y, x]`, axes `z y x`,
 //! 1 for pore and 0 for solid (PoreSpy's `True` is pore), chunk keys
-//! `{ axis: 0, offset, length, extent: depth }`.
+//! `{ axis: 0, offset, length, extent: depth }`. With `noise_std > 0` the
+//! array is `f32`: `mask + noise_std · n`, `n` standard normal (Box–Muller),
+//! slice `z` drawn from the `blobs` stream's frame `depth + z`, so the noise
+//! is independent of the field and of the chunking.
 //!
 //! # Method
 //!
@@ -99,6 +105,7 @@ pub struct Blobs {
     sigma: f64,
     seed: u64,
     chunk: usize,
+    noise_std: f64,
     cursor: Cursor,
     volume: Option<Vec<u8>>,
 }
@@ -117,11 +124,14 @@ pub struct BlobsParams {
     pub seed: u64,
     /// Slices per emitted frame.
     pub chunk: usize,
+    /// Standard deviation of the Gaussian noise added to the mask (0: none,
+    /// u8 out; above 0: f32 out).
+    pub noise_std: f64,
 }
 
 impl Default for BlobsParams {
     fn default() -> Self {
-        BlobsParams { shape: vec![64, 64, 64], porosity: 0.5, blobiness: 1.0, seed: 0, chunk: 16 }
+        BlobsParams { shape: vec![64, 64, 64], porosity: 0.5, blobiness: 1.0, seed: 0, chunk: 16, noise_std: 0.0 }
     }
 }
 
@@ -133,6 +143,8 @@ impl Params for BlobsParams {
             .min(0.001),
         Param::new("seed", "random seed"),
         Param::new("chunk", "slices per emitted frame").min(1.0),
+        Param::new("noise_std", "0: the u8 mask; above 0: f32 mask plus Gaussian noise of this standard deviation")
+            .min(0.0),
     ];
 }
 
@@ -148,9 +160,11 @@ impl Blobs {
         let porosity = params::finite("porosity", p.porosity)?;
         let blobiness = params::finite("blobiness", p.blobiness)?;
         let sigma = dims.iter().sum::<usize>() as f64 / dims.len() as f64 / (40.0 * blobiness);
+        let noise_std = params::finite("noise_std", p.noise_std)?;
         let (seed, chunk) = (p.seed, p.chunk);
         let chunks = shape[0].div_ceil(chunk) as u64;
-        Ok(Blobs { shape, porosity, sigma, seed, chunk, cursor: Cursor::new("blobs", Some(chunks)), volume: None })
+        let cursor = Cursor::new("blobs", Some(chunks));
+        Ok(Blobs { shape, porosity, sigma, seed, chunk, noise_std, cursor, volume: None })
     }
 
     /// The whole volume, `1` for pore, row-major `(z, y, x)`.
@@ -178,6 +192,22 @@ impl Blobs {
     }
 }
 
+impl Blobs {
+    /// `mask + noise_std · n` for the slices of `slab` from `z0` on, slice
+    /// `z`'s deviates from frame `depth + z` of the blobs stream.
+    fn noisy(&self, slab: &[u8], z0: usize) -> Vec<f32> {
+        let plane = self.shape[1] * self.shape[2];
+        let mut n = vec![0f64; plane];
+        let mut out = Vec::with_capacity(slab.len());
+        for (dz, slice) in slab.chunks(plane).enumerate() {
+            let frame = (self.shape[0] + z0 + dz) as u64;
+            Xoshiro256::for_frame(self.seed, Stream::Blobs, frame).fill_normal(&mut n);
+            out.extend(slice.iter().zip(&n).map(|(&m, &d)| (m as f64 + self.noise_std * d) as f32));
+        }
+        out
+    }
+}
+
 impl Operator for Blobs {
     fn process(&mut self, tick: &FrameView<'_>, out: &mut Emitter) -> Result<(), PluginError> {
         if let Some(i) = self.cursor.take() {
@@ -188,8 +218,13 @@ impl Operator for Blobs {
             let z0 = i as usize * self.chunk;
             let length = self.chunk.min(nz - z0);
             let volume = self.volume.as_ref().expect("computed above");
-            let slab = volume[z0 * ny * nx..(z0 + length) * ny * nx].to_vec();
-            let array = Array::from_vec(vec![length, ny, nx], slab)?.with_axes("z y x")?;
+            let slab = &volume[z0 * ny * nx..(z0 + length) * ny * nx];
+            let array = if self.noise_std > 0.0 {
+                Array::from_vec(vec![length, ny, nx], self.noisy(slab, z0))?
+            } else {
+                Array::from_vec(vec![length, ny, nx], slab.to_vec())?
+            };
+            let array = array.with_axes("z y x")?;
             out.emit(source::chunk_frame(
                 source::dataset(tick, "blobs"),
                 z0 as u64,
@@ -238,5 +273,27 @@ mod tests {
         assert_eq!(err(r#"{"porosity": 1.5}"#), "parameter `porosity`: expected at most 1, got 1.5");
         assert_eq!(err(r#"{"blobiness": 0}"#), "parameter `blobiness`: expected at least 0.001, got 0");
         assert_eq!(err(r#"{"shape": [4]}"#), "parameter `shape`: expected 2 or 3 sizes, got 1");
+        assert_eq!(err(r#"{"noise_std": -1}"#), "parameter `noise_std`: expected at least 0, got -1");
+    }
+
+    #[test]
+    fn noise_is_gaussian_of_the_stated_std_and_independent_of_chunking() {
+        let p = BlobsParams { shape: vec![20, 32, 32], noise_std: 0.3, ..Default::default() };
+        let b = Blobs::new(p, &Context::new(1)).unwrap();
+        let mask = b.volume();
+        let whole = b.noisy(&mask, 0);
+        let plane = 32 * 32;
+        let cut: Vec<f32> = [0, 7, 14].iter().flat_map(|&z0: &usize| {
+            let z1 = (z0 + 7).min(20);
+            b.noisy(&mask[z0 * plane..z1 * plane], z0)
+        }).collect();
+        assert_eq!(whole, cut);
+        // 20,480 deviates: the sample mean is within 4 standard errors
+        // (0.3 / 143 = 0.0021) of 0, the std within 2 % of 0.3.
+        let d: Vec<f64> = whole.iter().zip(&mask).map(|(&v, &m)| v as f64 - m as f64).collect();
+        let mean = d.iter().sum::<f64>() / d.len() as f64;
+        let std = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / d.len() as f64).sqrt();
+        assert!(mean.abs() < 4.0 * 0.3 / (d.len() as f64).sqrt(), "{mean}");
+        assert!((std / 0.3 - 1.0).abs() < 0.02, "{std}");
     }
 }

@@ -69,7 +69,11 @@ impl<'a> VolumeChunk<'a> {
         if independent {
             return Ok(VolumeChunk { name, view, shape, z_first: 0, halo: (0, 0), volume_z: shape.z, independent });
         }
-        if key.axis != 0 {
+        // Slices reconstructed from resliced sinograms (`row y x`) keep the
+        // key of the projection stack's `row` axis (1); their rows are this
+        // array's axis 0 (docs/CONVENTIONS.md, "Chunking").
+        let along_rows = key.axis == 1 && first_axis == "row";
+        if key.axis != 0 && !along_rows {
             return Err(PluginError::bad_input(
                 name,
                 "chunks cut along axis 0 (z)",
@@ -344,6 +348,23 @@ mod tests {
             .with_array("i", Array::zeros::<u8>(vec![1, 5, 7]).with_axes("n y x").unwrap());
         on(&item, |v| Ok(assert!(VolumeChunk::of(v)?.is_whole()))).unwrap();
         on(&chunk(0, 20, 20), |v| Ok(assert!(VolumeChunk::of(v)?.is_whole()))).unwrap();
+    }
+
+    #[test]
+    fn reconstructed_rows_are_chunks_along_their_first_axis() {
+        let key = ChunkKey { axis: 1, offset: 4, length: 2, extent: 10 };
+        let rows = Frame::new("d", key).with_array("i", Array::zeros::<f32>(vec![2, 5, 5]).with_axes("row y x").unwrap());
+        on(&rows, |v| {
+            let c = VolumeChunk::of(v)?;
+            assert_eq!((c.z_first, c.volume_z, c.independent), (4, 10, false));
+            Ok(())
+        })
+        .unwrap();
+        let other = Frame::new("d", key).with_array("i", Array::zeros::<f32>(vec![2, 5, 5]).with_axes("z y x").unwrap());
+        assert_eq!(
+            on(&other, |v| VolumeChunk::of(v).map(|_| ())).unwrap_err().to_string(),
+            "invalid input `i`: expected chunks cut along axis 0 (z), got a frame cut along axis 1"
+        );
     }
 
     #[test]
