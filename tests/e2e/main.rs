@@ -22,6 +22,10 @@ mod sections;
 mod serve;
 mod threads;
 mod tomo_scan;
+#[cfg(feature = "hdf5")]
+mod tomo_center;
+#[cfg(feature = "hdf5")]
+mod tomo_demo;
 mod trust;
 mod wasm;
 mod wasm_grants;
