@@ -24,6 +24,10 @@ mod serve;
 mod stuck;
 mod threads;
 mod tomo_scan;
+#[cfg(feature = "hdf5")]
+mod tomo_center;
+#[cfg(feature = "hdf5")]
+mod tomo_demo;
 mod trust;
 mod wasm;
 mod wasm_grants;

@@ -1,5 +1,7 @@
 //! `plexus demo`: writes the embedded sample image and demo pipeline into a
-//! folder and runs it, so a new user sees a real pipeline work end to end.
+//! folder and runs it, so a new user sees a real pipeline work end to end;
+//! then the tomography demo ([`super::demo_tomo`]): a simulated scan
+//! reconstructed by `examples/tomo.toml`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,8 +60,16 @@ pub(super) fn demo(args: DemoArgs, extra: &[PathBuf], events: &Path) -> anyhow::
             job.wait()
         }
     });
-    host.shutdown();
-    let report = report?;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            host.shutdown();
+            return Err(e.into());
+        }
+    };
     super::run::print_report(&report);
-    Ok(if report.errors() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    let tomo = super::demo_tomo::tomo(&args.out, &host, &args.exec);
+    host.shutdown();
+    let errors = report.errors() + tomo?.errors;
+    Ok(if errors > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

@@ -3,6 +3,7 @@
 
 mod check;
 mod demo;
+mod demo_tomo;
 mod events;
 mod inspect;
 mod new_plugin;

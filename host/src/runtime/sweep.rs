@@ -56,6 +56,7 @@ pub fn run(
     let stacked = sweep.output == SweepOutput::Stacked;
     let scratch = std::env::temp_dir().join(format!("plexus-sweep-{}", std::process::id()));
     let mut plans = Vec::new();
+    let mut per_value_plots: Option<Vec<bool>> = None;
     for (i, v) in sweep.values.iter().enumerate() {
         let mut s = spec.clone();
         let ids: Vec<String> = s.stages.iter().map(|st| format!("`{}`", st.id)).collect();
@@ -66,6 +67,27 @@ pub fn run(
         })?;
         stage.params.insert(sweep.param.clone(), v.clone());
         s.pipeline.name = format!("{}[{}={}]", spec.pipeline.name, sweep.param, label(v));
+        // A plot of a stage the value changes is drawn per value, beside
+        // the outputs; one of a stage upstream of it (a centre finder's
+        // metric beside a swept reconstruction) is the same for every
+        // value, so the first value draws it once, at its own path.
+        if per_value_plots.is_none() {
+            per_value_plots = Some(downstream_plots(&compile(&s, file, registry)?, &sweep.stage));
+        }
+        let varies = per_value_plots.as_deref().unwrap_or_default();
+        s.plots = spec
+            .plots
+            .iter()
+            .zip(varies)
+            .filter(|(_, &per_value)| i == 0 || per_value)
+            .map(|(p, &per_value)| {
+                let mut p = p.clone();
+                if per_value {
+                    p.path = value_path(&p.path, &sweep.param, v);
+                }
+                p
+            })
+            .collect();
         for o in &mut s.outputs {
             o.path = if stacked {
                 let name = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -89,6 +111,27 @@ pub fn run(
     let stacked = if stacked { stack_outputs(spec, file, sweep, &runs) } else { Vec::new() };
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(SweepReport { sweep: sweep.clone(), runs, stacked })
+}
+
+/// Per plot of `plan`, whether its stage is `swept` or reads it, through
+/// inputs or `${…}` references, directly or not.
+fn downstream_plots(plan: &crate::pipeline::Plan, swept: &str) -> Vec<bool> {
+    let n = plan.stages.len();
+    let mut down: Vec<bool> = plan.stages.iter().map(|s| s.id == swept).collect();
+    // At most n rounds of propagation reach every stage downstream.
+    for _ in 0..n {
+        let next: Vec<bool> = plan
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| down[i] || s.inputs.iter().chain(s.refs.iter().map(|r| &r.stage)).any(|&u| down[u]))
+            .collect();
+        if next == down {
+            break;
+        }
+        down = next;
+    }
+    plan.plots.iter().map(|p| down[p.from]).collect()
 }
 
 /// Stacks each output's per-value files along a new first axis `sweep`

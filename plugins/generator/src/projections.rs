@@ -30,6 +30,10 @@
 //! - `stripe_strength` (float ≥ 0, default 0): standard deviation of the
 //!   relative per-column gain error.
 //! - `flats`, `darks` (int ≥ 1, default 1): flat and dark frames recorded.
+//! - `axis_offset_px` (float, default 0): the rotation axis projects this
+//!   many detector columns right of the detector's middle (an off-centre
+//!   axis, as in a real scan; sub-pixel allowed). The phantom still turns
+//!   about its own centre; the detector is what moves.
 //!
 //! # Output
 //!
@@ -58,7 +62,8 @@
 //! Parallel beam, rotation axis through the phantom's centre. Detector
 //! column `c` samples the ray at `s = k·2/(cols−1) − 1` (the phantom's own
 //! sampling of `x`, [`crate::shepp_logan::coordinate`]), so the rotation
-//! axis projects to column `center_col = (cols − 1)/2`. At angle `θ` the
+//! axis projects to column `center_col = (cols − 1)/2` (plus `axis_offset_px`:
+//! column `c` then sees `s = coordinate(c) − axis_offset_px·h`). At angle `θ` the
 //! ray of column `s` is the line `x cos θ + y sin θ = s` with `x` along
 //! columns and `y` upwards — the convention of `skimage.transform.radon`:
 //! at 0° a projection sums the image's columns, at 90° its rows (row 0 at
@@ -146,6 +151,9 @@ pub struct Projector {
     depth: usize,
     ellipses: Vec<Ellipse>,
     solids: Vec<Solid>,
+    /// Where the axis projects, in phantom units right of the detector's
+    /// middle.
+    axis_offset: f64,
 }
 
 impl Projector {
@@ -159,7 +167,14 @@ impl Projector {
             (Dim::Three, Phantom::SheppLogan) => (vec![], MODIFIED_SHEPP_LOGAN_3D.iter().map(Solid::new).collect()),
             (Dim::Three, Phantom::Disc) => (vec![], vec![Solid::new(&ball)]),
         };
-        Projector { dim, size, depth, ellipses, solids }
+        Projector { dim, size, depth, ellipses, solids, axis_offset: 0.0 }
+    }
+
+    /// The same projector with the rotation axis `offset_px` detector
+    /// columns right of the detector's middle.
+    pub fn with_axis_offset(mut self, offset_px: f64) -> Projector {
+        self.axis_offset = offset_px * self.spacing();
+        self
     }
 
     /// Detector rows: 1 in 2-D, `depth` in 3-D.
@@ -193,7 +208,7 @@ impl Projector {
         for r in 0..rows {
             let z = coordinate(r, self.depth);
             for c in 0..cols {
-                let s = coordinate(c, cols);
+                let s = coordinate(c, cols) - self.axis_offset;
                 let v: f64 = match self.dim {
                     Dim::Two => self.ellipses.iter().map(|e| e.intensity * ellipse_chord(e, s, cos, sin)).sum(),
                     Dim::Three => {
@@ -271,6 +286,8 @@ pub struct ProjectionsParams {
     pub flats: usize,
     /// Dark frames recorded.
     pub darks: usize,
+    /// Detector columns the rotation axis lies right of the detector's middle.
+    pub axis_offset_px: f64,
 }
 
 impl Default for ProjectionsParams {
@@ -293,6 +310,7 @@ impl Default for ProjectionsParams {
             stripe_strength: 0.0,
             flats: 1,
             darks: 1,
+            axis_offset_px: 0.0,
         }
     }
 }
@@ -320,6 +338,10 @@ impl Params for ProjectionsParams {
         Param::new("stripe_strength", "std of the relative per-column gain error (not in the flat frames)").min(0.0),
         Param::new("flats", "flat (white) frames recorded").min(1.0),
         Param::new("darks", "dark frames recorded").min(1.0),
+        Param::new(
+            "axis_offset_px",
+            "detector columns the rotation axis lies right of the detector middle: center_col = (cols-1)/2 + this",
+        ),
     ];
 }
 
@@ -338,7 +360,8 @@ impl Projections {
             p.angles_deg
         };
         let chunk = p.chunk;
-        let projector = Projector::new(dim, phantom, size, depth);
+        let axis_offset_px = params::finite("axis_offset_px", p.axis_offset_px)?;
+        let projector = Projector::new(dim, phantom, size, depth).with_axis_offset(axis_offset_px);
         let pixel_size_cm = match params::finite("pixel_size_cm", p.pixel_size_cm)? {
             0.0 => projector.spacing(),
             p => p,
@@ -389,7 +412,7 @@ impl Projections {
     }
 
     fn center_col(&self) -> f64 {
-        (self.projector.cols() as f64 - 1.0) / 2.0
+        (self.projector.cols() as f64 - 1.0) / 2.0 + self.projector.axis_offset / self.projector.spacing()
     }
 
     /// Projection `i` in counts; also returns its largest μ·L.
