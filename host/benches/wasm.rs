@@ -320,10 +320,8 @@ fn bench(c: &mut Criterion) {
     tn.sort();
     tw.sort();
     // Ratio of medians, and of minima (the least disturbed rounds).
-    let ratios: Vec<f64> = vec![
-        tw[rounds / 2].as_secs_f64() / tn[rounds / 2].as_secs_f64(),
-        tw[0].as_secs_f64() / tn[0].as_secs_f64(),
-    ];
+    let ratios: Vec<f64> =
+        vec![tw[rounds / 2].as_secs_f64() / tn[rounds / 2].as_secs_f64(), tw[0].as_secs_f64() / tn[0].as_secs_f64()];
     eprintln!(
         "trend.running_stats 4096² f32, {rounds} interleaved rounds: native median {:?} (min {:?}), wasm median {:?} (min {:?}); wasm/native = {:.2}× (medians), {:.2}× (minima)",
         tn[rounds / 2],

@@ -188,9 +188,9 @@ mod error;
 mod frame;
 mod operator;
 pub mod params;
-pub mod pool;
 #[doc(hidden)]
 pub mod plugin;
+pub mod pool;
 
 // How the data model crosses the boundary (native ABI, wasm guest ABI).
 pub mod abi;

@@ -14,20 +14,20 @@ mod new_plugin;
 mod parallel;
 mod pipeline_errors;
 mod plots;
+mod porous;
 mod previews;
 mod recon;
-mod porous;
 mod rejects;
 mod resume;
 mod sections;
 mod serve;
 mod stuck;
 mod threads;
-mod tomo_scan;
 #[cfg(feature = "hdf5")]
 mod tomo_center;
 #[cfg(feature = "hdf5")]
 mod tomo_demo;
+mod tomo_scan;
 mod trust;
 mod wasm;
 mod wasm_grants;

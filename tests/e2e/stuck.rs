@@ -246,7 +246,10 @@ fn without_a_deadline_the_grace_still_ends_the_run_leaving_the_partial_output() 
     assert_eq!(status.code(), Some(2), "{}", show(&out));
     assert!(took < Duration::from_secs(11), "SIGTERM took {took:?} to end the run");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("stopped by signal (SIGTERM): the run did not wind down within the grace of 1s; "), "{stderr}");
+    assert!(
+        stderr.contains("stopped by signal (SIGTERM): the run did not wind down within the grace of 1s; "),
+        "{stderr}"
+    );
     let s = &sb.events_of("stopped")[0];
     assert_eq!(s["outputs_closed"], false);
     assert_eq!(s["abandoned"].as_array().unwrap().len(), 0, "an inline call cannot be abandoned: {s}");

@@ -25,8 +25,8 @@
 #![deny(missing_docs)]
 
 pub mod binning;
-pub mod phantom;
-pub mod rng;
 pub mod boundary;
 pub mod chunk;
+pub mod phantom;
+pub mod rng;
 pub mod volume;

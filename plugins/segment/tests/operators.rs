@@ -12,7 +12,7 @@ mod common;
 
 use common::{expected, load, u16s, u32s, u8s};
 use plexus_plugin_api::compliance::{check_operator, Harness};
-use plexus_plugin_api::{Array, ChunkKey, Output, Frame, Plugin};
+use plexus_plugin_api::{Array, ChunkKey, Frame, Output, Plugin};
 use plexus_segment::morphology::{halo, morphology, MorphologyParams, Operation, Structure};
 use plexus_segment::threshold::{otsu, Histogram};
 use plexus_testkit::{padded_chunks, stacked, Npy};

@@ -8,7 +8,7 @@
 //! truth and the PSNR against the phantom at least 20 dB (the kernel
 //! test's bound for this scan, `recon::scan::raw_scan_to_slice`).
 
-use plexus_plugin_api::{Output, Frame};
+use plexus_plugin_api::{Frame, Output};
 use plexus_reconstruction::fbp::{fbp, FbpParams};
 use plexus_reconstruction::find_center::{self, find_center};
 use plexus_reconstruction::geometry::half_turn_deg;

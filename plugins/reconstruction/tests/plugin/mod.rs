@@ -14,7 +14,7 @@ mod projections;
 mod sinograms;
 
 use plexus_plugin_api::compliance::{check_operator, Harness};
-use plexus_plugin_api::{Array, Output, Frame};
+use plexus_plugin_api::{Array, Frame, Output};
 use serde_json::{json, Value};
 
 /// Runs the compliance check of operator `op` (manifest tables,

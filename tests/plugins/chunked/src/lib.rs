@@ -14,7 +14,9 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plexus_plugin_api::{export_plugin, Array, Context, Emitter, Frame, FrameView, NoParams, Operator, Param, Params, PluginError};
+use plexus_plugin_api::{
+    export_plugin, Array, Context, Emitter, Frame, FrameView, NoParams, Operator, Param, Params, PluginError,
+};
 use serde::{Deserialize, Serialize};
 
 /// The 3 × 3 × 3 median.
