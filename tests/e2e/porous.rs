@@ -114,7 +114,12 @@ fn porous_scan_denoised_segmented_and_quantified_as_the_peers() {
     sb.write("porous.toml", WHOLE);
     let report = run(&sb, "porous.toml");
     let r = &report["results"];
-    assert!(rel(&r["pores"]["threshold"], &want["threshold"]) <= 1e-4, "{} vs {}", r["pores"]["threshold"], want["threshold"]);
+    assert!(
+        rel(&r["pores"]["threshold"], &want["threshold"]) <= 1e-4,
+        "{} vs {}",
+        r["pores"]["threshold"],
+        want["threshold"]
+    );
     assert_eq!(r["label"]["count"], want["count"]);
     assert_eq!(r["label"]["sizes"], want["sizes"]);
     assert_eq!(r["label"]["merges"], json!([]), "one chunk: the labels are final");
@@ -124,7 +129,9 @@ fn porous_scan_denoised_segmented_and_quantified_as_the_peers() {
     assert!(rel(&r["area"]["area_um2"], &want["area_open_um2"]) <= 1e-5, "{}", r["area"]["area_um2"]);
     assert!(rel(&r["psd"]["mean_radius_um"], &want["mean_radius_um"]) <= 1e-12);
     assert_eq!(r["psd"]["radius_um"], want["radius_um"]);
-    for (g, w) in r["psd"]["volume_fraction"].as_array().unwrap().iter().zip(want["volume_fraction"].as_array().unwrap()) {
+    for (g, w) in
+        r["psd"]["volume_fraction"].as_array().unwrap().iter().zip(want["volume_fraction"].as_array().unwrap())
+    {
         assert!(rel(g, w) <= 1e-12, "{g} vs {w}");
     }
     assert_eq!(r["phases"]["components"], want["components"]);
@@ -137,12 +144,16 @@ fn porous_scan_denoised_segmented_and_quantified_as_the_peers() {
     let lt = plexus_io::read(&sb.path().join("out/local_thickness.npy")).unwrap();
     assert_eq!(lt.dtype().to_string(), "f32");
     let sidecar: Value =
-        serde_json::from_str(&std::fs::read_to_string(sb.path().join("out/local_thickness.npy.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(sb.path().join("out/local_thickness.npy.json")).unwrap())
+            .unwrap();
     assert_eq!(sidecar["results"]["area"]["area_um2"], r["area"]["area_um2"]);
     assert_eq!(sidecar["results"]["psd"]["mean_radius_um"], r["psd"]["mean_radius_um"]);
     let stages = sidecar["provenance"]["stages"].as_array().unwrap();
     assert!(stages.iter().any(|s| s["use"] == "quantify.pore_size"), "{sidecar}");
-    assert!(stages.iter().all(|s| s["plugin_versions"][0]["sha256"].as_str().is_some_and(|h| h.len() == 64)), "{sidecar}");
+    assert!(
+        stages.iter().all(|s| s["plugin_versions"][0]["sha256"].as_str().is_some_and(|h| h.len() == 64)),
+        "{sidecar}"
+    );
     let png = plexus_io::read(&sb.path().join("out/pore_size_distribution.png")).unwrap();
     assert_eq!(png.shape().len(), 3, "an RGB plot");
     assert!(report["plots"].as_array().unwrap().iter().all(|p| p["error"].is_null()), "{report}");
@@ -242,8 +253,24 @@ fn the_plugins_are_listed_with_their_operators() {
     let text = list.to_string();
     for (plugin, ops) in [
         ("denoise", &["gaussian", "median", "bilateral", "tv_chambolle", "nl_means", "onnx"][..]),
-        ("segment", &["threshold", "otsu", "label", "relabel", "remove_small_objects", "morphology", "distance_transform", "watershed", "onnx"]),
-        ("quantify", &["porosity", "euler_number", "surface_area", "pore_size", "tortuosity", "connectivity", "metrics"]),
+        (
+            "segment",
+            &[
+                "threshold",
+                "otsu",
+                "label",
+                "relabel",
+                "remove_small_objects",
+                "morphology",
+                "distance_transform",
+                "watershed",
+                "onnx",
+            ],
+        ),
+        (
+            "quantify",
+            &["porosity", "euler_number", "surface_area", "pore_size", "tortuosity", "connectivity", "metrics"],
+        ),
     ] {
         assert!(text.contains(&format!("\"{plugin}\"")), "`{plugin}` is listed: {text}");
         for op in ops {

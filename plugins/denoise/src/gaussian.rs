@@ -202,7 +202,8 @@ pub(crate) fn correlate_axis(
             let mut acc = vec![0.0f64; plane];
             for (dz, dst) in band.chunks_mut(plane).enumerate() {
                 let z = z0 + dz;
-                let line = |k: usize| mode.map(z as isize + k as isize - r as isize, nz).map(|s| &src[s * plane..][..plane]);
+                let line =
+                    |k: usize| mode.map(z as isize + k as isize - r as isize, nz).map(|s| &src[s * plane..][..plane]);
                 symmetric_lines(&mut acc, w, line, cval, dst);
             }
         }),
@@ -211,7 +212,8 @@ pub(crate) fn correlate_axis(
             for (dz, dst_plane) in band.chunks_mut(plane).enumerate() {
                 let sp = &src[(z0 + dz) * plane..][..plane];
                 for (y, dst) in dst_plane.chunks_mut(nx).enumerate() {
-                    let line = |k: usize| mode.map(y as isize + k as isize - r as isize, ny).map(|s| &sp[s * nx..][..nx]);
+                    let line =
+                        |k: usize| mode.map(y as isize + k as isize - r as isize, ny).map(|s| &sp[s * nx..][..nx]);
                     symmetric_lines(&mut acc, w, line, cval, dst);
                 }
             }
@@ -280,8 +282,31 @@ mod tests {
     fn kernel_is_scipys_to_the_bit() {
         // float(v).hex() of scipy.ndimage._filters._gaussian_kernel1d(sigma, 0, r)[:r + 1]
         let want: [(f64, usize, &[&str]); 3] = [
-            (1.0, 4, &["0x1.18a9c4fd536c6p-13", "0x1.22724cb7eb269p-8", "0x1.ba4b99d1799abp-5", "0x1.ef8eb9ad499bap-3", "0x1.9884a307594fbp-2"]),
-            (1.7, 7, &["0x1.99a7e586392dfp-15", "0x1.e56b0ffd38c59p-12", "0x1.96f27c01b3878p-9", "0x1.e2bdf93668747p-7", "0x1.9526c2350be94p-5", "0x1.e124bbff172a3p-4", "0x1.9441a834fe23fp-3", "0x1.e09c9f68ddeebp-3"]),
+            (
+                1.0,
+                4,
+                &[
+                    "0x1.18a9c4fd536c6p-13",
+                    "0x1.22724cb7eb269p-8",
+                    "0x1.ba4b99d1799abp-5",
+                    "0x1.ef8eb9ad499bap-3",
+                    "0x1.9884a307594fbp-2",
+                ],
+            ),
+            (
+                1.7,
+                7,
+                &[
+                    "0x1.99a7e586392dfp-15",
+                    "0x1.e56b0ffd38c59p-12",
+                    "0x1.96f27c01b3878p-9",
+                    "0x1.e2bdf93668747p-7",
+                    "0x1.9526c2350be94p-5",
+                    "0x1.e124bbff172a3p-4",
+                    "0x1.9441a834fe23fp-3",
+                    "0x1.e09c9f68ddeebp-3",
+                ],
+            ),
             (0.6, 2, &["0x1.505dafd617359p-9", "0x1.52fe8b43e1330p-3", "0x1.53dffefe63382p-1"]),
         ];
         for (sigma, r, hex) in want {

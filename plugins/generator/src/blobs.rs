@@ -283,10 +283,13 @@ mod tests {
         let mask = b.volume();
         let whole = b.noisy(&mask, 0);
         let plane = 32 * 32;
-        let cut: Vec<f32> = [0, 7, 14].iter().flat_map(|&z0: &usize| {
-            let z1 = (z0 + 7).min(20);
-            b.noisy(&mask[z0 * plane..z1 * plane], z0)
-        }).collect();
+        let cut: Vec<f32> = [0, 7, 14]
+            .iter()
+            .flat_map(|&z0: &usize| {
+                let z1 = (z0 + 7).min(20);
+                b.noisy(&mask[z0 * plane..z1 * plane], z0)
+            })
+            .collect();
         assert_eq!(whole, cut);
         // 20,480 deviates: the sample mean is within 4 standard errors
         // (0.3 / 143 = 0.0021) of 0, the std within 2 % of 0.3.

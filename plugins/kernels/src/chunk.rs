@@ -353,14 +353,16 @@ mod tests {
     #[test]
     fn reconstructed_rows_are_chunks_along_their_first_axis() {
         let key = ChunkKey { axis: 1, offset: 4, length: 2, extent: 10 };
-        let rows = Frame::new("d", key).with_array("i", Array::zeros::<f32>(vec![2, 5, 5]).with_axes("row y x").unwrap());
+        let rows =
+            Frame::new("d", key).with_array("i", Array::zeros::<f32>(vec![2, 5, 5]).with_axes("row y x").unwrap());
         on(&rows, |v| {
             let c = VolumeChunk::of(v)?;
             assert_eq!((c.z_first, c.volume_z, c.independent), (4, 10, false));
             Ok(())
         })
         .unwrap();
-        let other = Frame::new("d", key).with_array("i", Array::zeros::<f32>(vec![2, 5, 5]).with_axes("z y x").unwrap());
+        let other =
+            Frame::new("d", key).with_array("i", Array::zeros::<f32>(vec![2, 5, 5]).with_axes("z y x").unwrap());
         assert_eq!(
             on(&other, |v| VolumeChunk::of(v).map(|_| ())).unwrap_err().to_string(),
             "invalid input `i`: expected chunks cut along axis 0 (z), got a frame cut along axis 1"
