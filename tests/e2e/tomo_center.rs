@@ -76,7 +76,11 @@ fn a_centre_sweep_writes_a_slice_per_centre_and_one_metric_plot() {
     }
     let truth = 66.2;
     let best = (0..metric.len()).fold(0, |b, i| if metric[i] < metric[b] { i } else { b });
-    assert!((candidates[best] - truth).abs() <= 0.5, "lowest entropy at {} (true {truth}): {metric:?}", candidates[best]);
+    assert!(
+        (candidates[best] - truth).abs() <= 0.5,
+        "lowest entropy at {} (true {truth}): {metric:?}",
+        candidates[best]
+    );
     let center = score["center_col"].as_f64().unwrap();
     eprintln!("centre sweep: lowest entropy at {}, refined {center:.3} (true {truth})", candidates[best]);
     assert!((center - truth).abs() <= 0.25, "refined centre {center} vs {truth}");

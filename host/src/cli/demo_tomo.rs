@@ -56,9 +56,11 @@ pub(super) fn tomo(out: &Path, host: &Host, exec: &super::ExecArgs) -> anyhow::R
     }
 
     let number = |r: &RunReport, stage: &str, key: &str| {
-        r.results.get(stage).and_then(|s| s.get(key)).and_then(Value::as_f64).with_context(|| {
-            format!("`{}` published no `{stage}.{key}`", r.pipeline)
-        })
+        r.results
+            .get(stage)
+            .and_then(|s| s.get(key))
+            .and_then(Value::as_f64)
+            .with_context(|| format!("`{}` published no `{stage}.{key}`", r.pipeline))
     };
     let truth = number(&scan, "scan", "center_col")?;
     let found = number(&recon, "center", "center_col")?;
@@ -96,7 +98,11 @@ pub(super) fn tomo(out: &Path, host: &Host, exec: &super::ExecArgs) -> anyhow::R
     let grey: Vec<u8> = mu[central].iter().map(|&v| (v / WINDOW * 255.0).round().clamp(0.0, 255.0) as u8).collect();
     let slice = Array::from_vec(vec![volume.shape()[1], volume.shape()[2]], grey)?.with_axes("y x")?;
     plexus_io::write(&png, &slice)?;
-    println!("  volume: {}; central slice (z = {middle}, 0..{WINDOW} as 0..255): {}", volume_path.display(), png.display());
+    println!(
+        "  volume: {}; central slice (z = {middle}, 0..{WINDOW} as 0..255): {}",
+        volume_path.display(),
+        png.display()
+    );
     Ok(TomoSummary { errors: 0 })
 }
 
