@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::RejectReason;
-use crate::manifest::Manifest;
 use crate::trust;
 
 /// The largest artifact the registry hashes and loads: 256 MiB. The
@@ -27,13 +26,11 @@ pub const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
 /// The largest `plugin.toml` read: 1 MiB (the biggest built-in is 6 KiB).
 pub(crate) const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
-/// Resolves the artifact of `m` and checks it before anything reads it:
-/// present, inside the plugin's folder after following symlinks, a regular
-/// file under the cap, and owned and writable as [`trust`] requires.
-/// Returns the path to open (as the manifest names it).
-pub(crate) fn resolve(m: &Manifest) -> Result<PathBuf, RejectReason> {
-    let path = m.artifact_path();
-    let folder = m.path.parent().unwrap_or(Path::new("."));
+/// Checks the artifact at `path` (as the manifest names it) of the plugin
+/// in `folder` before anything reads it: present, inside `folder` after
+/// following symlinks, a regular file under the cap, and owned and
+/// writable as [`trust`] requires. Returns the path to open.
+pub(crate) fn resolve(path: PathBuf, folder: &Path) -> Result<PathBuf, RejectReason> {
     let link = std::fs::symlink_metadata(&path).map_err(|e| missing_or_failed(&path, e))?;
     let real = if link.file_type().is_symlink() {
         let target = path.canonicalize().map_err(|e| missing_or_failed(&path, e))?;

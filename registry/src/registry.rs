@@ -302,7 +302,7 @@ impl Registry {
                 host_serves: API_MAJOR.to_string(),
             });
         }
-        let artifact = artifact::resolve(m)?;
+        let artifact = artifact::resolve(m.artifact_path(), m.path.parent().unwrap_or(Path::new(".")))?;
         let sha_mismatch = |artifact: PathBuf, found: String| {
             // Often a file still being written: quiet, retried on the next event.
             tracing::debug!(plugin = %name, "sha256 mismatch, not loading yet");
