@@ -11,8 +11,17 @@
 //! in-memory reslice store) holds bytes without being a chunk, so it never
 //! keeps a chunk from running alone. `plexus serve` shares one budget
 //! between the pipelines of a dataset.
+//!
+//! A permit can be [parked](Permit::park): its bytes come back to the
+//! budget while the chunk's frames wait on disk (a stage waiting for a
+//! `${stage.key}` result parks what it buffers), and are taken again by
+//! [`Permit::unpark`] before the frames return to memory. The budget counts
+//! who waits for bytes ([`MemoryBudget::contended`]), so a stage parks only
+//! when another chunk needs the room.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// Caps the bytes of chunks in flight.
 pub struct MemoryBudget {
@@ -30,6 +39,8 @@ struct State {
     peak: usize,
     /// Chunk permits held (reservations are not chunks).
     chunks: usize,
+    /// Threads waiting for bytes (acquiring or unparking).
+    waiting: usize,
 }
 
 /// What runs when a permit is released (returning a buffer to its pool,
@@ -66,25 +77,42 @@ impl MemoryBudget {
     /// [`acquire`](Self::acquire), unshared, so a release hook can be added.
     pub fn acquire_owned(self: &Arc<Self>, bytes: usize) -> Permit {
         let mut s = self.lock();
-        while s.chunks >= self.min_chunks && s.used + bytes > self.limit {
-            s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
+        if !self.fits(&s, bytes) {
+            s.waiting += 1;
+            while !self.fits(&s, bytes) {
+                s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+            s.waiting -= 1;
         }
         s.used += bytes;
         s.chunks += 1;
         s.peak = s.peak.max(s.used);
-        Permit { budget: self.clone(), bytes, chunk: true, release: Vec::new() }
+        self.permit(bytes, true)
+    }
+
+    fn fits(&self, s: &State, bytes: usize) -> bool {
+        s.chunks < self.min_chunks || s.used + bytes <= self.limit
+    }
+
+    fn permit(self: &Arc<Self>, bytes: usize, chunk: bool) -> Permit {
+        Permit { budget: self.clone(), bytes, chunk, parked: AtomicBool::new(false), release: Vec::new() }
+    }
+
+    /// Whether some thread is waiting for bytes now.
+    pub fn contended(&self) -> bool {
+        self.lock().waiting > 0
     }
 
     /// Takes `bytes` if they fit now, without waiting.
     pub fn try_acquire(self: &Arc<Self>, bytes: usize) -> Option<Permit> {
         let mut s = self.lock();
-        if s.chunks >= self.min_chunks && s.used + bytes > self.limit {
+        if !self.fits(&s, bytes) {
             return None;
         }
         s.used += bytes;
         s.chunks += 1;
         s.peak = s.peak.max(s.used);
-        Some(Permit { budget: self.clone(), bytes, chunk: true, release: Vec::new() })
+        Some(self.permit(bytes, true))
     }
 
     /// Holds `bytes` for something that is not a chunk (an in-memory
@@ -93,7 +121,7 @@ impl MemoryBudget {
         let mut s = self.lock();
         s.used += bytes;
         s.peak = s.peak.max(s.used);
-        Permit { budget: self.clone(), bytes, chunk: false, release: Vec::new() }
+        self.permit(bytes, false)
     }
 
     /// Bytes currently held.
@@ -114,6 +142,8 @@ pub struct Permit {
     budget: Arc<MemoryBudget>,
     bytes: usize,
     chunk: bool,
+    /// The bytes are back in the budget while the chunk waits on disk.
+    parked: AtomicBool,
     release: Vec<Release>,
 }
 
@@ -128,12 +158,60 @@ impl Permit {
     pub fn bytes(&self) -> usize {
         self.bytes
     }
+
+    /// Gives the bytes back to the budget while the chunk's data is out of
+    /// memory; the permit itself (and its release hooks) stays alive.
+    pub fn park(&self) {
+        if self.parked.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut s = self.budget.lock();
+        s.used = s.used.saturating_sub(self.bytes);
+        if self.chunk {
+            s.chunks = s.chunks.saturating_sub(1);
+        }
+        self.budget.freed.notify_all();
+    }
+
+    /// Takes the bytes of a parked permit again, waiting up to `timeout`
+    /// for them to fit (counted as a waiter meanwhile); `false` when they
+    /// did not. A permit that is not parked holds its bytes already.
+    pub fn unpark(&self, timeout: Duration) -> bool {
+        if !self.parked.load(Ordering::Acquire) {
+            return true;
+        }
+        let budget = &self.budget;
+        let deadline = Instant::now() + timeout;
+        let mut s = budget.lock();
+        if !budget.fits(&s, self.bytes) {
+            s.waiting += 1;
+            while !budget.fits(&s, self.bytes) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    s.waiting -= 1;
+                    return false;
+                }
+                s = budget.freed.wait_timeout(s, left).unwrap_or_else(|e| e.into_inner()).0;
+            }
+            s.waiting -= 1;
+        }
+        s.used += self.bytes;
+        if self.chunk {
+            s.chunks += 1;
+        }
+        s.peak = s.peak.max(s.used);
+        self.parked.store(false, Ordering::Release);
+        true
+    }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         for f in self.release.drain(..) {
             f();
+        }
+        if *self.parked.get_mut() {
+            return;
         }
         let mut s = self.budget.lock();
         s.used = s.used.saturating_sub(self.bytes);
@@ -203,6 +281,38 @@ mod tests {
         let p = budget.acquire_owned(10).on_release(move || s.lock().unwrap().push(b.in_use()));
         drop(p);
         assert_eq!(*seen.lock().unwrap(), vec![10], "the hook ran while the bytes were still held");
+        assert_eq!(budget.in_use(), 0);
+    }
+
+    #[test]
+    fn a_parked_permit_frees_its_bytes_until_unparked() {
+        let budget = MemoryBudget::new(100);
+        let parked = budget.acquire(80);
+        assert!(!budget.contended());
+        // Another chunk waits for room, and says so.
+        let b2 = budget.clone();
+        let waiter = std::thread::spawn(move || b2.acquire(50));
+        while !budget.contended() {
+            std::thread::yield_now();
+        }
+        parked.park();
+        let other = waiter.join().unwrap();
+        assert_eq!(budget.in_use(), 50);
+        // Back into memory only when the bytes fit again.
+        assert!(!parked.unpark(Duration::from_millis(10)), "80 + 50 > 100 with another chunk in flight");
+        assert!(!budget.contended(), "a timed-out unpark stops counting as a waiter");
+        drop(other);
+        assert!(parked.unpark(Duration::from_millis(10)));
+        assert_eq!(budget.in_use(), 80);
+        drop(parked);
+        assert_eq!(budget.in_use(), 0);
+        // A parked permit dropped without unparking returns nothing twice.
+        let p = budget.acquire(30);
+        let q = budget.acquire(40);
+        p.park();
+        drop(p);
+        assert_eq!(budget.in_use(), 40);
+        drop(q);
         assert_eq!(budget.in_use(), 0);
     }
 }

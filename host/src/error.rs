@@ -175,6 +175,15 @@ pub enum StageError {
     /// `finish` failed.
     #[error("finish failed: {0}")]
     Finish(PluginError),
+    /// A frame parked while the stage waited for a `${stage.key}` result
+    /// could not be written to or read from the spill folder.
+    #[error("cannot park frames in the spill folder `{}`: {error}", dir.display())]
+    Park {
+        /// The spill folder.
+        dir: std::path::PathBuf,
+        /// What the file system said.
+        error: std::sync::Arc<std::io::Error>,
+    },
     /// A source failed three times in a row.
     #[error("the source failed {0} times in a row; ending its stream")]
     SourceFailing(u32),

@@ -10,6 +10,9 @@ use plexus_host::cli::{self, Cli};
 fn main() -> ExitCode {
     plexus_host::budget::return_large_frees_to_the_system();
     let cli = Cli::parse();
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        die_quietly_on_a_closed_pipe();
+    }
     cli::init_logging(cli.verbose);
     match cli::dispatch(cli) {
         Ok(code) => code,
@@ -21,5 +24,18 @@ fn main() -> ExitCode {
             }
             ExitCode::from(1)
         }
+    }
+}
+
+/// Lets a closed stdout end the process as `SIGPIPE` does for any Unix
+/// tool (`plexus plugins list | head`), instead of the panic Rust's
+/// ignored `SIGPIPE` turns the failed write into. Not for `plexus serve`:
+/// a daemon must outlive a client that went away.
+fn die_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal, before any thread
+    // is spawned.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -443,3 +443,21 @@ fn serve_keeps_datasets_pending_until_a_pipeline_loads_and_reports_a_broken_file
     assert_eq!(plexus_io::read(&sb.path().join("results/a/copy/out.npy")).unwrap().to_f64_vec(), a.to_f64_vec());
     assert_eq!(sb.events_of("pipeline.reload_failed").len(), 1);
 }
+
+/// `plexus plugins list | head -1` when `head` has already gone: every
+/// write to stdout fails with a closed pipe. plexus ends as any Unix tool
+/// does (by SIGPIPE, nothing on stderr), not with a panic about a failed
+/// `println!`.
+#[test]
+fn a_closed_stdout_ends_the_command_without_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let sb = Sandbox::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = sb.cmd().args(["plugins", "list"]).stdout(Stdio::from(writer)).stderr(Stdio::piped()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", out.status);
+}

@@ -12,7 +12,8 @@
 //! phantom (rendered by `generator.shepp_logan` in a second run) at a PSNR
 //! stated below; and the volume is bit-identical whatever the projection
 //! chunking and whether the reslice is held in memory or spilled to disk
-//! under a small `--memory`.
+//! under a small `--memory` (where `fbp` parks the sinograms it waits with
+//! on disk too).
 
 use plexus_e2e::{show, Sandbox};
 use plexus_plugin_api::Array;
@@ -145,14 +146,26 @@ fn one_pipeline_from_projections_to_slices_finds_the_centre_and_the_phantom() {
 
     // Chunk invariance: 7 projections a chunk instead of 16; every stage
     // works per projection or per sinogram, so the volume is bit-identical.
-    // (A budget small enough to spill this 1.1 MiB reslice, 256 KiB, stalled
-    // the run on the shared machine: left for the host's owners.)
     run(&sb, "chain7.toml", &chain(7, "out/recon7.npy"), &["--memory", "1GiB"]);
     let stores: Vec<String> =
         sb.events_of("section.resliced").iter().map(|e| e["store"].as_str().unwrap().to_string()).collect();
     assert_eq!(stores, ["memory", "memory"]);
     let other = npy(&sb, "out/recon7.npy");
     assert!(other.as_bytes() == first.as_slice(), "chunk 7 differs from chunk 16");
+
+    // Spilled: 256 KiB cannot hold the 1.1 MiB stack, so the reslice goes
+    // through a file, and `fbp`, waiting for `${center.center_col}`, parks
+    // the sinograms it receives on disk until `find_center` has seen every
+    // one (before the parking, this budget deadlocked the run). Same volume.
+    run(&sb, "spill.toml", &chain(16, "out/recon_spill.npy"), &["--memory", "256KiB"]);
+    let stores: Vec<String> =
+        sb.events_of("section.resliced").iter().map(|e| e["store"].as_str().unwrap().to_string()).collect();
+    assert_eq!(stores, ["memory", "memory", "disk"]);
+    let parked: Vec<String> =
+        sb.events_of("stage.parked").iter().map(|e| e["stage"].as_str().unwrap().to_string()).collect();
+    assert_eq!(parked, ["recon"], "only the spilled run needed to park");
+    let spilled = npy(&sb, "out/recon_spill.npy");
+    assert!(spilled.as_bytes() == first.as_slice(), "the spilled run differs from the in-memory one");
 }
 
 /// `plexus plugins list` shows the plugin with its twelve operators.

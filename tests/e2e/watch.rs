@@ -43,9 +43,12 @@ fn slowly_written_plugin_loads_once_complete() {
     sb.pack("scale-v1", "libtest_scale_v1.so", &staging);
     let dest = sb.plugins().join("scale");
     std::fs::create_dir_all(&dest).unwrap();
+    // The artifact exists (empty) before the manifest names it: a scan
+    // between the two would rightly report it missing, which is not what
+    // this test is about.
+    let mut f = std::fs::File::create(dest.join("libtest_scale_v1.so")).unwrap();
     std::fs::copy(staging.join("plugin.toml"), dest.join("plugin.toml")).unwrap();
     let bytes = std::fs::read(artifact("libtest_scale_v1.so")).unwrap();
-    let mut f = std::fs::File::create(dest.join("libtest_scale_v1.so")).unwrap();
     for piece in bytes.chunks(bytes.len() / 8 + 1) {
         f.write_all(piece).unwrap();
         f.flush().unwrap();

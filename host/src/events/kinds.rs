@@ -296,6 +296,17 @@ pub enum EventKind {
         /// Time from the first chunk stored to the last read.
         wall_ms: f64,
     },
+    /// A stage that waited for a `${stage.key}` result parked frames on
+    /// disk so the budget they held could serve the chunks still needed.
+    #[serde(rename = "stage.parked")]
+    StageParked {
+        /// Pipeline name.
+        pipeline: String,
+        /// The waiting stage.
+        stage: String,
+        /// Frames that went to disk and came back.
+        frames: u64,
+    },
     /// A resumed run skipped the chunks a killed run had finished.
     #[serde(rename = "job.resumed")]
     JobResumed {
@@ -536,6 +547,7 @@ pub const HOST_KINDS: &[&str] = &[
     "plot.written",
     "plot.failed",
     "section.resliced",
+    "stage.parked",
     "job.resumed",
     "events.dropped",
     "serve.started",

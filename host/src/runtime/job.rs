@@ -15,7 +15,7 @@
 //! ([`stage`](super::stage)), the sinks ([`sink`](super::sink)), and the
 //! reports with provenance ([`report`](super::report)).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -26,16 +26,18 @@ use super::cpu::{self, CpuPool};
 use super::graph::{Graph, Node};
 use super::journal::{self, Journal};
 use super::pool::BufferPool;
+use super::progress::{Progress, ProgressSnapshot};
 use super::report::{self, Finished, RunReport};
 use super::reslice::Reslice;
 use super::results::ResultsBoard;
 use super::resume::{self, Resumption};
 use super::schedule::Schedule;
 use super::schedule::{BoundaryPlan, PlanLayout};
-use super::sink::{self, SinkStart, Written};
+use super::sink::{self, SinkStart};
 use super::sources::{Fed, Feed, Source};
 use super::stage::StageContext;
 use super::stats::StageStats;
+use super::written::Written;
 use super::Resume;
 use super::{plots, RunOptions};
 use crate::budget::MemoryBudget;
@@ -46,59 +48,6 @@ use crate::pipeline::plan::OutputFormat;
 use crate::pipeline::Plan;
 use plexus_io::ChunkWriter;
 use serde_json::Value;
-
-/// How far a job has got: chunks (and their bytes) fully processed through
-/// the graph, of the total the source will send (0 when unknown, as for a
-/// source operator's stream).
-#[derive(Debug, Default)]
-pub struct Progress {
-    chunks_done: AtomicU64,
-    chunks_total: AtomicU64,
-    bytes_done: AtomicU64,
-    bytes_total: AtomicU64,
-}
-
-/// A reading of [`Progress`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct ProgressSnapshot {
-    /// Chunks every consumer is done with.
-    pub chunks_done: u64,
-    /// Chunks the source will send; 0 when unknown.
-    pub chunks_total: u64,
-    /// Bytes of the chunks done.
-    pub bytes_done: u64,
-    /// Bytes the source will send; 0 when unknown.
-    pub bytes_total: u64,
-}
-
-impl Progress {
-    /// Counts one chunk of `bytes` done (its permit was released).
-    pub fn chunk_done(&self, bytes: u64) {
-        self.chunks_done.fetch_add(1, Ordering::Relaxed);
-        self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    fn set_totals(&self, chunks: u64, bytes: u64) {
-        self.chunks_total.store(chunks, Ordering::Relaxed);
-        self.bytes_total.store(bytes, Ordering::Relaxed);
-    }
-
-    /// Adds chunks that a reslice will send to the totals.
-    pub fn add_totals(&self, chunks: u64, bytes: u64) {
-        self.chunks_total.fetch_add(chunks, Ordering::Relaxed);
-        self.bytes_total.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    /// The counters now.
-    pub fn snapshot(&self) -> ProgressSnapshot {
-        ProgressSnapshot {
-            chunks_done: self.chunks_done.load(Ordering::Relaxed),
-            chunks_total: self.chunks_total.load(Ordering::Relaxed),
-            bytes_done: self.bytes_done.load(Ordering::Relaxed),
-            bytes_total: self.bytes_total.load(Ordering::Relaxed),
-        }
-    }
-}
 
 /// A running job of one or more plans sharing one input.
 pub struct Job {
@@ -282,6 +231,7 @@ fn start_node(plan: &Plan, node: Node, b: &BoundaryPlan, sh: &Shared<'_>) -> Opt
         halo: t.halo,
         adaptive: t.reslice.is_none(),
         chunk: None,
+        min_chunk: b.section_halo,
         memory_factor: b.memory_factor,
         threads: sh.options.threads,
         budget: sh.budget.clone(),
@@ -371,6 +321,7 @@ fn start_plan<'a>(
             memory_factor: layout_factor(layout, j, sh.schedule),
             timeout: s.timeout.or(options.call_timeout),
             abandon: options.abandon.clone(),
+            spill: options.spill.clone(),
         };
         let worker = spawn(format!("plexus-stage-{}", s.id), move || {
             if source {

@@ -20,9 +20,11 @@ mod graph;
 mod halo;
 pub mod job;
 mod journal;
+mod parked;
 mod plots;
 pub mod pool;
 mod preview;
+pub mod progress;
 pub mod report;
 mod reslice;
 mod results;
@@ -35,13 +37,15 @@ pub mod sources;
 mod stage;
 mod stats;
 pub mod sweep;
+mod written;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use plexus_registry::Registry;
 
-pub use job::{Job, ProgressSnapshot};
+pub use job::Job;
+pub use progress::{Progress, ProgressSnapshot};
 pub use report::{RunReport, StageReport};
 
 use crate::error::HostError;

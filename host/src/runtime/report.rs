@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::job::ProgressSnapshot;
 use super::plots;
+use super::progress::ProgressSnapshot;
 use super::results::ResultsBoard;
 use super::sidecar;
-use super::sink::Written;
 use super::stats::StageStats;
+use super::written::Written;
 use crate::events::{ControlBus, EventKind};
 use crate::pipeline::Plan;
 

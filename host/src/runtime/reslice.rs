@@ -25,8 +25,8 @@ use plexus_plugin_api::{ChunkKey, DType, Frame};
 use serde_json::{json, Map, Value};
 
 use super::chunk_store::{ChunkStore, FileStore, MemoryStore, StoreShape};
-use super::job::Progress;
 use super::pool::BufferPool;
+use super::progress::Progress;
 use super::schedule::auto_chunk;
 use crate::budget::{MemoryBudget, Permit};
 use crate::bus::{Envelope, Inlet, Outlet};
@@ -51,6 +51,9 @@ pub struct Reslice {
     pub adaptive: bool,
     /// Slices per downstream chunk; chosen from the budget when `None`.
     pub chunk: Option<usize>,
+    /// The least slices per chosen chunk: the largest halo of a window
+    /// downstream, which then waits for one chunk, not several.
+    pub min_chunk: usize,
     /// Memory factor of the downstream section.
     pub memory_factor: f64,
     /// Worker threads, for the chunk size.
@@ -239,7 +242,9 @@ impl Reslice {
         let slice = n0 * cell;
         let chunk = self
             .chunk
-            .unwrap_or_else(|| auto_chunk(slice, self.chunk_budget, self.memory_factor, self.threads))
+            .unwrap_or_else(|| {
+                auto_chunk(slice, self.chunk_budget, self.memory_factor, self.threads).max(self.min_chunk)
+            })
             .clamp(1, n1.max(1));
         let count = n1.div_ceil(chunk);
         self.progress.add_totals(count as u64, (n0 * n1 * cell) as u64);

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use plexus_plugin_api::{Array, DType, Frame};
 use serde_json::Value;
 
-use super::sink::Written;
+use super::written::Written;
 use crate::bus::Inlet;
 use crate::error::OutputError;
 use crate::pipeline::compile::NO_HDF5;
@@ -178,18 +178,12 @@ fn as_frames(a: Array, field: &str) -> Result<Array, String> {
 pub fn write_scan(rx: Inlet, path: &Path, array: Option<&str>) -> Written {
     let name = array.unwrap_or("data");
     let mut written = Written::new(path);
-    let fail = |w: &mut Written, e: OutputError| {
-        if w.error.is_none() {
-            tracing::error!(path = %path.display(), "output failed: {e}");
-            w.error = Some(Arc::new(e));
-        }
-    };
     if !cfg!(feature = "hdf5") {
-        fail(&mut written, OutputError::Unavailable(NO_HDF5));
+        written.fail(OutputError::Unavailable(NO_HDF5));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            fail(&mut written, OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
+            written.fail(OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
         }
     }
     let mut scan = Scan::default();
@@ -199,7 +193,7 @@ pub fn write_scan(rx: Inlet, path: &Path, array: Option<&str>) -> Written {
         }
         match scan.add(&env.frame, name) {
             Ok(()) => written.frames += 1,
-            Err(e) => fail(&mut written, OutputError::Layout { seq: env.seq, message: e }),
+            Err(e) => written.fail(OutputError::Layout { seq: env.seq, message: e }),
         }
         // The envelope (and its share of the memory budget) goes here; the
         // projections live on in `scan`.

@@ -78,6 +78,9 @@ pub struct BoundaryPlan {
     pub from_id: String,
     /// The consuming stage's id.
     pub to_id: String,
+    /// The largest halo of a window in the section the edge feeds: a
+    /// reslice's chunks are at least this many slices.
+    pub section_halo: usize,
 }
 
 /// The sections of one plan.
@@ -87,6 +90,48 @@ pub struct PlanLayout {
     pub section_of: Vec<usize>,
     /// Edges that reslice or pad.
     pub boundaries: Vec<BoundaryPlan>,
+    /// Per section, the largest halo of a halo window in it (0: none); a
+    /// chunk size chosen for the section is at least this, so a window
+    /// waits for one chunk after the one it pads, not several.
+    pub window_halo: Vec<usize>,
+}
+
+impl BoundaryPlan {
+    /// A halo window: the edge pads without reslicing.
+    fn is_window(&self) -> bool {
+        self.boundary.transform.halo > 0 && self.boundary.transform.reslice.is_none()
+    }
+}
+
+impl PlanLayout {
+    /// Chunks the windows on the longest path of `plan` hold at once
+    /// besides the one being worked on: a window holds the chunks after the
+    /// one it pads until they cover its halo, `ceil(halo / chunk)` of them,
+    /// and windows in series add up. `chunk_of(section)` is the section's
+    /// chunk size.
+    fn window_chunks(&self, plan: &Plan, chunk_of: impl Fn(usize) -> usize) -> usize {
+        let cost = |from: Option<usize>, to: usize| {
+            self.boundaries
+                .iter()
+                .filter(|b| b.is_window() && b.boundary.from == from && b.boundary.to == to)
+                .map(|b| b.boundary.transform.halo.div_ceil(chunk_of(self.section_of[to]).max(1)))
+                .max()
+                .unwrap_or(0)
+        };
+        let n = plan.stages.len();
+        let mut depth = vec![0usize; n];
+        // Relaxation over the DAG: n passes reach every path's end.
+        for _ in 0..n {
+            for (j, stage) in plan.stages.iter().enumerate() {
+                let mut d = cost(None, j);
+                for &u in &stage.inputs {
+                    d = d.max(depth[u] + cost(Some(u), j));
+                }
+                depth[j] = d;
+            }
+        }
+        depth.into_iter().max().unwrap_or(0)
+    }
 }
 
 /// How a plan (or the plans sharing one read in `plexus serve`) runs.
@@ -105,6 +150,8 @@ pub struct Schedule {
     pub spill: PathBuf,
     /// The budget.
     pub budget: usize,
+    /// See [`Schedule::min_chunks`].
+    min_chunks: usize,
     /// Worker threads.
     pub threads: usize,
     /// Bytes the outputs gather in memory until the end (HDF5 scans).
@@ -164,20 +211,34 @@ impl Schedule {
                             boundary: b,
                             store_bytes,
                             in_memory,
+                            section_halo: 0,
                         }
                     })
-                    .collect();
-                PlanLayout { section_of, boundaries }
+                    .collect::<Vec<BoundaryPlan>>();
+                let mut boundaries = boundaries;
+                let sections = section_of.iter().max().map_or(1, |m| m + 1);
+                let mut window_halo = vec![0; sections];
+                for b in boundaries.iter().filter(|b| b.is_window()) {
+                    let k = section_of[b.boundary.to];
+                    window_halo[k] = window_halo[k].max(b.boundary.transform.halo);
+                }
+                for b in &mut boundaries {
+                    b.section_halo = window_halo[section_of[b.boundary.to]];
+                }
+                PlanLayout { section_of, boundaries, window_halo }
             })
             .collect();
         let memory_factor = first_factor;
         let chunk_budget = budget - reserved;
         let input = input.map(|(info, streams)| {
-            let single = super::sources::is_single_image(&info.shape, &info.axes);
+            let single = is_single_image(&info.shape, &info.axes);
+            let halo = layouts.iter().map(|l| l.window_halo[0]).max().unwrap_or(0);
             let chunk = if single {
                 info.len()
             } else {
-                fixed_chunk.unwrap_or_else(|| auto_chunk(info.slice_bytes(), chunk_budget, memory_factor, threads))
+                fixed_chunk.unwrap_or_else(|| {
+                    auto_chunk(info.slice_bytes(), chunk_budget, memory_factor, threads).max(halo).min(info.len())
+                })
             };
             let chunks = if single { 1 } else { info.len().div_ceil(chunk.max(1)) };
             InputLayout { info, streams, chunk, chunks, single }
@@ -189,22 +250,35 @@ impl Schedule {
             }
             None => 0,
         };
-        Schedule { input, memory_factor, plans: layouts, reserved, spill, budget, threads, gathered_outputs }
+        // Section 0 runs at the input's chunk; a source operator's chunk is
+        // its own and a reslice's at least its section's halo: one chunk
+        // ahead per window.
+        let input_chunk = input.as_ref().map_or(usize::MAX, |i| i.chunk);
+        let window_chunks = plans
+            .iter()
+            .zip(&layouts)
+            .map(|(plan, l)| l.window_chunks(plan, |k| if k == 0 { input_chunk } else { usize::MAX }))
+            .max()
+            .unwrap_or(0);
+        Schedule {
+            input,
+            memory_factor,
+            plans: layouts,
+            reserved,
+            spill,
+            budget,
+            threads,
+            gathered_outputs,
+            min_chunks: 1 + window_chunks,
+        }
     }
 
-    /// Chunks the budget must admit at once whatever they weigh: two when a
-    /// halo window holds one chunk while it waits for the next, else one.
+    /// Chunks the budget must admit at once whatever they weigh: the one
+    /// being worked on plus those the halo windows on the longest path wait
+    /// for ([`PlanLayout`]'s `window_chunks`). Fewer deadlock: a window
+    /// would wait for a chunk the budget never admits.
     pub fn min_chunks(&self) -> usize {
-        let windows = self
-            .plans
-            .iter()
-            .flat_map(|p| &p.boundaries)
-            .any(|b| b.boundary.transform.halo > 0 && b.boundary.transform.reslice.is_none());
-        if windows {
-            2
-        } else {
-            1
-        }
+        self.min_chunks
     }
 
     /// Bytes of the budget left for chunks once in-memory stores are
@@ -372,6 +446,11 @@ impl Schedule {
 pub fn auto_chunk(slice_bytes: usize, budget: usize, memory_factor: f64, threads: usize) -> usize {
     let per_chunk = budget as f64 / memory_factor.max(1.0) / threads.max(2) as f64;
     ((per_chunk / slice_bytes.max(1) as f64) as usize).clamp(1, MAX_AUTO_CHUNK)
+}
+
+/// Whether a dataset is one image, sent whole as one frame.
+pub fn is_single_image(shape: &[usize], axes: &str) -> bool {
+    shape.len() <= 2 || (shape.len() == 3 && axes.ends_with("band"))
 }
 
 /// `12.5 MiB`.

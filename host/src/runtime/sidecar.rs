@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::sink::Written;
+use super::written::Written;
 use crate::error::OutputError;
 
 /// `<output>.json`.

@@ -2,7 +2,7 @@
 //! sidecar is [`sidecar`](super::sidecar)'s). An `.h5`/`.hdf5` output
 //! is a dxchange tomography scan, written by [`scan_sink`](super::scan_sink).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -11,41 +11,10 @@ use plexus_plugin_api::Array;
 use serde_json::{Map, Value};
 
 use super::journal::Journal;
+use super::written::Written;
 use crate::bus::{Envelope, Inlet};
 use crate::error::OutputError;
 use crate::pipeline::plan::{OutputFormat, OutputPlan};
-
-/// What a sink wrote.
-#[derive(Debug, Clone)]
-pub struct Written {
-    /// The file.
-    pub path: PathBuf,
-    /// Frames written.
-    pub frames: u64,
-    /// Shape of the written array.
-    pub shape: Vec<usize>,
-    /// Element type.
-    pub dtype: String,
-    /// Set when writing failed.
-    pub error: Option<Arc<OutputError>>,
-    /// Slices `(offset, length)` of a chunked output whose frames failed
-    /// upstream, written as zeros so every other slice keeps its index.
-    pub missing: Vec<(u64, u64)>,
-}
-
-impl Written {
-    /// Nothing written yet to `path`.
-    pub fn new(path: &Path) -> Written {
-        Written {
-            path: path.to_path_buf(),
-            frames: 0,
-            shape: Vec::new(),
-            dtype: String::new(),
-            error: None,
-            missing: Vec::new(),
-        }
-    }
-}
 
 /// What a sink gets beyond its frames.
 #[derive(Default)]
@@ -84,7 +53,7 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan, start: SinkStart) -> Written
     let mut written = Written::new(path);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            fail(&mut written, OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
+            written.fail(OutputError::CreateDir { dir: dir.to_path_buf(), source: e });
             rx.drain();
             return written;
         }
@@ -99,7 +68,7 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan, start: SinkStart) -> Written
     let a = match pick(&first, array) {
         Ok(a) => a,
         Err(e) => {
-            fail(&mut written, e);
+            written.fail(e);
             rx.drain();
             return written;
         }
@@ -126,7 +95,7 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan, start: SinkStart) -> Written
     let writer = match plexus_io::create_writer(path, spec.clone(), &WriteOptions::default()) {
         Ok(w) => w,
         Err(e) => {
-            fail(&mut written, e.into());
+            written.fail(e.into());
             rx.drain();
             return written;
         }
@@ -136,17 +105,10 @@ pub fn write_frames(rx: Inlet, output: &OutputPlan, start: SinkStart) -> Written
     }
     if let Some(identity) = start.identity {
         if let Err(e) = (Journal { identity, spec }).write(path) {
-            fail(&mut written, OutputError::Journal { path: super::journal::path_of(path), source: e });
+            written.fail(OutputError::Journal { path: super::journal::path_of(path), source: e });
         }
     }
     write_chunks(rx, Some(first), writer, &start.stop, written, array)
-}
-
-fn fail(w: &mut Written, e: OutputError) {
-    if w.error.is_none() {
-        tracing::error!(path = %w.path.display(), "output failed: {e}");
-        w.error = Some(Arc::new(e));
-    }
 }
 
 /// The array an output writes from a frame.
@@ -177,7 +139,7 @@ fn write_chunks(
         let a = match pick(&env, array) {
             Ok(a) => a,
             Err(e) => {
-                fail(&mut written, e);
+                written.fail(e);
                 break;
             }
         };
@@ -188,7 +150,7 @@ fn write_chunks(
             continue;
         }
         if let Err(e) = writer.write(start, &a) {
-            fail(&mut written, e.into());
+            written.fail(e.into());
             break;
         }
         written.frames += 1;
@@ -198,7 +160,7 @@ fn write_chunks(
     let cancelled = stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
     if written.error.is_some() || (!missing.is_empty() && cancelled) {
         if !missing.is_empty() && written.error.is_none() {
-            fail(&mut written, OutputError::Incomplete { missing: missing.len(), chunks: spec.chunks() });
+            written.fail(OutputError::Incomplete { missing: missing.len(), chunks: spec.chunks() });
         }
         // The partial output and the journal stay for `--resume`.
         return written;
@@ -209,14 +171,14 @@ fn write_chunks(
         let slices = spec.chunk_slices(i);
         let zeros = vec![0u8; slices.len() * spec.slice_bytes()];
         if let Err(e) = writer.write_bytes(i, &zeros) {
-            fail(&mut written, e.into());
+            written.fail(e.into());
             return written;
         }
         written.missing.push((slices.start as u64, slices.len() as u64));
     }
     match writer.finish() {
         Ok(_) => Journal::remove(&written.path),
-        Err(e) => fail(&mut written, e.into()),
+        Err(e) => written.fail(e.into()),
     }
     written
 }
@@ -249,11 +211,11 @@ fn write_stream(
             Ok(mut w) => {
                 stacked_dtype = a.dtype().to_string();
                 if let Err(e) = append(&mut w, &as_chunk(a, length), &mut stacked_shape) {
-                    fail(&mut written, e);
+                    written.fail(e);
                 }
                 writer = Some(w);
             }
-            Err(e) => fail(&mut written, e.into()),
+            Err(e) => written.fail(e.into()),
         }
     }
     for env in rx.iter() {
@@ -263,7 +225,7 @@ fn write_stream(
         let a = match pick(&env, array) {
             Ok(a) => a,
             Err(e) => {
-                fail(&mut written, e);
+                written.fail(e);
                 continue;
             }
         };
@@ -271,7 +233,7 @@ fn write_stream(
         let length = env.frame.key().length;
         if let Some(w) = writer.as_mut() {
             if let Err(e) = append(w, &as_chunk(a, length), &mut stacked_shape) {
-                fail(&mut written, e);
+                written.fail(e);
             }
             continue;
         }
@@ -283,11 +245,11 @@ fn write_stream(
                 if let Err(e) =
                     append(&mut w, &first, &mut stacked_shape).and_then(|_| append(&mut w, &second, &mut stacked_shape))
                 {
-                    fail(&mut written, e);
+                    written.fail(e);
                 }
                 writer = Some(w);
             }
-            Err(e) => fail(&mut written, e.into()),
+            Err(e) => written.fail(e.into()),
         }
     }
     if written.error.is_some() {

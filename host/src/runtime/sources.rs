@@ -14,10 +14,10 @@ use plexus_io::ChunkReader;
 use plexus_plugin_api::{Array, ChunkKey, Frame};
 use serde_json::{Map, Value};
 
-use super::job::Progress;
 use super::pool::BufferPool;
 use super::preview::PreviewReader;
-use super::schedule::Schedule;
+use super::progress::Progress;
+use super::schedule::{is_single_image, Schedule};
 use crate::budget::MemoryBudget;
 use crate::bus::{Envelope, Outlet};
 use crate::error::{HostError, InputError};
@@ -33,11 +33,6 @@ pub fn chunk_plan(shape: &[usize], axes: &str, chunk: usize) -> Vec<(usize, usiz
     let n = shape[0];
     let chunk = chunk.max(1);
     (0..n).step_by(chunk).map(|start| (start, chunk.min(n - start))).collect()
-}
-
-/// Whether a dataset is one image, sent whole as one frame.
-pub fn is_single_image(shape: &[usize], axes: &str) -> bool {
-    shape.len() <= 2 || (shape.len() == 3 && axes.ends_with("band"))
 }
 
 /// One image of a batch or set: its name, and the image with metadata or

@@ -33,6 +33,7 @@ use serde_json::{Map, Value};
 use super::cpu::CpuPool;
 use super::deadline::{Abandon, AbandonedCall, CallFailure, DeadlineInstance};
 use super::halo::{self, Halo};
+use super::parked::{Parked, Pop};
 use super::results::ResultsBoard;
 use super::stats::StageStats;
 use crate::budget::{MemoryBudget, Permit};
@@ -76,6 +77,9 @@ pub struct StageContext {
     pub timeout: Option<Duration>,
     /// The job's switch to abandon running calls (end of a signal's grace).
     pub abandon: Arc<Abandon>,
+    /// Where frames parked while waiting for a `${stage.key}` result go
+    /// when the budget needs their room.
+    pub spill: std::path::PathBuf,
 }
 
 /// An operator instance plus what hot reload needs.
@@ -354,8 +358,9 @@ impl StageContext {
     }
 
     /// Fills `${stage.key}` parameters once the referenced results exist,
-    /// buffering incoming frames meanwhile so the upstream never stalls.
-    fn resolve(&self, inputs: &[Inlet], buffer: &mut Vec<Envelope>) -> Result<Map<String, Value>, StageError> {
+    /// parking incoming frames meanwhile so the upstream never stalls (on
+    /// disk once another chunk waits for room in the budget).
+    fn resolve(&self, inputs: &[Inlet], parked: &mut Parked) -> Result<Map<String, Value>, StageError> {
         let mut params = self.stage.params.clone();
         let mut open = true;
         'refs: for r in &self.stage.refs {
@@ -376,10 +381,11 @@ impl StageContext {
                 }
                 if open && inputs.len() == 1 {
                     match inputs[0].recv_timeout(Duration::from_millis(20)) {
-                        Recv::Frame(env) => buffer.push(env),
+                        Recv::Frame(env) => parked.push(env),
                         Recv::Timeout => {}
                         Recv::Closed => open = false,
                     }
+                    self.make_room(parked)?;
                 } else {
                     self.results.wait(Duration::from_millis(50));
                 }
@@ -402,11 +408,51 @@ impl StageContext {
         Ok(params)
     }
 
+    /// Parks to disk what can go when another chunk waits for room.
+    fn make_room(&self, parked: &mut Parked) -> Result<(), StageError> {
+        if !parked.is_empty() && self.budget.contended() {
+            parked.spill().map_err(|e| StageError::Park { dir: self.spill.clone(), error: Arc::new(e) })?;
+        }
+        Ok(())
+    }
+
+    /// The next parked frame, once the budget has room for it; while it has
+    /// none, frames arriving on the input are parked behind it, so the
+    /// chunks that hold the room can move on. `None` once nothing is parked.
+    fn unpark(&self, inputs: &[Inlet], parked: &mut Parked) -> Result<Option<Envelope>, StageError> {
+        let failed = |e| StageError::Park { dir: self.spill.clone(), error: Arc::new(e) };
+        loop {
+            match parked.pop(Duration::from_millis(20)).map_err(failed)? {
+                Pop::Frame(env) => return Ok(Some(env)),
+                Pop::Empty => {
+                    if parked.spilled() > 0 {
+                        self.bus.emit(EventKind::StageParked {
+                            pipeline: self.pipeline.clone(),
+                            stage: self.stage.id.clone(),
+                            frames: parked.spilled(),
+                        });
+                    }
+                    return Ok(None);
+                }
+                Pop::Wait => {
+                    // This stage is the one waiting for room now: what it
+                    // takes from its input goes to disk whatever the others do.
+                    if inputs.len() == 1 {
+                        if let Recv::Frame(env) = inputs[0].recv_timeout(Duration::ZERO) {
+                            parked.push(env);
+                        }
+                    }
+                    parked.spill().map_err(failed)?;
+                }
+            }
+        }
+    }
+
     /// Runs a stage that reads upstream edges, to the end of its input.
     pub fn run_transform(self, inputs: Vec<Inlet>) {
         self.bus.emit(self.started(None));
-        let mut buffer = Vec::new();
-        let runner = self.resolve(&inputs, &mut buffer).and_then(|p| self.start(p));
+        let mut parked = Parked::new(&self.spill, &self.stage.id);
+        let runner = self.resolve(&inputs, &mut parked).and_then(|p| self.start(p));
         let mut runner = match runner {
             Ok(r) => r,
             Err(e) => {
@@ -439,8 +485,20 @@ impl StageContext {
             }
             seq += 1;
         };
-        for env in buffer.drain(..) {
-            handle(env, &mut runner);
+        loop {
+            match self.unpark(&inputs, &mut parked) {
+                Ok(Some(env)) => handle(env, &mut runner),
+                Ok(None) => break,
+                Err(e) => {
+                    // Frames were lost: nothing more this stage sends is whole.
+                    self.stage_error(&e);
+                    for rx in &inputs {
+                        rx.drain();
+                    }
+                    self.results.finish(self.index);
+                    return;
+                }
+            }
         }
         if inputs.len() == 1 {
             for env in inputs[0].iter() {
@@ -568,14 +626,15 @@ impl StageContext {
     /// Runs a source operator until it ends its stream or the run is stopped.
     pub fn run_source(self) {
         self.bus.emit(self.started(None));
-        let mut runner = match self.resolve(&[], &mut Vec::new()).and_then(|p| self.start(p)) {
-            Ok(r) => r,
-            Err(e) => {
-                self.stage_error(&e);
-                self.results.finish(self.index);
-                return;
-            }
-        };
+        let mut runner =
+            match self.resolve(&[], &mut Parked::new(&self.spill, &self.stage.id)).and_then(|p| self.start(p)) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.stage_error(&e);
+                    self.results.finish(self.index);
+                    return;
+                }
+            };
         let mut out_seq = 0u64;
         let mut failures_in_a_row = 0;
         for seq in 0u64.. {
