@@ -167,6 +167,76 @@ impl Moments {
     }
 }
 
+/// Integers of at most 16 bits, whose sums of values and of squares over a
+/// block of [`EXACT_BLOCK`] elements fit an `i64`.
+trait SmallInt: Element + Ord + Into<i64> {}
+impl SmallInt for u8 {}
+impl SmallInt for u16 {}
+impl SmallInt for i16 {}
+
+/// Elements per block of [`exact`]: `2^16 · (2^16)^2 = 2^48` bounds the
+/// block's sum of squares.
+const EXACT_BLOCK: usize = 1 << 16;
+
+/// Moments of `count` elements of integer `data` of at most 16 bits (from
+/// `start`, `stride` apart), computed exactly: the count `n`, the sum `S`
+/// and the sum of squares `Q` are integers (`i128` across blocks), so
+/// `mean(x − K) = (S − nK)/n` and `M2 = (nQ − S²)/n` carry one rounding
+/// each, where the floating-point two-pass blocks carry `O(log n)`. The
+/// block loops are plain integer reductions the compiler vectorises: about
+/// 3.7× the throughput of [`pairwise`] (BENCHMARKS.md, trend).
+fn exact<T: SmallInt>(data: &[T], start: usize, stride: usize, count: usize, shift: f64) -> Moments {
+    let mut m = Moments { shift, ..Moments::EMPTY };
+    if count == 0 {
+        return m;
+    }
+    let (mut sum, mut squares) = (0i128, 0i128);
+    let (mut lo, mut hi) = (None::<T>, None::<T>);
+    let mut add = |b_sum: i64, b_sq: i64, b_lo: T, b_hi: T| {
+        sum += b_sum as i128;
+        squares += b_sq as i128;
+        lo = Some(lo.map_or(b_lo, |l| l.min(b_lo)));
+        hi = Some(hi.map_or(b_hi, |h| h.max(b_hi)));
+    };
+    if stride == 1 {
+        for block in data[start..start + count].chunks(EXACT_BLOCK) {
+            let (mut s, mut q) = (0i64, 0i64);
+            let (mut l, mut h) = (block[0], block[0]);
+            for &v in block {
+                let x: i64 = v.into();
+                s += x;
+                q += x * x;
+                l = l.min(v);
+                h = h.max(v);
+            }
+            add(s, q, l, h);
+        }
+    } else {
+        for b0 in (0..count).step_by(EXACT_BLOCK) {
+            let (mut s, mut q) = (0i64, 0i64);
+            let first = data[start + b0 * stride];
+            let (mut l, mut h) = (first, first);
+            for i in b0..(b0 + EXACT_BLOCK).min(count) {
+                let v = data[start + i * stride];
+                let x: i64 = v.into();
+                s += x;
+                q += x * x;
+                l = l.min(v);
+                h = h.max(v);
+            }
+            add(s, q, l, h);
+        }
+    }
+    let n = count as i128;
+    m.n = count as u64;
+    // The shift is one of the values or 0: an integer, exact in i128.
+    m.mean = (sum - n * shift as i128) as f64 / count as f64;
+    m.m2 = (n * squares - sum * sum) as f64 / count as f64;
+    m.min = lo.expect("count > 0").to_f64();
+    m.max = hi.expect("count > 0").to_f64();
+    m
+}
+
 /// Moments of `count` elements of `data` starting at `start`, `stride` apart:
 /// blocks of [`BLOCK`] in two passes, merged in a balanced binary tree.
 fn pairwise<T: Element>(data: &[T], start: usize, stride: usize, count: usize, shift: f64) -> Moments {
@@ -200,6 +270,7 @@ pub fn per_channel(
         channels: usize,
         range: std::ops::Range<usize>,
         shifts: Option<&[f64]>,
+        reduce: fn(&[T], usize, usize, usize, f64) -> Moments,
     ) -> Vec<Moments> {
         let pixels = range.len() / channels.max(1);
         (0..channels)
@@ -211,7 +282,7 @@ pub fn per_channel(
                         (0..pixels).map(|i| data[start + i * channels].to_f64()).find(|v| v.is_finite()).unwrap_or(0.0)
                     }
                 };
-                pairwise(data, start, channels, pixels, shift)
+                reduce(data, start, channels, pixels, shift)
             })
             .collect()
     }
@@ -219,18 +290,18 @@ pub fn per_channel(
         return Vec::new();
     }
     macro_rules! go {
-        ($t:ty) => {
-            typed::<$t>(view.as_slice::<$t>().expect("dtype checked"), channels, range, shifts)
+        ($t:ty, $reduce:expr) => {
+            typed::<$t>(view.as_slice::<$t>().expect("dtype checked"), channels, range, shifts, $reduce)
         };
     }
     match view.dtype() {
-        DType::U8 => go!(u8),
-        DType::U16 => go!(u16),
-        DType::U32 => go!(u32),
-        DType::I16 => go!(i16),
-        DType::I32 => go!(i32),
-        DType::F32 => go!(f32),
-        DType::F64 => go!(f64),
+        DType::U8 => go!(u8, exact),
+        DType::U16 => go!(u16, exact),
+        DType::U32 => go!(u32, pairwise),
+        DType::I16 => go!(i16, exact),
+        DType::I32 => go!(i32, pairwise),
+        DType::F32 => go!(f32, pairwise),
+        DType::F64 => go!(f64, pairwise),
     }
 }
 
@@ -338,6 +409,36 @@ mod tests {
             assert!((m.var(0) - var).abs() <= 1e-13 * var);
             assert_eq!((m.min, m.max), (-3.0, 47.0));
         }
+    }
+
+    /// Every u16 (and every i16) value once, three times over (beyond one
+    /// exact block): mean and variance of the discrete uniform
+    /// distribution in closed form, `(N² − 1)/12` for `N = 65536`; the
+    /// exact integer path gives them to the last bit, and the two-pass
+    /// float path agrees to 1e-13; interleaved as two channels too.
+    #[test]
+    fn small_integers_are_reduced_exactly() {
+        let var = (65536.0f64 * 65536.0 - 1.0) / 12.0;
+        let u: Vec<u16> = (0..3 * 65536).map(|i| (i % 65536) as u16).collect();
+        let i: Vec<i16> = u.iter().map(|&v| (v as i32 - 32768) as i16).collect();
+        for (m, mean, lo, hi) in [
+            (exact(&u, 0, 1, u.len(), 7.0), 32767.5, 0.0, 65535.0),
+            (exact(&i, 0, 1, i.len(), -32768.0), -0.5, -32768.0, 32767.0),
+        ] {
+            assert_eq!(m.n, 3 * 65536);
+            assert_eq!(m.value_mean(), mean);
+            assert_eq!(m.var(0), var);
+            assert_eq!((m.min, m.max), (lo, hi));
+        }
+        let float = pairwise(&u, 0, 1, u.len(), 7.0);
+        assert!((float.var(0) - var).abs() <= 1e-13 * var, "{}", float.var(0));
+        // Two interleaved channels: the even and the odd values.
+        let even = exact(&u, 0, 2, u.len() / 2, 0.0);
+        let odd = exact(&u, 1, 2, u.len() / 2, 1.0);
+        assert_eq!((even.value_mean(), odd.value_mean()), (32767.0, 32768.0));
+        assert_eq!((even.min, even.max, odd.min, odd.max), (0.0, 65534.0, 1.0, 65535.0));
+        // Values 0, 2, …, 65534: 2·uniform(32768), variance 4·(32768² − 1)/12.
+        assert_eq!(even.var(0), 4.0 * (32768.0f64 * 32768.0 - 1.0) / 12.0);
     }
 
     #[test]
