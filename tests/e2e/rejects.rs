@@ -1,7 +1,8 @@
 //! Refused plugins: another API major (declared by the manifest or built
 //! into the artifact's root module), another ABI layout, a sha256 mismatch,
 //! a truncated artifact, a duplicate name. Each is listed with its reason
-//! and the host keeps working with the good plugins.
+//! and the host keeps working with the good plugins. A one-shot run
+//! verifies and loads only the plugins its pipeline uses.
 
 use plexus_e2e::{show, Sandbox};
 use serde_json::Value;
@@ -141,5 +142,66 @@ fn sha_mismatch_truncated_and_duplicate_are_refused_while_good_plugins_run() {
     let rejected = sb.events_of("plugin.rejected");
     for kind in ["sha256_mismatch", "load_failed", "duplicate"] {
         assert!(rejected.iter().any(|e| e["reason"] == kind), "no `{kind}` event in {rejected:?}");
+    }
+}
+
+/// Appends bytes to a packed artifact, so that it no longer matches the
+/// sha256 its manifest vouches for.
+fn tamper(artifact: &std::path::Path) {
+    let mut bytes = std::fs::read(artifact).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    std::fs::write(artifact, &bytes).unwrap();
+}
+
+#[test]
+fn a_run_verifies_and_loads_only_the_plugins_its_pipeline_uses() {
+    let sb = Sandbox::new();
+    // `scale` tampered after packing, and never used by the first run.
+    sb.pack("scale-v1", "libtest_scale_v1.so", &sb.plugins().join("bad_scale"));
+    tamper(&sb.plugins().join("bad_scale/libtest_scale_v1.so"));
+    // `faulty` twice: the first copy on the search path is broken, so the
+    // second one is used, as a full scan would choose.
+    sb.pack("faulty", "libtest_faulty.so", &sb.plugins().join("a_faulty"));
+    tamper(&sb.plugins().join("a_faulty/libtest_faulty.so"));
+    sb.pack("faulty", "libtest_faulty.so", &sb.plugins().join("b_faulty"));
+    sb.write(
+        "ok.toml",
+        "[pipeline]\nname = \"ok\"\n\n[[stage]]\nid = \"src\"\nuse = \"generator.uniform\"\nparams = { shape = [8, 8], frames = 2 }\n\n[[stage]]\nid = \"pass\"\nuse = \"faulty.panicky\"\nparams = { every = 1000 }\n\n[[output]]\nfrom = \"pass\"\npath = \"ok.npy\"\n",
+    );
+    let out = sb.run(&["run", "ok.toml"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(plexus_io::read(&sb.path().join("ok.npy")).unwrap().shape(), &[2, 8, 8]);
+    let mut loaded: Vec<String> =
+        sb.events_of("plugin.loaded").iter().map(|e| e["plugin"].as_str().unwrap().to_string()).collect();
+    loaded.sort();
+    assert_eq!(loaded, ["faulty", "generator"], "only the plugins the pipeline uses are loaded");
+    let faulty = sb.events_of("plugin.loaded").into_iter().find(|e| e["plugin"] == "faulty").unwrap();
+    assert!(faulty["folder"].as_str().unwrap().ends_with("plugins/b_faulty"), "{faulty}");
+    // The broken first copy of `faulty` was verified (it was a candidate) and
+    // refused; the unused `scale` was never read.
+    let rejected = sb.events_of("plugin.rejected");
+    assert_eq!(rejected.len(), 1, "{rejected:#?}");
+    assert_eq!(rejected[0]["reason"], "sha256_mismatch");
+    assert!(rejected[0]["manifest"].as_str().unwrap().contains("plugins/a_faulty/"), "{rejected:#?}");
+
+    // A pipeline that uses the tampered plugin: refused when first used,
+    // the stage named, the reason in full.
+    sb.write("bad.toml", "[pipeline]\nname = \"bad\"\n\n[[stage]]\nid = \"s\"\nuse = \"scale.scale\"\n");
+    let out = sb.run(&["check", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let manifest = sb.plugins().join("bad_scale/plugin.toml");
+    let expected = format!(
+        "stage `s`, key `use`: plugin `scale` (`{}`) was refused: sha256 mismatch: the manifest says ",
+        manifest.display()
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&expected), "expected `{expected}…`: {}", show(&out));
+
+    // `plugins list` still verifies everything it lists.
+    let listing = list(&sb);
+    assert_eq!(reason_of(&listing, "bad_scale")["reason"], "sha256_mismatch");
+    assert_eq!(reason_of(&listing, "a_faulty")["reason"], "sha256_mismatch");
+    let names: Vec<&str> = listing["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for name in ["faulty", "generator", "geometry", "trend"] {
+        assert!(names.contains(&name), "{name} not listed: {names:?}");
     }
 }
