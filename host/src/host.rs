@@ -43,6 +43,7 @@ impl Host {
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);
+        registry.set_verified_cache(Some(paths::home().join("verified-sha256")));
         if watch {
             registry.scan();
         } else {

@@ -2,8 +2,9 @@
 # Whole-process start-up of a trivial `plexus run` (a 64x64 f32 NPY through
 # geometry.convolve gaussian5 into an NPY) and of `plexus plugins list`, with
 # every built-in plugin packaged beside the binary (`./plexus.sh build`).
-# Binaries given as arguments are run interleaved, N times each (default 20),
-# GNU time's wall seconds and peak RSS; prints median and min per binary.
+# Binaries given as arguments are run interleaved, N times each (default 20):
+# wall time from bash's EPOCHREALTIME around the call (GNU time's own
+# resolution is 10 ms), peak RSS from GNU time; prints median and min.
 #
 #   registry/benches/startup.sh BEFORE_BIN AFTER_BIN
 #
@@ -55,17 +56,17 @@ for kind in run list; do
     for i in $(seq "$N"); do
         for b in "${bins[@]}"; do
             rm -f out.npy out.npy.json
-            if [ "$kind" = run ]; then
-                /usr/bin/time -f "%e %M" -a -o "$b.$kind" "$b" run p.toml >/dev/null 2>&1
-            else
-                /usr/bin/time -f "%e %M" -a -o "$b.$kind" "$b" plugins list >/dev/null 2>&1
-            fi
+            if [ "$kind" = run ]; then args=(run p.toml); else args=(plugins list); fi
+            t0=$EPOCHREALTIME
+            /usr/bin/time -f "%M" -o "$W/rss" "$b" "${args[@]}" >/dev/null 2>&1
+            t1=$EPOCHREALTIME
+            echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $(cat "$W/rss")" >> "$b.$kind"
         done
     done
     for j in "${!bins[@]}"; do
         rss=$(cut -d' ' -f2 "${bins[$j]}.$kind" | sort -n | awk '{m[NR]=$1} END {print m[int((NR+1)/2)]}')
         sort -n "${bins[$j]}.$kind" | awk -v name="$kind ${@:$((j+1)):1}" -v rss="$rss" '{t[NR]=$1} END {
-            printf "%-60s median %.3f s  min %.3f s  peak RSS median %d KiB  (%d runs)\n", name, t[int((NR+1)/2)], t[1], rss, NR }'
+            printf "%-60s median %5.1f ms  min %5.1f ms  peak RSS median %d KiB  (%d runs)\n", name, t[int((NR+1)/2)] * 1000, t[1] * 1000, rss, NR }'
     done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -31,6 +31,7 @@ mod pack;
 mod private_copy;
 mod registry;
 mod trust;
+mod verified;
 pub mod wasm;
 mod watch;
 

@@ -34,6 +34,7 @@ use crate::loaded::{Artifact, LoadedPlugin};
 use crate::manifest::{Kind, Manifest};
 use crate::native;
 use crate::trust;
+use crate::verified::{FileKey, VerifiedCache};
 use crate::wasm::{self, WasmPolicy};
 
 /// An artifact that was not loaded, and why.
@@ -138,6 +139,7 @@ pub struct Registry {
     listeners: Arc<RwLock<Vec<Listener>>>,
     scan_lock: Mutex<()>,
     wasm_policy: RwLock<WasmPolicy>,
+    verified: RwLock<Option<VerifiedCache>>,
 }
 
 impl Registry {
@@ -154,7 +156,16 @@ impl Registry {
             listeners: Arc::default(),
             scan_lock: Mutex::new(()),
             wasm_policy: RwLock::default(),
+            verified: RwLock::default(),
         }
+    }
+
+    /// Keeps the sha256 of every artifact that verified in `dir` (a private
+    /// folder, created `0700`; refused if another user could write to it),
+    /// keyed by device, inode, size, mtime and ctime, so an unchanged
+    /// artifact loads without being hashed again. `None`: hash every time.
+    pub fn set_verified_cache(&self, dir: Option<PathBuf>) {
+        *self.verified.write().unwrap_or_else(|e| e.into_inner()) = dir.map(VerifiedCache::new);
     }
 
     /// Sets what wasm plugins may have at most, what they are granted, and
@@ -438,8 +449,8 @@ impl Registry {
                 Err(sha_mismatch(artifact, found))
             };
         }
-        let bytes = artifact::read(&artifact)?;
-        let found = artifact::sha256_of(&bytes);
+        let (bytes, key) = artifact::read_keyed(&artifact)?;
+        let found = self.sha256_of(&bytes, key.as_ref(), &m.plugin.sha256);
         if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
             return Err(sha_mismatch(artifact, found));
         }
@@ -464,6 +475,21 @@ impl Registry {
         };
         self.install(loaded, current);
         Ok(())
+    }
+
+    /// The sha256 of `bytes`: from the verified-hash cache when the file's
+    /// `key` is there, else computed (and cached when it is `expected`).
+    fn sha256_of(&self, bytes: &[u8], key: Option<&FileKey>, expected: &str) -> String {
+        let cache = self.verified.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let (Some(cache), Some(key)) = (cache, key) else { return artifact::sha256_of(bytes) };
+        if let Some(sha) = cache.lookup(key) {
+            return sha;
+        }
+        let found = artifact::sha256_of(bytes);
+        if found.eq_ignore_ascii_case(expected) {
+            cache.store(key, &found);
+        }
+        found
     }
 
     fn load(

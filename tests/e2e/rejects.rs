@@ -4,6 +4,8 @@
 //! and the host keeps working with the good plugins. A one-shot run
 //! verifies and loads only the plugins its pipeline uses.
 
+use std::os::unix::fs::FileExt;
+
 use plexus_e2e::{show, Sandbox};
 use serde_json::Value;
 
@@ -204,4 +206,69 @@ fn a_run_verifies_and_loads_only_the_plugins_its_pipeline_uses() {
     for name in ["faulty", "generator", "geometry", "trend"] {
         assert!(names.contains(&name), "{name} not listed: {names:?}");
     }
+}
+
+/// `<dev>-<ino>` of a file: its entry in the verified-hash cache.
+fn cache_entry(sb: &Sandbox, file: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(file).unwrap();
+    sb.path().join(".plexus/verified-sha256").join(format!("{}-{}", md.dev(), md.ino()))
+}
+
+#[test]
+fn a_verified_hash_is_cached_by_stat_and_a_changed_file_is_hashed_again() {
+    use std::os::unix::fs::MetadataExt;
+    let sb = Sandbox::new();
+    let folder = sb.plugins().join("scale");
+    sb.pack("scale-v1", "libtest_scale_v1.so", &folder);
+    let artifact = folder.join("libtest_scale_v1.so");
+    let sha = std::fs::read_to_string(folder.join("plugin.toml"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("sha256 = \"").map(|s| s.trim_end_matches('"').to_string()))
+        .unwrap();
+    sb.write(
+        "p.toml",
+        "[pipeline]\nname = \"p\"\n\n[[stage]]\nid = \"src\"\nuse = \"generator.uniform\"\nparams = { shape = [4, 4], frames = 1 }\n\n[[stage]]\nid = \"s\"\nuse = \"scale.scale\"\n\n[[output]]\nfrom = \"s\"\npath = \"out.npy\"\n",
+    );
+    // Just written: its times have not settled, so its hash is not cached
+    // (a write in the same clock tick could leave them unchanged).
+    let out = sb.run(&["run", "p.toml"]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(!cache_entry(&sb, &artifact).exists(), "a file changed within 2 s was cached");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let out = sb.run(&["run", "p.toml"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let entry = cache_entry(&sb, &artifact);
+    let md = std::fs::metadata(&artifact).unwrap();
+    let ns = |s: i64, n: i64| s as i128 * 1_000_000_000 + n as i128;
+    let line = |size: u64, sha: &str| {
+        format!("{size} {} {} {sha}\n", ns(md.mtime(), md.mtime_nsec()), ns(md.ctime(), md.ctime_nsec()))
+    };
+    assert_eq!(std::fs::read_to_string(&entry).unwrap(), line(md.len(), &sha));
+    assert_eq!(std::fs::metadata(entry.parent().unwrap()).unwrap().mode() & 0o777, 0o700);
+
+    // The same bytes changed in place (same size, same inode): its ctime
+    // moves, the entry no longer matches, the file is hashed and refused.
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&artifact)
+        .unwrap()
+        .write_all_at(&bytes[mid..=mid], mid as u64)
+        .unwrap();
+    let out = sb.run(&["run", "p.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was refused: sha256 mismatch"), "{}", show(&out));
+
+    // The cache is what vouched: an entry for the file as it is now, saying
+    // the manifest's sha256, makes the changed file load without a hash
+    // (which is why the cache folder is held to the plugin-folder rules).
+    let md = std::fs::metadata(&artifact).unwrap();
+    let now = format!("{} {} {} {sha}\n", md.len(), ns(md.mtime(), md.mtime_nsec()), ns(md.ctime(), md.ctime_nsec()));
+    std::fs::write(&entry, now).unwrap();
+    let out = sb.run(&["run", "p.toml"]);
+    assert!(out.status.success(), "the cached hash was not used: {}", show(&out));
 }
