@@ -81,6 +81,15 @@ PLEXUS_IMPORT(output_frame) int32_t plexus_output_frame(const char *dataset, siz
 PLEXUS_IMPORT(output_array) int32_t plexus_output_array(const char *name, size_t name_len, uint32_t dtype,
                                                         const uint64_t *shape, uint32_t ndim, const char *axes,
                                                         size_t axes_len, const void *data, size_t data_len);
+/* The same, handed over in slabs so that an array larger than this guest's
+ * memory never has to exist in it: begin the array (its whole shape), then
+ * write its bytes in order, in slabs of any size; it joins the frame when
+ * the last byte is written. One array open at a time; the call fails if it
+ * returns with one still open. */
+PLEXUS_IMPORT(output_array_begin) int32_t plexus_output_array_begin(const char *name, size_t name_len, uint32_t dtype,
+                                                                    const uint64_t *shape, uint32_t ndim,
+                                                                    const char *axes, size_t axes_len);
+PLEXUS_IMPORT(output_array_write) int32_t plexus_output_array_write(const void *data, size_t len);
 PLEXUS_IMPORT(output_result) void plexus_output_result(const char *json, size_t len); /* JSON object */
 PLEXUS_IMPORT(output_event) void plexus_output_event(const char *json, size_t len);   /* {"kind": ...} */
 PLEXUS_IMPORT(output_forward) void plexus_output_forward(void);  /* pass the input frame on, uncopied */

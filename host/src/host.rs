@@ -24,6 +24,11 @@ pub struct Host {
 impl Host {
     /// Starts the event log at `events`, scans the plugin folders (with
     /// `extra` first) and, if `watch`, watches them for changes.
+    ///
+    /// A watching host (`serve`, `run --watch-plugins`) verifies and loads
+    /// every plugin now, so a plugin dropped in is reported at once; a
+    /// one-shot host only reads the manifests, and each artifact is verified
+    /// and loaded when a pipeline first uses it (`Registry::discover`).
     pub fn start(extra_plugins: &[PathBuf], events: &Path, watch: bool) -> Result<Host, HostError> {
         let bus = ControlBus::new();
         let log = EventLog::start(&bus, events).map_err(|e| HostError::system("open the event log", events, e))?;
@@ -38,7 +43,12 @@ impl Host {
         let b = bus.clone();
         registry.subscribe(move |e| b.emit(registry_event(e)));
         registry.set_wasm_policy(paths::wasm_policy()?);
-        registry.scan();
+        registry.set_verified_cache(Some(paths::home().join("verified-sha256")));
+        if watch {
+            registry.scan();
+        } else {
+            registry.discover();
+        }
         let watcher =
             if watch { Some(plexus_registry::watch(registry.clone(), Duration::from_millis(150))?) } else { None };
         Ok(Host { bus, registry, log: Some(log), _watcher: watcher })

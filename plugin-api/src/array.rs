@@ -434,6 +434,60 @@ impl<T: Element> ArrayBuf<T> {
     }
 }
 
+/// A buffer for an array of any element type, filled as raw little-endian
+/// bytes: what a transport writes slab by slab (the wasm host's
+/// `output_array_write`, so an output larger than the guest's memory never
+/// has to exist in it). Pooled like [`ArrayBuf`].
+///
+/// ```
+/// use plexus_plugin_api::{DType, RawArrayBuf};
+/// let mut buf = RawArrayBuf::new(DType::F32, vec![2, 2]).unwrap();
+/// for (i, slab) in buf.bytes_mut().chunks_mut(8).enumerate() {
+///     slab.copy_from_slice(&[(2 * i) as f32, (2 * i + 1) as f32].map(f32::to_le_bytes).concat());
+/// }
+/// assert_eq!(buf.into_array().as_slice::<f32>().unwrap(), &[0.0, 1.0, 2.0, 3.0]);
+/// ```
+pub struct RawArrayBuf {
+    dtype: DType,
+    shape: Vec<usize>,
+    storage: BufStorage<u8>,
+}
+
+impl RawArrayBuf {
+    /// A zeroed buffer for an array of `dtype` and `shape`; an error if its
+    /// byte size overflows `usize`.
+    pub fn new(dtype: DType, shape: Vec<usize>) -> Result<RawArrayBuf, ArrayError> {
+        let bytes = shape
+            .iter()
+            .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
+            .ok_or_else(|| ArrayError::TooLarge { dtype, shape: shape.clone() })?;
+        let storage = if bytes >= MIN_POOLED_BYTES {
+            BufStorage::Pooled(PoolBuf::take(bytes))
+        } else {
+            BufStorage::Small(vec![0u8; bytes])
+        };
+        Ok(RawArrayBuf { dtype, shape, storage })
+    }
+
+    /// The bytes, row-major little-endian elements, to write.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        match &mut self.storage {
+            BufStorage::Small(v) => v,
+            BufStorage::Pooled(b) => b.bytes_mut(),
+        }
+    }
+
+    /// The finished array (default axis labels; see [`Array::with_axes`]).
+    pub fn into_array(self) -> Array {
+        match self.storage {
+            // Small: one more copy into a typed, aligned vector.
+            BufStorage::Small(v) => Array::from_bytes(self.dtype, self.shape, &v).expect("length computed from shape"),
+            // Pooled buffers are 64-byte aligned: usable as any element type.
+            BufStorage::Pooled(b) => Array::from_storage(self.dtype, self.shape, Storage::Pooled(b)),
+        }
+    }
+}
+
 /// A borrowed array: what a plugin receives for each input, pointing straight
 /// into host memory.
 #[derive(Debug, Clone, Copy)]

@@ -36,7 +36,15 @@ pub enum ArrayError {
         /// The array's type.
         found: DType,
     },
-    /// Memory not aligned for the element type.
+    /// A shape whose byte size overflows `usize`.
+    #[error("shape {shape:?} of `{dtype}` has more bytes than memory can address")]
+    TooLarge {
+        /// Element type.
+        dtype: DType,
+        /// The shape asked for.
+        shape: Vec<usize>,
+    },
+    /// Memory handed over is not aligned for its element type.
     #[error("memory of `{dtype}` elements is not aligned")]
     Misaligned {
         /// Element type.

@@ -197,7 +197,7 @@ pub mod abi;
 #[cfg(all(feature = "compliance", not(target_arch = "wasm32")))]
 pub mod compliance;
 
-pub use array::{channel_count, default_axes, Array, ArrayBuf, ArrayView, CHANNEL_LABELS};
+pub use array::{channel_count, default_axes, Array, ArrayBuf, ArrayView, RawArrayBuf, CHANNEL_LABELS};
 pub use dtype::{DType, Element};
 pub use error::{ArrayError, PluginError};
 /// The plugin API major this crate serves. A plugin built against another

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::RejectReason;
 use crate::trust;
+use crate::verified::FileKey;
 
 /// The largest artifact the registry hashes and loads: 256 MiB. The
 /// built-in plugins are 6–14 MiB with line tables; a cap keeps a stray
@@ -77,9 +78,29 @@ pub(crate) fn sha256(path: &Path) -> Result<String, RejectReason> {
 }
 
 /// The whole artifact at `path`, read through [`open_regular`] (at most
-/// [`MAX_ARTIFACT_BYTES`]; a file that grew past it since is refused).
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>, RejectReason> {
-    read_capped(path, MAX_ARTIFACT_BYTES)
+/// [`MAX_ARTIFACT_BYTES`]; a file that grew past it since is refused), with
+/// its cache key when the
+/// open file's `stat` was the same before and after the read (otherwise it
+/// changed meanwhile and no cached hash may stand for these bytes).
+pub(crate) fn read_keyed(path: &Path) -> Result<(Vec<u8>, Option<FileKey>), RejectReason> {
+    let mut file = open_regular(path, MAX_ARTIFACT_BYTES)?;
+    let key_now = |f: &File| f.metadata().map(|md| FileKey::of(&md)).ok();
+    let before = key_now(&file);
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(MAX_ARTIFACT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| failed(path, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_ARTIFACT_BYTES {
+        return Err(RejectReason::TooLarge {
+            path: path.to_path_buf(),
+            bytes: bytes.len() as u64,
+            cap_bytes: MAX_ARTIFACT_BYTES,
+        });
+    }
+    let after = key_now(&file);
+    let key = before.filter(|k| Some(*k) == after);
+    Ok((bytes, key))
 }
 
 /// A file read through [`open_regular`], at most `cap` bytes.

@@ -249,6 +249,16 @@ pub enum RegistryError {
         /// Loaded plugin names.
         available: Vec<String>,
     },
+    /// The plugin was found but its artifact was refused when first used.
+    #[error("plugin `{name}` (`{}`) was refused: {reason}", manifest.display())]
+    Refused {
+        /// Plugin name.
+        name: String,
+        /// The manifest of the copy refused first.
+        manifest: PathBuf,
+        /// Why.
+        reason: Box<RejectReason>,
+    },
     /// The plugin does not offer that operator.
     #[error("plugin `{plugin}` has no operator `{operator}`{}", hint(available))]
     UnknownOperator {

@@ -4,7 +4,9 @@
 //!
 //! - [`manifest`]: `plugin.toml` parsing and the parameter schema.
 //! - [`Registry`]: the search path, verification (API major, sha256, ABI
-//!   layout), side-by-side versions for hot reload, and rejects with reasons.
+//!   layout), side-by-side versions for hot reload, and rejects with reasons;
+//!   [`Registry::discover`] reads manifests only and loads each plugin when
+//!   first used.
 //! - [`native`]: loading a `cdylib` from a private copy through the checked ABI.
 //! - Trust: native code only from folders nobody else can write to, and
 //!   only regular files inside them, under [`MAX_ARTIFACT_BYTES`] (see
@@ -29,6 +31,7 @@ mod pack;
 mod private_copy;
 mod registry;
 mod trust;
+mod verified;
 pub mod wasm;
 mod watch;
 

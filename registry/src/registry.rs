@@ -6,7 +6,16 @@
 //! ([`crate::trust`]) and artifacts that are not regular files inside their
 //! folder ([`crate::artifact`]), verifies each artifact (API major, sha256,
 //! ABI layout) and loads
-//! what is new or changed beside what is already loaded. Routing switches
+//! what is new or changed beside what is already loaded.
+//!
+//! [`Registry::discover`] is the lazy variant for a one-shot run: it reads
+//! and checks manifests only, and a plugin's artifact is verified and loaded
+//! when [`Registry::current`] first asks for it (a trivial `plexus run`
+//! uses one or two of the built-ins; verifying all of them was most of its
+//! start-up). The same rules apply, in the same order: the first copy of a
+//! name on the search path that verifies wins, the ones after it are
+//! duplicates. [`Registry::load_all`] verifies whatever is still pending
+//! (`plexus plugins list` does, so it still verifies everything it lists). Routing switches
 //! when a pipeline stage sees [`Registry::generation`] change between two
 //! frames and asks for [`Registry::current`]; the old version stays mapped so
 //! frames in flight finish on it.
@@ -25,6 +34,7 @@ use crate::loaded::{Artifact, LoadedPlugin};
 use crate::manifest::{Kind, Manifest};
 use crate::native;
 use crate::trust;
+use crate::verified::{FileKey, VerifiedCache};
 use crate::wasm::{self, WasmPolicy};
 
 /// An artifact that was not loaded, and why.
@@ -107,6 +117,12 @@ struct Slot {
 #[derive(Default)]
 struct State {
     plugins: BTreeMap<String, Slot>,
+    /// Discovered but not yet verified ([`Registry::discover`]): every
+    /// usable manifest of a name, in search-path order.
+    pending: BTreeMap<String, Vec<Manifest>>,
+    /// Pending names whose every copy was refused when first used: the
+    /// manifest refused first and why, so later uses get the same answer.
+    refused: BTreeMap<String, (PathBuf, RejectReason)>,
     rejected: Vec<Rejected>,
     first_call_failures: Vec<Rejected>,
     failed_shas: HashSet<String>,
@@ -123,6 +139,7 @@ pub struct Registry {
     listeners: Arc<RwLock<Vec<Listener>>>,
     scan_lock: Mutex<()>,
     wasm_policy: RwLock<WasmPolicy>,
+    verified: RwLock<Option<VerifiedCache>>,
 }
 
 impl Registry {
@@ -139,7 +156,16 @@ impl Registry {
             listeners: Arc::default(),
             scan_lock: Mutex::new(()),
             wasm_policy: RwLock::default(),
+            verified: RwLock::default(),
         }
+    }
+
+    /// Keeps the sha256 of every artifact that verified in `dir` (a private
+    /// folder, created `0700`; refused if another user could write to it),
+    /// keyed by device, inode, size, mtime and ctime, so an unchanged
+    /// artifact loads without being hashed again. `None`: hash every time.
+    pub fn set_verified_cache(&self, dir: Option<PathBuf>) {
+        *self.verified.write().unwrap_or_else(|e| e.into_inner()) = dir.map(VerifiedCache::new);
     }
 
     /// Sets what wasm plugins may have at most, what they are granted, and
@@ -179,16 +205,37 @@ impl Registry {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// The current version of plugin `name`.
+    /// The current version of plugin `name`; a plugin [`discover`](Self::discover)ed
+    /// but not used yet is verified and loaded now.
     pub fn current(&self, name: &str) -> Result<Arc<LoadedPlugin>, RegistryError> {
-        let state = self.state();
-        state.plugins.get(name).map(|s| s.current.clone()).ok_or_else(|| RegistryError::UnknownPlugin {
-            name: name.to_string(),
-            available: state.plugins.keys().cloned().collect(),
-        })
+        {
+            let state = self.state();
+            if let Some(slot) = state.plugins.get(name) {
+                return Ok(slot.current.clone());
+            }
+            if let Some(e) = refused(&state, name) {
+                return Err(e);
+            }
+            if !state.pending.contains_key(name) {
+                return Err(RegistryError::UnknownPlugin { name: name.to_string(), available: names(&state) });
+            }
+        }
+        self.load_pending(name)
     }
 
-    /// The current version of every plugin, by name.
+    /// Verifies and loads every plugin still pending after
+    /// [`discover`](Self::discover), reporting the ones refused.
+    pub fn load_all(&self) {
+        let names: Vec<String> = self.state().pending.keys().cloned().collect();
+        for name in names {
+            // A refusal is recorded and reported; nothing more to do here.
+            let _ = self.load_pending(&name);
+        }
+    }
+
+    /// The current version of every loaded plugin, by name (after
+    /// [`discover`](Self::discover), only those used so far; see
+    /// [`load_all`](Self::load_all)).
     pub fn plugins(&self) -> Vec<Arc<LoadedPlugin>> {
         self.state().plugins.values().map(|s| s.current.clone()).collect()
     }
@@ -211,9 +258,99 @@ impl Registry {
         self.state().mapped
     }
 
+    /// Walks the plugin folders and reads their manifests only: what is
+    /// found is verified and loaded when first used ([`current`](Self::current)).
+    /// Folder and manifest trust, manifest errors and API majors are checked
+    /// (and reported) now, as by [`scan`](Self::scan); artifacts are not read.
+    pub fn discover(&self) {
+        let _guard = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rejected = Vec::new();
+        let mut pending: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
+        for manifest_path in self.trusted_manifests(&mut rejected) {
+            let m = match Manifest::load(&manifest_path) {
+                Ok(m) => m,
+                Err(e) => {
+                    rejected.push(Rejected {
+                        manifest: manifest_path,
+                        name: None,
+                        reason: RejectReason::BadManifest(e),
+                    });
+                    continue;
+                }
+            };
+            let name = m.plugin.name.clone();
+            if let Err(reason) = check_api(&m) {
+                rejected.push(Rejected { manifest: manifest_path, name: Some(name), reason });
+                continue;
+            }
+            pending.entry(name).or_default().push(m);
+        }
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            pending.retain(|name, _| !state.plugins.contains_key(name));
+            state.pending = pending;
+            state.refused.clear();
+        }
+        self.report_rejects(rejected);
+    }
+
+    /// Verifies the pending copies of `name` in search-path order and loads
+    /// the first that passes; the others are reported as refused or as
+    /// duplicates, as a scan would.
+    fn load_pending(&self, name: &str) -> Result<Arc<LoadedPlugin>, RegistryError> {
+        let _guard = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let candidates = {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            // Another thread may have loaded it while this one waited.
+            if let Some(slot) = state.plugins.get(name) {
+                return Ok(slot.current.clone());
+            }
+            match state.pending.remove(name) {
+                Some(c) => c,
+                None => {
+                    return Err(refused(&state, name).unwrap_or_else(|| RegistryError::UnknownPlugin {
+                        name: name.to_string(),
+                        available: names(&state),
+                    }))
+                }
+            }
+        };
+        let mut rejected = Vec::new();
+        let mut winner: Option<PathBuf> = None;
+        for m in candidates {
+            let reason = match &winner {
+                Some(first) => RejectReason::Duplicate { name: name.to_string(), first: first.clone() },
+                None => match self.consider(&m) {
+                    Ok(()) => {
+                        winner = Some(m.path.clone());
+                        continue;
+                    }
+                    Err(reason) => reason,
+                },
+            };
+            rejected.push(Rejected { manifest: m.path.clone(), name: Some(name.to_string()), reason });
+        }
+        let first_refusal = rejected.first().map(|r| (r.manifest.clone(), r.reason.clone()));
+        self.add_rejects(rejected);
+        if winner.is_some() {
+            return self.current(name);
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = first_refusal {
+            state.refused.insert(name.to_string(), r);
+        }
+        Err(refused(&state, name)
+            .unwrap_or_else(|| RegistryError::UnknownPlugin { name: name.to_string(), available: names(&state) }))
+    }
+
     /// Walks the plugin folders and loads what is new or changed.
     pub fn scan(&self) {
         let _guard = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            state.pending.clear();
+            state.refused.clear();
+        }
         let mut rejected = Vec::new();
         // The first plugin of a name that passes verification wins; a broken
         // copy earlier in the search path does not shadow a good one.
@@ -295,13 +432,7 @@ impl Registry {
     fn consider(&self, m: &Manifest) -> Result<(), RejectReason> {
         let name = &m.plugin.name;
         let current = self.state().plugins.get(name).map(|s| s.current.clone());
-        if m.api_major() != API_MAJOR {
-            return Err(RejectReason::ApiMismatch {
-                plugin: name.clone(),
-                built_for: m.plugin.api.clone(),
-                host_serves: API_MAJOR.to_string(),
-            });
-        }
+        check_api(m)?;
         let artifact = artifact::resolve(m.artifact_path(), m.path.parent().unwrap_or(Path::new(".")))?;
         let sha_mismatch = |artifact: PathBuf, found: String| {
             // Often a file still being written: quiet, retried on the next event.
@@ -318,8 +449,8 @@ impl Registry {
                 Err(sha_mismatch(artifact, found))
             };
         }
-        let bytes = artifact::read(&artifact)?;
-        let found = artifact::sha256_of(&bytes);
+        let (bytes, key) = artifact::read_keyed(&artifact)?;
+        let found = self.sha256_of(&bytes, key.as_ref(), &m.plugin.sha256);
         if !m.plugin.sha256.eq_ignore_ascii_case(&found) {
             return Err(sha_mismatch(artifact, found));
         }
@@ -344,6 +475,21 @@ impl Registry {
         };
         self.install(loaded, current);
         Ok(())
+    }
+
+    /// The sha256 of `bytes`: from the verified-hash cache when the file's
+    /// `key` is there, else computed (and cached when it is `expected`).
+    fn sha256_of(&self, bytes: &[u8], key: Option<&FileKey>, expected: &str) -> String {
+        let cache = self.verified.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let (Some(cache), Some(key)) = (cache, key) else { return artifact::sha256_of(bytes) };
+        if let Some(sha) = cache.lookup(key) {
+            return sha;
+        }
+        let found = artifact::sha256_of(bytes);
+        if found.eq_ignore_ascii_case(expected) {
+            cache.store(key, &found);
+        }
+        found
     }
 
     fn load(
@@ -473,6 +619,21 @@ impl Registry {
         }
     }
 
+    /// Adds rejects found while loading a pending plugin and reports them.
+    fn add_rejects(&self, rejected: Vec<Rejected>) {
+        {
+            let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+            for r in &rejected {
+                state.reported.insert(r.manifest.clone(), r.reason.to_string());
+            }
+            state.rejected.extend(rejected.iter().cloned());
+        }
+        for r in rejected {
+            tracing::warn!(manifest = %r.manifest.display(), "plugin rejected: {}", r.reason);
+            self.emit(RegistryEvent::Rejected { manifest: r.manifest, reason: r.reason });
+        }
+    }
+
     /// Records this scan's rejects; reports each one once until it changes.
     fn report_rejects(&self, rejected: Vec<Rejected>) {
         let mut fresh = Vec::new();
@@ -498,6 +659,34 @@ impl Registry {
             self.emit(RegistryEvent::Rejected { manifest: r.manifest, reason: r.reason });
         }
     }
+}
+
+/// Refuses a manifest that declares another API major, before anything
+/// reads its artifact.
+fn check_api(m: &Manifest) -> Result<(), RejectReason> {
+    if m.api_major() == API_MAJOR {
+        return Ok(());
+    }
+    Err(RejectReason::ApiMismatch {
+        plugin: m.plugin.name.clone(),
+        built_for: m.plugin.api.clone(),
+        host_serves: API_MAJOR.to_string(),
+    })
+}
+
+/// The error for a discovered plugin refused when first used, if `name` is one.
+fn refused(state: &State, name: &str) -> Option<RegistryError> {
+    state.refused.get(name).map(|(manifest, reason)| RegistryError::Refused {
+        name: name.to_string(),
+        manifest: manifest.clone(),
+        reason: Box::new(reason.clone()),
+    })
+}
+
+/// Every plugin name a pipeline may use: loaded or discovered.
+fn names(state: &State) -> Vec<String> {
+    let all: std::collections::BTreeSet<&String> = state.plugins.keys().chain(state.pending.keys()).collect();
+    all.into_iter().cloned().collect()
 }
 
 /// `plugin.toml` files directly in `root` or one folder below it, sorted.

@@ -256,3 +256,49 @@ path = "out.npy"
     let t = doc["plugins"].as_array().unwrap().iter().find(|p| p["name"] == "trend").unwrap().clone();
     assert_eq!(t["tier"], "wasm", "the wasm build was the one used: {doc}");
 }
+
+#[test]
+fn a_1_gib_input_streams_through_a_guest_capped_at_256_mib_in_slabs() {
+    use plexus_plugin_api::{Array, ChunkKey, Frame};
+    use plexus_registry::Registry;
+
+    let dir = tempfile::tempdir().unwrap();
+    let guests = c_guests();
+    let plugins = dir.path().join("plugins");
+    let wasm_c = repo().join("tests/plugins/wasm-c");
+    plexus_registry::pack(&wasm_c.join("slabs.toml"), &guests.join("slabs.wasm"), &plugins.join("cslabs")).unwrap();
+    plexus_registry::pack(&wasm_c.join("example.toml"), &guests.join("example.wasm"), &plugins.join("cexample"))
+        .unwrap();
+    let registry = Registry::new(vec![plugins], dir.path().join("private"));
+    registry.scan();
+    assert!(registry.rejected().is_empty(), "{:?}", registry.rejected());
+    let slabs = registry.current("cslabs").unwrap();
+    assert_eq!(slabs.sandbox_limits().unwrap().memory_mib, 256);
+
+    // 1 GiB of f64: 128 planes of 1024 x 1024, four times the guest's cap.
+    let input = Array::from_fn(vec![128, 1024, 1024], |i| i as f64).with_axes("z y x").unwrap();
+    assert_eq!(input.as_bytes().len(), 1 << 30);
+    let frame = Frame::new("big", ChunkKey::whole(128)).with_array("vol", input);
+    let mut inst = slabs.instantiate("double", &serde_json::Map::new(), 1).unwrap();
+    let started = std::time::Instant::now();
+    let out = inst.process(&frame, 0).unwrap();
+    let took = started.elapsed();
+    eprintln!(
+        "1 GiB through cslabs.double in 8 MiB slabs: {took:?} ({:.2} GB/s read, doubled and written back)",
+        (1u64 << 30) as f64 / took.as_secs_f64() / 1e9
+    );
+    assert_eq!(out.frames().len(), 1);
+    let got = out.frames()[0].array("vol").unwrap();
+    assert_eq!((got.shape(), got.axes()), (&[128, 1024, 1024][..], "z y x"));
+    // Doubling is exact in f64 for these integers.
+    let wrong = got.as_slice::<f64>().unwrap().iter().enumerate().position(|(i, &v)| v != 2.0 * i as f64);
+    assert_eq!(wrong, None, "first wrong element");
+    drop(out);
+
+    // Control: the guest that pulls the whole array meets the same cap.
+    let mut params = serde_json::Map::new();
+    params.insert("factor".into(), 2.0.into());
+    let mut whole = registry.current("cexample").unwrap().instantiate("scale", &params, 1).unwrap();
+    let e = whole.process(&frame, 0).unwrap_err().to_string();
+    assert!(e.contains("hit the sandbox's memory cap of 256 MiB"), "{e}");
+}

@@ -60,7 +60,7 @@ fn every_one_of_1000_watched_wasm_reloads_happens_and_memory_returns_to_its_leve
     let mut params = serde_json::Map::new();
     params.insert("factor".into(), 2.0.into());
     let reload = |i: usize| {
-        let (art, sha) = if i % 2 == 0 { (&wa, &sha_a) } else { (&wb, &sha_b) };
+        let (art, sha) = if i.is_multiple_of(2) { (&wa, &sha_a) } else { (&wb, &sha_b) };
         // Packed in place, as a deploy does: artifact renamed in first, then
         // the manifest vouching for it. Only the watcher rescans.
         plexus_registry::pack(&manifest, art, &folder).unwrap();

@@ -39,6 +39,8 @@ pub(super) fn plugins(cmd: PluginsCommand, extra: &[PathBuf], events: &Path) -> 
         }
         PluginsCommand::List { json } => {
             let host = Host::start(extra, events, false)?;
+            // Everything listed is verified, not only what a pipeline used.
+            host.registry.load_all();
             let plugins = host.registry.plugins();
             let rejected = host.registry.rejected();
             let mapped = host.registry.mapped_versions();

@@ -12,7 +12,7 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use plexus_geometry::filter::{correlate2d, Anchor, Kernel, Path};
 use plexus_geometry::options::Mode;
-use plexus_geometry::spectrum::{radial_average, Rfft2};
+use plexus_geometry::spectrum::{radial_average, Binning, Rfft2};
 
 fn image(n: usize) -> Vec<f32> {
     let mut s = 12345u64;
@@ -83,7 +83,7 @@ fn bench_fft(c: &mut Criterion) {
     g.bench_function("1t", |b| {
         b.iter(|| {
             plan.process(black_box(&img64), 1, &mut rows, &mut half);
-            radial_average(&half, n, n)
+            radial_average(&half, n, n, Binning::Round)
         })
     });
     g.finish();

@@ -1,5 +1,7 @@
 //! The `gradient` operator: central differences as `numpy.gradient`
-//! (edge_order 1) and the Sobel magnitude as `skimage.filters.sobel`.
+//! (edge_order 1) and the Sobel magnitude in the two conventions users
+//! arrive with: `skimage.filters.sobel` and scipy's unnormalised
+//! `hypot(ndimage.sobel(f, 0), ndimage.sobel(f, 1))`.
 //!
 //! - `central`: interior `(f[i+1] - f[i-1]) / (2 h)`, first and last sample
 //!   `(f[1] - f[0]) / h` and `(f[n-1] - f[n-2]) / h`, per axis, with unit or
@@ -13,6 +15,13 @@
 //!   `sqrt(ndim)`). skimage first rescales integer images with
 //!   `img_as_float` (u8 / 255); this operator keeps native values
 //!   (docs/CONVENTIONS.md), so a u8 result is 255 × skimage's.
+//! - `sobel-hypot`: `hypot(gy, gx)` with scipy's unnormalised kernels,
+//!   `gx` the correlation with `[1, 2, 1]ᵀ ⊗ [-1, 0, 1]` as
+//!   `scipy.ndimage.sobel(f, axis=1)` (boundary `mode`, default `reflect`
+//!   as scipy's) and `gy` its transpose (`axis=0`), each as scipy's two
+//!   1-D passes: `4·√2` times the skimage magnitude except at a constant
+//!   boundary with `cval ≠ 0` ([`sobel_hypot`]). scipy keeps the input's dtype (a u8 result wraps
+//!   around); this operator computes integers in f64, like `sobel_magnitude`.
 
 use plexus_plugin_api::{
     ArrayView, Context, DType, Element, Emitter, Frame, FrameView, Operator, Param, Params, PluginError,
@@ -49,11 +58,11 @@ impl Params for GradientParams {
     const TABLE: &'static [Param] = &[
         Param::new(
             "output",
-            "central: numpy.gradient (edge_order 1); sobel_magnitude: sqrt((gx^2 + gy^2) / 2) as skimage.filters.sobel, native value range",
+            "central: numpy.gradient (edge_order 1); sobel_magnitude: sqrt((gx^2 + gy^2) / 2) as skimage.filters.sobel, native value range; sobel-hypot: hypot(ndimage.sobel(f, 0), ndimage.sobel(f, 1)), scipy's unnormalised kernels and two 1-D passes (4 sqrt(2) x sobel_magnitude but at a constant edge with cval != 0)",
         ),
         Param::new("axis", "central only: both emits <name>_dy and <name>_dx, y or x replaces <name>"),
         Param::new("spacing", "sample spacing [h] or [h_y, h_x]").min(0.0),
-        Param::new("mode", "sobel_magnitude boundary (skimage default reflect)"),
+        Param::new("mode", "boundary of sobel_magnitude and sobel-hypot (skimage's and scipy's default reflect)"),
         Param::new("cval", "value outside the image when mode = constant"),
     ];
 }
@@ -98,6 +107,20 @@ pub fn gradient_x<T: Sample>(src: &[T], rows: usize, w: usize, spacing: f64) -> 
 
 /// `skimage.filters.sobel(src, mode=mode, cval=cval)` of a 2-D image, in `T`
 /// (without skimage's rescaling of integer images).
+///
+/// # Arguments
+/// - `src`: the `h × w` image, row-major (`[y, x]`).
+/// - `mode`, `cval`: the boundary, scipy names.
+/// - `threads`: threads of the two correlations.
+///
+/// # Returns
+/// `sqrt((gy² + gx²) / 2)`, `h × w`, where `gx` is the convolution with
+/// `[1, 2, 1]ᵀ/4 ⊗ [1, 0, -1]` and `gy` its transpose.
+///
+/// # References
+/// I. Sobel and G. Feldman, "A 3x3 isotropic gradient operator for image
+/// processing", Stanford Artificial Intelligence Project, 1968;
+/// scikit-image `skimage.filters.sobel` (van der Walt et al., PeerJ 2:e453, 2014).
 pub fn sobel_magnitude<T: Sample>(src: &[T], h: usize, w: usize, mode: Mode, cval: f64, threads: usize) -> Vec<T> {
     // skimage convolves with edge [1, 0, -1] ⊗ smooth [1, 2, 1] / 4; a 3×3
     // convolution is the correlation with the flipped kernel, same anchor.
@@ -112,6 +135,44 @@ pub fn sobel_magnitude<T: Sample>(src: &[T], h: usize, w: usize, mode: Mode, cva
     gy.iter().zip(&gx).map(|(&y, &x)| (y * y + x * x).sqrt() / sqrt2).collect()
 }
 
+/// `numpy.hypot(ndimage.sobel(src, 0), ndimage.sobel(src, 1))` of a 2-D
+/// image, in `T`: the Sobel magnitude with scipy's unnormalised kernels.
+///
+/// # Arguments
+/// As [`sobel_magnitude`].
+///
+/// # Returns
+/// `sqrt(gy² + gx²)`, `h × w`, where `gx` is the correlation with
+/// `[1, 2, 1]ᵀ ⊗ [-1, 0, 1]` (`ndimage.sobel(src, axis=1)`) and `gy` with
+/// its transpose (`axis=0`); `4·√2 ×` [`sobel_magnitude`] except at a
+/// constant boundary (notes).
+///
+/// # Notes
+/// Two 1-D passes per derivative as scipy makes them (the derivative, then
+/// the smoothing of its result, each padded by `mode` on its own), so with
+/// `mode = constant` and `cval ≠ 0` the intermediate is padded with `cval`
+/// and the result is not `4·√2 ×` [`sobel_magnitude`] near the edges, as in
+/// scipy. scipy keeps the input's dtype, so `ndimage.sobel` of a u8 image
+/// wraps around; callers pass integers converted to f64 (as `gradient`
+/// does), which equals scipy on the image converted to float first.
+///
+/// # References
+/// I. Sobel and G. Feldman (1968), as [`sobel_magnitude`]; SciPy
+/// `scipy.ndimage.sobel` (Virtanen et al., Nature Methods 17:261, 2020).
+pub fn sobel_hypot<T: Sample>(src: &[T], h: usize, w: usize, mode: Mode, cval: f64, threads: usize) -> Vec<T> {
+    // scipy's order and rounding: the 1-D derivative along the axis into an
+    // array of the input's type, then the 1-D smoothing of that along the
+    // other axis, each pass padded on its own.
+    let pass = |src: &[T], kernel: Kernel| {
+        let a = Anchor::correlate(kernel.kh, kernel.kw);
+        correlate2d_vec(src, h, w, &kernel, a, mode, cval, Path::Auto, threads).expect("auto path")
+    };
+    let (edge, smooth) = ([-1.0, 0.0, 1.0], [1.0, 2.0, 1.0]);
+    let gx = pass(&pass(src, Kernel::outer(&[1.0], &edge)), Kernel::outer(&smooth, &[1.0]));
+    let gy = pass(&pass(src, Kernel::outer(&edge, &[1.0])), Kernel::outer(&[1.0], &smooth));
+    gy.iter().zip(&gx).map(|(&y, &x)| (y * y + x * x).sqrt()).collect()
+}
+
 /// What the operator computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -122,6 +183,8 @@ pub enum Output {
     /// pipelines written then keep working.
     #[serde(rename = "sobel_magnitude")]
     SobelMagnitude,
+    /// `hypot` of scipy's unnormalised `ndimage.sobel` along both axes.
+    SobelHypot,
 }
 
 /// Which derivatives `central` emits.
@@ -184,8 +247,9 @@ impl Gradient {
         };
         let (h, w) = (layout.h, layout.w);
         match self.output {
-            Output::SobelMagnitude => {
-                let out = per_plane(&|s| sobel_magnitude(s, h, w, self.mode, self.cval, self.threads));
+            Output::SobelMagnitude | Output::SobelHypot => {
+                let sobel = if self.output == Output::SobelHypot { sobel_hypot::<T> } else { sobel_magnitude::<T> };
+                let out = per_plane(&|s| sobel(s, h, w, self.mode, self.cval, self.threads));
                 Ok(frame.with_array(name, array_like(shape, axes, out)?))
             }
             Output::Central => {

@@ -6,11 +6,13 @@
 //!   filter, scipy boundary modes, separable and general fast paths
 //!   ([`filter`] holds the slice kernels);
 //! - `gradient` ([`gradient`]): `numpy.gradient` central differences and the
-//!   `skimage.filters.sobel` magnitude;
+//!   Sobel magnitude as `skimage.filters.sobel` or as `hypot` of scipy's
+//!   `ndimage.sobel`;
 //! - `power_spectrum` ([`spectrum`]): radially averaged power spectrum on a
-//!   2-D real FFT;
-//! - `minkowski` ([`minkowski`]): area, perimeter and Euler numbers of
-//!   thresholded images.
+//!   2-D real FFT, radii binned by rounding or by `floor`;
+//! - `minkowski` ([`minkowski`]): area, perimeters (crack length, Crofton,
+//!   scikit-image's weighted estimator) and Euler numbers of thresholded
+//!   images.
 //!
 //! Every operator works plane by plane on `[y, x]`, `[n, y, x]` (and
 //! channel-last) arrays; see [`image`].
@@ -21,6 +23,7 @@ pub mod gradient;
 pub mod image;
 pub mod minkowski;
 pub mod options;
+pub mod perimeter;
 pub mod spectrum;
 
 use plexus_plugin_api::export_plugin;

@@ -9,6 +9,9 @@
 //!   pixel, pixels outside the image counting as background (the "crack"
 //!   length in pixel units: `4·area − 2·(adjacent foreground pairs)`);
 //! - `perimeter_crofton`: `skimage.measure.perimeter_crofton(directions=4)`;
+//! - `perimeter_weighted4` / `perimeter_weighted8`:
+//!   `skimage.measure.perimeter(neighborhood=4 / 8)`, the weighted border
+//!   pixel estimator ([`perimeter`](crate::perimeter); a separate pass);
 //! - `euler4` / `euler8`: `skimage.measure.euler_number(connectivity=1 / 2)`
 //!   (foreground 4- / 8-connected), with the same coefficient tables.
 
@@ -19,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::image::{as_cow, plane, Planes};
+use crate::perimeter::{weighted_perimeter, Neighborhood};
 
 /// Parameters of `minkowski`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -61,6 +65,10 @@ pub struct Functionals {
     pub perimeter: u64,
     /// Crofton perimeter estimate (4 directions).
     pub perimeter_crofton: f64,
+    /// skimage's weighted perimeter, `neighborhood=4`.
+    pub perimeter_weighted4: f64,
+    /// skimage's weighted perimeter, `neighborhood=8`.
+    pub perimeter_weighted8: f64,
     /// Euler number, 4-connected foreground.
     pub euler4: i64,
     /// Euler number, 8-connected foreground.
@@ -72,6 +80,8 @@ impl std::ops::AddAssign for Functionals {
         self.area += o.area;
         self.perimeter += o.perimeter;
         self.perimeter_crofton += o.perimeter_crofton;
+        self.perimeter_weighted4 += o.perimeter_weighted4;
+        self.perimeter_weighted8 += o.perimeter_weighted8;
         self.euler4 += o.euler4;
         self.euler8 += o.euler8;
     }
@@ -116,6 +126,8 @@ pub fn functionals<T: Copy + PartialOrd>(src: &[T], h: usize, w: usize, t: T) ->
         area,
         perimeter: 4 * area - 2 * pairs,
         perimeter_crofton: (0..16).map(|i| crofton[i] * hist[i] as f64).sum(),
+        perimeter_weighted4: weighted_perimeter(src, h, w, t, Neighborhood::Four),
+        perimeter_weighted8: weighted_perimeter(src, h, w, t, Neighborhood::Eight),
         euler4: (0..16).map(|i| EULER4[i] * hist[i] as i64).sum(),
         euler8: (0..16).map(|i| EULER8[i] * hist[i] as i64).sum(),
     }
@@ -123,8 +135,8 @@ pub fn functionals<T: Copy + PartialOrd>(src: &[T], h: usize, w: usize, t: T) ->
 
 /// The `minkowski` operator. Publishes, for each threshold in order, the
 /// functionals of the frame (summed over its planes: they are additive):
-/// results `thresholds`, `area`, `perimeter`, `perimeter_crofton`, `euler4`,
-/// `euler8`, each a list with one entry per threshold, and forwards the input.
+/// results `thresholds`, `area`, `perimeter`, `perimeter_crofton`,
+/// `perimeter_weighted4`, `perimeter_weighted8`, `euler4`, `euler8`, each a list with one entry per threshold, and forwards the input.
 pub struct Minkowski {
     thresholds: Vec<f64>,
     /// Running totals over every plane of every frame so far.
@@ -183,6 +195,8 @@ impl Operator for Minkowski {
         out.result("area", list(&|f| f.area.into()));
         out.result("perimeter", list(&|f| f.perimeter.into()));
         out.result("perimeter_crofton", list(&|f| f.perimeter_crofton.into()));
+        out.result("perimeter_weighted4", list(&|f| f.perimeter_weighted4.into()));
+        out.result("perimeter_weighted8", list(&|f| f.perimeter_weighted8.into()));
         out.result("euler4", list(&|f| f.euler4.into()));
         out.result("euler8", list(&|f| f.euler8.into()));
         Ok(())

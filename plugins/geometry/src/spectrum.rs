@@ -1,28 +1,75 @@
 //! The `power_spectrum` operator: the radially averaged power spectrum of each
 //! 2-D plane, and the 2-D real FFT under it.
 //!
-//! Convention (the numpy version is in `tests/fixtures/make_fixtures.py`):
+//! Convention (the numpy versions are in `tests/fixtures/make_fixtures.py`
+//! and `tests/fixtures/make_conventions.py`):
 //!
 //! ```text
 //! P = |fftshift(fft2(img))|²            # unnormalised forward FFT, no mean removed
-//! r = rint(hypot(y - h//2, x - w//2))   # integer radius from the shifted centre
+//! r = rint(hypot(y - h//2, x - w//2))   # binning = "round" (the default)
+//! r = floor(hypot(y - h//2, x - w//2))  # binning = "floor"
 //! S[k] = mean of P over pixels with r == k,   k = 0 ..= max r
 //! ```
 //!
-//! Bin `k` holds the frequencies with `k - 0.5 < |f| < k + 0.5` (in cycles
-//! per image; no frequency lies exactly on a bin edge). Bins are never empty.
+//! With `round`, bin `k` holds the frequencies with `k - 0.5 < |f| < k + 0.5`
+//! (in cycles per image; no frequency lies exactly on a half-integer); with
+//! `floor` (`hypot(...).astype(int)`, the other common spelling),
+//! `k <= |f| < k + 1`. Bins are never empty either way: a unit step on the
+//! frequency grid changes `|f|` by at most 1, and the grid's corner holds the
+//! largest radius.
 //! The transform is computed in f64 whatever the input type. Only the
 //! half-spectrum of the real FFT is computed; each entry counts once or twice
 //! (its Hermitian mirror has the same radius).
 
 use std::sync::Arc;
 
-use plexus_plugin_api::{Array, Context, Emitter, Frame, FrameView, NoParams, Operator, PluginError};
+use plexus_plugin_api::{Array, Context, Emitter, Frame, FrameView, Operator, Param, Params, PluginError};
 use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftNum, FftPlanner};
+use serde::{Deserialize, Serialize};
 
 use crate::image::{as_cow, plane, Planes};
+
+/// Parameters of `power_spectrum`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowerSpectrumParams {
+    /// How a frequency's radius becomes a bin.
+    pub binning: Binning,
+}
+
+impl Params for PowerSpectrumParams {
+    const TABLE: &'static [Param] = &[Param::new(
+        "binning",
+        "radius bin of frequency |f| (cycles per image): round = rint(|f|), floor = floor(|f|) as hypot(...).astype(int)",
+    )];
+}
+
+/// How a frequency's radius `|f|` becomes an integer bin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Binning {
+    /// `rint(|f|)`: bin `k` holds `k - 0.5 < |f| < k + 0.5`.
+    #[default]
+    Round,
+    /// `floor(|f|)`: bin `k` holds `k <= |f| < k + 1`.
+    Floor,
+}
+
+impl Binning {
+    /// The bin of a frequency with `|f|² = r2`.
+    fn bin(self, r2: u64) -> usize {
+        match self {
+            // |f| is never a half-integer, so + 0.5 and truncation round the
+            // same way as rint, without a libm call.
+            Binning::Round => ((r2 as f64).sqrt() + 0.5) as usize,
+            // Exact on the integer, so a perfect square is never floored to
+            // the bin below.
+            Binning::Floor => r2.isqrt() as usize,
+        }
+    }
+}
 
 /// A planned 2-D real-to-complex FFT of an `h × w` image.
 ///
@@ -126,18 +173,28 @@ fn signed_freq(k: usize, n: usize) -> i64 {
     }
 }
 
-/// Number of radial bins for an `h × w` image.
-pub fn bin_count(h: usize, w: usize) -> usize {
-    let (fy, fx) = ((h / 2) as f64, (w / 2) as f64);
-    (fy * fy + fx * fx).sqrt().round() as usize + 1
+/// Number of radial bins for an `h × w` image: the bin of the grid's
+/// corner, `(h/2, w/2)` from the centre, plus one.
+pub fn bin_count(h: usize, w: usize, binning: Binning) -> usize {
+    let (fy, fx) = ((h / 2) as u64, (w / 2) as u64);
+    binning.bin(fy * fy + fx * fx) + 1
 }
 
 /// The radially averaged power spectrum of the half spectrum `half`
 /// (transposed, as [`Rfft2::process`] writes it) of an `h × w` image.
-pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize) -> Vec<f64> {
+///
+/// # Arguments
+/// - `half`: `(w/2 + 1) × h` complex values, `half[kx * h + ky]`.
+/// - `h`, `w`: the image's size in pixels.
+/// - `binning`: how a radius becomes a bin (module docs).
+///
+/// # Returns
+/// `S[k]`, the mean of `|F|²` over the frequencies of bin `k`, for
+/// `k = 0 .. bin_count(h, w, binning)`.
+pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize, binning: Binning) -> Vec<f64> {
     let wc = w / 2 + 1;
     assert_eq!(half.len(), h * wc);
-    let nb = bin_count(h, w);
+    let nb = bin_count(h, w, binning);
     let mut sum = vec![0.0f64; nb];
     let mut count = vec![0u64; nb];
     let fy2: Vec<i64> = (0..h).map(|ky| signed_freq(ky, h).pow(2)).collect();
@@ -147,9 +204,7 @@ pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize) -> Vec<f64> {
         let fx2 = signed_freq(kx, w).pow(2);
         let col = &half[kx * h..(kx + 1) * h];
         for (v, &fy2) in col.iter().zip(&fy2) {
-            // rint(|f|); |f| is never a half-integer, so + 0.5 and truncation
-            // round the same way, without a libm call.
-            let b = (((fy2 + fx2) as f64).sqrt() + 0.5) as usize;
+            let b = binning.bin((fy2 + fx2) as u64);
             sum[b] += weight as f64 * v.norm_sqr();
             count[b] += weight;
         }
@@ -159,14 +214,15 @@ pub fn radial_average(half: &[Complex<f64>], h: usize, w: usize) -> Vec<f64> {
 
 /// The `power_spectrum` operator.
 pub struct PowerSpectrum {
+    binning: Binning,
     threads: usize,
     plan: Option<Rfft2<f64>>,
 }
 
 impl PowerSpectrum {
-    /// Builds the operator; it takes no parameters.
-    pub fn new(_p: NoParams, ctx: &Context) -> Result<PowerSpectrum, PluginError> {
-        Ok(PowerSpectrum { threads: ctx.threads(), plan: None })
+    /// Builds the operator from its parameters.
+    pub fn new(p: PowerSpectrumParams, ctx: &Context) -> Result<PowerSpectrum, PluginError> {
+        Ok(PowerSpectrum { binning: p.binning, threads: ctx.threads(), plan: None })
     }
 
     /// The spectrum of one `h × w` plane.
@@ -177,7 +233,7 @@ impl PowerSpectrum {
         let plan = self.plan.as_ref().expect("planned above");
         let (mut rows, mut half) = (Vec::new(), Vec::new());
         plan.process(src, self.threads, &mut rows, &mut half);
-        radial_average(&half, h, w)
+        radial_average(&half, h, w, self.binning)
     }
 }
 
@@ -190,7 +246,7 @@ impl Operator for PowerSpectrum {
             return Err(PluginError::bad_input(name, "an image with pixels", "an empty image"));
         }
         let data = as_cow::<f64>(&view);
-        let nb = bin_count(h, w);
+        let nb = bin_count(h, w, self.binning);
         let mut all = Vec::with_capacity(layout.count() * nb);
         for p in 0..layout.count() {
             all.extend(self.plane(&plane(&data, layout, p), h, w));
@@ -251,25 +307,28 @@ mod tests {
     #[test]
     fn radial_average_of_full_spectrum() {
         // Brute force over the full shifted grid.
-        for &(h, w) in &[(6, 6), (7, 5), (8, 11), (9, 4)] {
+        for (&(h, w), binning) in
+            [(6, 6), (7, 5), (8, 11), (9, 4)].iter().flat_map(|s| [(s, Binning::Round), (s, Binning::Floor)])
+        {
             let src: Vec<f64> = (0..h * w).map(|i| ((i * 13 % 7) as f64) - 2.0).collect();
             let full = dft2(&src, h, w);
-            let nb = bin_count(h, w);
+            let nb = bin_count(h, w, binning);
             let (mut s, mut c) = (vec![0.0; nb], vec![0.0; nb]);
             for ky in 0..h {
                 for kx in 0..w {
                     let (fy, fx) = (signed_freq(ky, h), signed_freq(kx, w));
-                    let r = ((fy * fy + fx * fx) as f64).sqrt().round() as usize;
+                    let r = ((fy * fy + fx * fx) as f64).sqrt();
+                    let r = if binning == Binning::Round { r.round() } else { r.floor() } as usize;
                     s[r] += full[ky * w + kx].norm_sqr();
                     c[r] += 1.0;
                 }
             }
-            let mut op = PowerSpectrum { threads: 1, plan: None };
+            let mut op = PowerSpectrum { binning, threads: 1, plan: None };
             let got = op.plane(&src, h, w);
             for k in 0..nb {
                 assert!(c[k] > 0.0);
                 let want = s[k] / c[k];
-                assert!((got[k] - want).abs() <= 1e-9 * want.abs().max(1.0), "{h}x{w} bin {k}");
+                assert!((got[k] - want).abs() <= 1e-9 * want.abs().max(1.0), "{h}x{w} {binning:?} bin {k}");
             }
         }
     }

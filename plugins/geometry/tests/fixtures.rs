@@ -1,12 +1,16 @@
 //! Every operator against reference outputs from scipy, OpenCV, numpy and
-//! scikit-image on real images (`tests/fixtures/make_fixtures.py`), driven
-//! through the plugin ABI by `compliance::check_operator`.
+//! scikit-image on real images (`tests/fixtures/make_fixtures.py`, and
+//! `tests/fixtures/make_conventions.py` for the second conventions of the
+//! Sobel magnitude, the spectrum's binning and the weighted perimeter),
+//! driven through the plugin ABI by `compliance::check_operator`.
 //!
 //! Tolerances: f32 convolution ≤ 1e-4 absolute (images in [0, 1]; scipy
 //! computes in f64, we in f32); integer kernels on integer images exact;
 //! numpy.gradient bit-identical; Sobel magnitude ≤ 1e-5 (f32) and ≤ 1e-12
-//! (f64); power spectrum ≤ 1e-9 relative; area, perimeter and Euler numbers
-//! exact, Crofton perimeter ≤ 1e-9 relative.
+//! (f64), scipy's unnormalised one 4√2 times that (its values are 4√2
+//! times larger); power spectrum ≤ 1e-9 relative; area, perimeter and Euler
+//! numbers exact, Crofton perimeter ≤ 1e-9 relative, weighted perimeter
+//! ≤ 1e-12 relative (sums of at most ~10^5 weights in f64).
 
 mod common;
 
@@ -233,6 +237,59 @@ fn sobel_magnitude_matches_skimage() {
 }
 
 #[test]
+fn sobel_hypot_matches_scipy() {
+    let tol = 4.0 * std::f64::consts::SQRT_2;
+    let input = npy("in_camera_f32").array();
+    let got = output("gradient", json!({ "output": "sobel-hypot" }), input.clone());
+    assert_eq!(got.dtype(), DType::F32);
+    let err = max_abs_diff(&got.to_f64_vec(), &npy("sobel_hypot_camera_f32").f64());
+    assert!(err <= 1e-5 * tol, "{err}");
+    let got = output("gradient", json!({ "output": "sobel-hypot", "mode": "constant", "cval": 0.5 }), input);
+    let err = max_abs_diff(&got.to_f64_vec(), &npy("sobel_hypot_camera_f32_constant").f64());
+    assert!(err <= 1e-5 * tol, "{err}");
+    // u8 computed in f64: scipy on the image converted to float64, values
+    // up to a few thousand, so 1e-12 relative.
+    let got = output("gradient", json!({ "output": "sobel-hypot" }), npy("in_grains_u8").array());
+    assert_eq!(got.dtype(), DType::F64);
+    let err = max_abs_diff(&got.to_f64_vec(), &npy("sobel_hypot_grains_u8").f64());
+    assert!(err <= 1e-12 * 255.0 * tol, "{err}");
+}
+
+#[test]
+fn power_spectrum_floor_binning_matches_numpy() {
+    for (img, want) in [("in_ps_camera_u8", "ps_floor_camera"), ("in_ps_coins_u8", "ps_floor_coins")] {
+        let got = output("power_spectrum", json!({ "binning": "floor" }), npy(img).array());
+        let want = npy(want).f64();
+        // floor gives one bin fewer than rint where the corner's radius
+        // rounds up: 64x48 has |f| = 40 at the corner (both 41 bins), 45x63
+        // has sqrt(22^2 + 31^2) = 38.01 (both 39 bins).
+        assert_eq!(got.shape(), &[want.len()]);
+        for (k, (g, w)) in got.to_f64_vec().iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= 1e-9 * w.abs(), "{img} bin {k}: {g} vs {w}");
+        }
+    }
+}
+
+#[test]
+fn weighted_perimeter_matches_skimage() {
+    for name in ["grains", "coins"] {
+        let table = npy(&format!("mkw_{name}"));
+        let rows = table.f64();
+        let nt = table.shape[0];
+        let col = |c: usize| (0..nt).map(|i| rows[i * 3 + c]).collect::<Vec<f64>>();
+        let input = frame(npy(&format!("in_mk_{name}_u8")).array());
+        let outs = check_operator(&PLUGIN, "minkowski", json!({ "thresholds": col(0) }), &[input]).unwrap();
+        let r = outs[1].results();
+        let get = |k: &str| r[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<f64>>();
+        for (key, c) in [("perimeter_weighted4", 1), ("perimeter_weighted8", 2)] {
+            for (g, w) in get(key).iter().zip(col(c)) {
+                assert!((g - w).abs() <= 1e-12 * w, "{name} {key} {g} vs skimage {w}");
+            }
+        }
+    }
+}
+
+#[test]
 fn power_spectrum_matches_numpy() {
     for (img, want) in [("in_ps_camera_u8", "ps_camera"), ("in_ps_coins_u8", "ps_coins")] {
         let got = output("power_spectrum", json!({}), npy(img).array());
@@ -297,7 +354,11 @@ fn options_fail_with_clear_messages() {
     );
     assert_eq!(
         err("gradient", json!({ "output": "laplace" })),
-        "parameter `output`: expected one of central, sobel_magnitude, got `laplace`"
+        "parameter `output`: expected one of central, sobel_magnitude, sobel-hypot, got `laplace`"
+    );
+    assert_eq!(
+        err("power_spectrum", json!({ "binning": "ceil" })),
+        "parameter `binning`: expected one of round, floor, got `ceil`"
     );
     assert_eq!(
         err("minkowski", json!({ "thresholds": [] })),

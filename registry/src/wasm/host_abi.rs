@@ -4,11 +4,12 @@
 //! memory; a bad one ends the call as a guest fault.
 
 use plexus_plugin_api::abi::wasm as abi;
-use plexus_plugin_api::{Array, ChunkKey, DType, Frame, Sink};
+use plexus_plugin_api::{Array, ChunkKey, Frame, Sink};
 use serde_json::Value;
 use wasmtime::{Caller, Linker};
 
 use crate::described::DescribedOperator;
+use crate::wasm::slab_output::{define_slab_output, header, none_open, Header};
 use crate::wasm::state::{fault, input_string, memory, range, read_bytes, read_str, write_out, GuestState, Res};
 
 pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
@@ -121,6 +122,7 @@ pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
          mp: i32,
          ml: i32|
          -> Res<i32> {
+            none_open(&mut c, "output_frame")?;
             let dataset = read_str(&mut c, dp, dl, "output frame dataset")?;
             let meta = read_str(&mut c, mp, ml, "output frame metadata")?;
             let key =
@@ -151,23 +153,10 @@ pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
          data: i32,
          len: i32|
          -> Res<i32> {
-            let name = read_str(&mut c, np, nl, "output array name")?;
-            let axes = read_str(&mut c, ap, al, "output array axes")?;
-            let Some(dtype) = DType::from_code(dtype as u8).filter(|_| (0..=255).contains(&dtype)) else {
-                return Err(fault(&mut c, format!("output array `{name}` has unknown dtype code {dtype}")));
-            };
-            if ndim as u32 as usize > abi::MAX_RANK {
-                return Err(fault(
-                    &mut c,
-                    format!("output array `{name}` has rank {ndim} (at most {})", abi::MAX_RANK),
-                ));
-            }
-            let shape_bytes = read_bytes(&mut c, sp, ndim * 8, "output array shape")?;
-            let shape: Vec<usize> =
-                shape_bytes.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap()) as usize).collect();
-            let claimed = shape.iter().try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
+            let Header { name, axes, dtype, shape, bytes: claimed } = header(&mut c, np, nl, dtype, sp, ndim, ap, al)?;
+            none_open(&mut c, &format!("output array `{name}` given"))?;
             let size = memory(&c).data_size(&c);
-            let Some(claimed) = claimed.filter(|&n| n == len as u32 as usize) else {
+            if claimed != len as u32 as usize {
                 return Err(fault(
                     &mut c,
                     format!(
@@ -175,12 +164,12 @@ pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
                         len as u32
                     ),
                 ));
-            };
+            }
             if claimed > size {
                 return Err(fault(
                     &mut c,
                     format!(
-                        "output array `{name}` claims {claimed} bytes, more than the guest's whole {size}-byte memory"
+                        "output array `{name}` claims {claimed} bytes, more than the guest's whole {size}-byte memory; write it in slabs with output_array_begin / output_array_write"
                     ),
                 ));
             }
@@ -264,5 +253,5 @@ pub(crate) fn define_plexus(linker: &mut Linker<GuestState>) -> Res<()> {
             }
         },
     )?;
-    Ok(())
+    define_slab_output(linker)
 }

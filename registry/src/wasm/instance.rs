@@ -134,12 +134,21 @@ impl WasmInstance {
             st.fault = None;
             st.guest_error = None;
             st.frames.clear();
+            st.open = None;
             st.out = Output::new();
             st.output_bytes = 0;
         }
         self.store.set_epoch_deadline(deadline_ticks(self.module.limits.deadline_ms));
         let r = f(&mut self.store, &self.funcs);
         self.module.flush_output(&mut self.store, &self.operator);
+        if let (Ok(_), Some(open)) = (&r, self.store.data_mut().open.take()) {
+            // The guest returned with an output array half written: a
+            // broken rule like any other guest fault, so the call fails
+            // (its frames are dropped) and the instance is replaced.
+            let guest = format!("{}.{}", self.module.name, self.operator);
+            self.replace();
+            return Err(PluginError::GuestFault { guest, fault: open.unfinished() });
+        }
         match r {
             Ok(status) if status >= 0 => Ok(status),
             Ok(_) => Err(self.store.data_mut().guest_error.take().unwrap_or_else(|| {

@@ -15,7 +15,8 @@
 //!   that call with a typed [`PluginError`](plexus_plugin_api::PluginError);
 //!   the instance is then replaced by a fresh one (same parameters, state
 //!   lost) so the next frame runs normally.
-//! - [`host_abi`]: the `plexus` host functions; [`wasi`] and [`wasi_fs`]:
+//! - [`host_abi`]: the `plexus` host functions ([`slab_output`]: output
+//!   arrays handed over in slabs); [`wasi`] and [`wasi_fs`]:
 //!   the WASI shim; [`state`]: what a store holds; [`policy`]: limits and
 //!   grants.
 
@@ -25,6 +26,7 @@ mod host_abi;
 mod instance;
 mod module;
 mod policy;
+mod slab_output;
 mod state;
 mod wasi;
 pub(crate) mod wasi_fs;

@@ -10,6 +10,7 @@ use plexus_plugin_api::{Frame, Output, PluginError};
 use wasmtime::{Caller, Memory, ResourceLimiter};
 
 use crate::described::DescribedOperator;
+use crate::wasm::slab_output::OpenArray;
 use crate::wasm::wasi_fs::FsTable;
 
 pub(crate) struct MemLimiter {
@@ -44,6 +45,8 @@ pub(crate) struct GuestState {
     pub(crate) config_params: String,
     pub(crate) input: InputPtr,
     pub(crate) frames: Vec<Frame>,
+    /// The output array being written in slabs, if any.
+    pub(crate) open: Option<OpenArray>,
     pub(crate) out: Output,
     pub(crate) output_bytes: usize,
     pub(crate) output_cap: usize,
@@ -124,6 +127,7 @@ pub(crate) fn dummy_state() -> GuestState {
         config_params: String::new(),
         input: InputPtr(std::ptr::null()),
         frames: Vec::new(),
+        open: None,
         out: Output::new(),
         output_bytes: 0,
         output_cap: 0,
