@@ -17,3 +17,4 @@ pub mod host;
 pub mod paths;
 pub mod pipeline;
 pub mod runtime;
+pub mod service;
