@@ -263,3 +263,59 @@ fn only_files_under_an_allowed_root_register_by_path() {
         )
     );
 }
+
+#[test]
+fn uploads_past_the_slots_are_a_429_and_slow_requests_a_408() {
+    let sb = Sandbox::new();
+    let s = Server::start(&sb, &["--max-uploads", "1", "--request-timeout", "1ms"]);
+    // One upload holds the only slot: its head is sent, its body is not.
+    let mut first = std::net::TcpStream::connect(&s.addr).unwrap();
+    let head = format!(
+        "POST /v1/datasets?name=held.npy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n",
+        s.token
+    );
+    std::io::Write::write_all(&mut first, head.as_bytes()).unwrap();
+    let small = npy_bytes(&sb, &Array::from_fn(vec![2, 4, 4], |i| i as u8), "small.npy");
+    // The held upload may take a moment to reach its handler.
+    let started = std::time::Instant::now();
+    let busy = loop {
+        let r = s.call("POST", "/v1/datasets?name=small.npy", &[], Send::Bytes(&small));
+        if r.status == 429 {
+            break r;
+        }
+        assert_eq!(r.status, 201, "{}", r.text());
+        s.delete(&format!("/v1/datasets/{}", r.json()["id"].as_str().unwrap()));
+        assert!(started.elapsed() < Duration::from_secs(20), "the held upload never took the slot");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(busy.header("retry-after"), Some("5"));
+    assert_eq!(busy.json()["error"], "1 uploads are streaming already (`--max-uploads`): try again later");
+    drop(first); // the held upload breaks off: its slot and its file go
+    let started = std::time::Instant::now();
+    let id = loop {
+        let r = s.call("POST", "/v1/datasets?name=small.npy", &[], Send::Bytes(&small));
+        if r.status == 201 {
+            break r.json()["id"].as_str().unwrap().to_string();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the slot was never given back: {}", r.text());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let kept = std::fs::read_dir(sb.path().join(".plexus/datasets")).unwrap().count();
+    assert_eq!(kept, 1, "the broken-off upload left nothing");
+
+    // A statistics pass over 8 MiB takes longer than 1 ms.
+    let big = Array::from_fn(vec![128, 128, 128], |i| (i % 4093) as f32);
+    let r = s.call("POST", "/v1/datasets?name=big.npy", &[], Send::Chunked(&npy_bytes(&sb, &big, "big.npy"), 1 << 16));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let big_id = r.json()["id"].as_str().unwrap().to_string();
+    let r = s.get(&format!("/v1/datasets/{big_id}/statistics"));
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            408,
+            json!({ "error": format!("`GET /v1/datasets/{big_id}/statistics` took longer than 1ms (`--request-timeout`)") })
+        )
+    );
+    assert_eq!(s.get_open("/healthz").status, 200);
+    let _ = id;
+}

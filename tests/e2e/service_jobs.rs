@@ -175,3 +175,26 @@ fn a_service_killed_mid_job_resumes_it_and_ends_bit_identical() {
     let want = reference(&sb);
     assert!(got.as_bytes() == want.as_bytes(), "the resumed output differs from an uninterrupted run");
 }
+
+#[test]
+fn sigterm_mid_job_ends_the_service_in_bounded_time_and_the_restart_finishes_the_job() {
+    let (sb, bytes) = setup();
+    let args = ["--memory", "256KiB", "--threads", "2", "--grace", "2s"];
+    let s = Server::start(&sb, &args);
+    let ds = s.upload("vol.npy", &bytes);
+    let id = submit(&s, &ds, &["trace.sleep_ms=80"])["id"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    while s.get(&format!("/v1/jobs/{id}")).json()["progress"]["chunks_done"].as_u64().unwrap_or(0) < 5 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the job never got 5 chunks in");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Grace 2 s, plus the exit: a liveness bound, not a timing figure.
+    let status = s.terminate(Duration::from_secs(20));
+    assert!(status.success(), "{status:?}");
+    let s = Server::start(&sb, &args);
+    let job = s.wait_job(&id, Duration::from_secs(120));
+    assert_eq!(job["state"], "done", "{job:#}");
+    assert_eq!(sb.events_of("job.resumed").len(), 1, "the stopped job resumed from its checkpoints");
+    let got = download(&s, &job, &sb, "got.npy");
+    assert!(got.as_bytes() == reference(&sb).as_bytes(), "the resumed output differs from an uninterrupted run");
+}

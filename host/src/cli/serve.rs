@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// Jobs waiting at most; more are answered 429 [default: 16].
     #[arg(long)]
     pub queue: Option<usize>,
+    /// Longest a request may take (uploads, downloads and event streams
+    /// aside), e.g. `30s`; 408 beyond [default: 60s].
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub request_timeout: Option<Duration>,
     #[command(flatten)]
     pub exec: super::ExecArgs,
 }
@@ -101,6 +105,7 @@ pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow
                     upload_bytes: args.max_upload.map(|b| b as u64).unwrap_or(limits::DEFAULT_UPLOAD_BYTES),
                     uploads: args.max_uploads.unwrap_or(limits::DEFAULT_UPLOADS),
                     queue: args.queue.unwrap_or(limits::DEFAULT_QUEUE),
+                    request_timeout: args.request_timeout.unwrap_or(limits::DEFAULT_REQUEST_TIMEOUT),
                 },
                 threads: options.threads,
                 memory: options.memory,

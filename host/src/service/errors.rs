@@ -46,6 +46,9 @@ pub enum ApiError {
     /// No representation the client accepts.
     #[error("{0}")]
     NotAcceptable(String),
+    /// The request took longer than `--request-timeout`.
+    #[error("{0}")]
+    Timeout(String),
     /// The method is not allowed on this route.
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -13,8 +13,8 @@ pub const DEFAULT_QUEUE: usize = 16;
 /// Largest JSON request body: 1 MiB (a pipeline's TOML travels in one).
 pub const JSON_BODY_BYTES: usize = 1 << 20;
 /// Longest a request other than an upload, a download or an event stream
-/// may take: 60 s (`408` beyond).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// may take: 60 s (`--request-timeout`; `408` beyond).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Events an event-stream client may fall behind by before it misses
 /// some (the misses are counted in the log).
 pub const SSE_BUFFER: usize = 256;
@@ -30,10 +30,49 @@ pub struct Limits {
     pub uploads: usize,
     /// Jobs queued at most.
     pub queue: usize,
+    /// Longest a request may take, uploads, downloads and event streams
+    /// aside (they last as long as their data).
+    pub request_timeout: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { upload_bytes: DEFAULT_UPLOAD_BYTES, uploads: DEFAULT_UPLOADS, queue: DEFAULT_QUEUE }
+        Limits {
+            upload_bytes: DEFAULT_UPLOAD_BYTES,
+            uploads: DEFAULT_UPLOADS,
+            queue: DEFAULT_QUEUE,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+/// Whether a request streams (an upload, a download, an event stream), and
+/// so has no deadline.
+fn streams(method: &axum::http::Method, path: &str) -> bool {
+    (method == axum::http::Method::POST && path == "/v1/datasets")
+        || path.ends_with("/events")
+        || path.contains("/outputs/")
+}
+
+/// Middleware: a request that is not answered within `timeout` gets `408`
+/// (work already handed to a blocking thread finishes there, its answer
+/// dropped; a statistics pass still fills the cache).
+pub async fn deadline(
+    axum::extract::State(timeout): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if streams(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let what = format!("`{} {}`", request.method(), request.uri().path());
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => super::errors::ApiError::Timeout(format!(
+            "{what} took longer than {} (`--request-timeout`)",
+            humantime::format_duration(timeout)
+        ))
+        .into_response(),
     }
 }

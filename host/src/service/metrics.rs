@@ -53,6 +53,9 @@ impl Metrics {
     }
 }
 
+/// A metric family: name, type, help, and its value from the counts.
+type Family = (&'static str, &'static str, &'static str, fn(&Counts) -> f64);
+
 /// A label value with `\`, `"` and newlines escaped.
 fn label(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
@@ -62,7 +65,7 @@ fn label(v: &str) -> String {
 pub fn render(st: &AppState) -> Result<String, ApiError> {
     let mut out = String::new();
     let stages = st.metrics.stages.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let families: [(&str, &str, &str, fn(&Counts) -> f64); 5] = [
+    let families: [Family; 5] = [
         ("plexus_stage_frames_in_total", "counter", "frames a stage received", |c| c.frames_in as f64),
         ("plexus_stage_frames_out_total", "counter", "frames a stage sent on", |c| c.frames_out as f64),
         ("plexus_stage_calls_total", "counter", "operator calls", |c| c.calls as f64),

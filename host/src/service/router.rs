@@ -115,7 +115,10 @@ pub fn router(state: Arc<AppState>, token: Arc<str>) -> Router {
             open = open.route(path, m);
         }
     }
-    let closed = closed.route_layer(axum::middleware::from_fn_with_state(token, super::auth::require));
+    let timeout = state.config.limits.request_timeout;
+    let closed = closed
+        .route_layer(axum::middleware::from_fn_with_state(timeout, super::limits::deadline))
+        .route_layer(axum::middleware::from_fn_with_state(token, super::auth::require));
     open.merge(closed).fallback(no_route).layer(DefaultBodyLimit::max(JSON_BODY_BYTES)).with_state(state)
 }
 
