@@ -18,3 +18,4 @@ pub mod paths;
 pub mod pipeline;
 pub mod runtime;
 pub mod service;
+pub mod slots;

@@ -198,3 +198,32 @@ fn sigterm_mid_job_ends_the_service_in_bounded_time_and_the_restart_finishes_the
     let got = download(&s, &job, &sb, "got.npy");
     assert!(got.as_bytes() == reference(&sb).as_bytes(), "the resumed output differs from an uninterrupted run");
 }
+
+#[test]
+fn a_dataset_from_the_folder_waits_for_the_http_job_holding_the_only_place() {
+    let (sb, bytes) = setup();
+    let s = Server::start(&sb, &["--datasets", "1", "--threads", "2"]);
+    let ds = s.upload("vol.npy", &bytes);
+    let id = submit(&s, &ds, &["trace.sleep_ms=60"])["id"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    while s.get(&format!("/v1/jobs/{id}")).json()["state"] != "running" {
+        assert!(started.elapsed() < Duration::from_secs(60), "the job never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::copy(sb.path().join("vol.npy"), sb.path().join(".drop.npy")).unwrap();
+    std::fs::rename(sb.path().join(".drop.npy"), sb.path().join("incoming/drop.npy")).unwrap();
+    assert_eq!(s.wait_job(&id, Duration::from_secs(120))["state"], "done");
+    let finished = sb
+        .wait_for_event(Duration::from_secs(120), |e| e["kind"] == "dataset.finished" && e["dataset"] == "drop")
+        .expect("the dropped dataset was processed");
+    let job_end = sb.events_of("pipeline.finished").into_iter().find(|e| e["dataset"] == id.as_str()).unwrap();
+    let dataset_start = sb.events_of("dataset.started").into_iter().find(|e| e["dataset"] == "drop").unwrap();
+    let time = |e: &Value| humantime::parse_rfc3339_weak(e["time"].as_str().unwrap()).unwrap();
+    assert!(
+        time(&dataset_start) >= time(&job_end),
+        "the dataset started at {} while the job held the only place until {}",
+        dataset_start["time"],
+        job_end["time"]
+    );
+    assert!(finished["pipelines"]["smooth"]["errors"] == 0, "{finished:#}");
+}

@@ -39,9 +39,10 @@ pub struct ServeArgs {
     /// How often to look for new datasets and changed pipelines, in ms.
     #[arg(long, default_value_t = 300)]
     pub poll_ms: u64,
-    /// Datasets processed at once, each with the whole `--threads` and
-    /// `--memory`: a dataset stuck in a plugin holds one place until its
-    /// call's deadline (`--call-timeout`) fails it.
+    /// Runs at once (datasets from the folder and, with `--http`, jobs),
+    /// each with the whole `--threads` and `--memory`: a run stuck in a
+    /// plugin holds one place until its call's deadline (`--call-timeout`)
+    /// fails it.
     #[arg(long, default_value_t = 2)]
     pub datasets: usize,
     /// Serve the HTTP API too, on this address [default when given
@@ -80,6 +81,8 @@ pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow
         .map_err(|e| HostError::system("handle the signals of", "plexus serve", e))?;
     let options = args.exec.options();
     let grace = args.exec.grace();
+    // Datasets from the folder and HTTP jobs take their places here.
+    let slots = crate::slots::Slots::new(args.datasets);
     let config = ServeConfig {
         pipelines: args.pipelines,
         input: args.input,
@@ -88,6 +91,7 @@ pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow
         threads: options.threads,
         memory: options.memory,
         datasets: args.datasets,
+        slots: slots.clone(),
         call_timeout: options.call_timeout,
         grace,
         abandon_after: super::signals::abandon_after(grace),
@@ -110,6 +114,7 @@ pub(super) fn serve(args: ServeArgs, extra: &[PathBuf], events: &Path) -> anyhow
                 threads: options.threads,
                 memory: options.memory,
                 call_timeout: options.call_timeout,
+                slots,
             },
             host.bus.clone(),
             host.registry.clone(),

@@ -293,8 +293,21 @@ pub async fn output(
 pub fn run_queue(st: &Arc<AppState>, queue: Receiver<String>, abandon: &Arc<Abandon>) {
     while !st.stop.load(Ordering::Relaxed) {
         let Ok(id) = queue.recv_timeout(Duration::from_millis(100)) else { continue };
+        // A place among `--datasets`, shared with the folder watching.
+        let slot = loop {
+            if let Some(slot) = st.config.slots.try_take() {
+                break Some(slot);
+            }
+            if st.stop.load(Ordering::Relaxed) {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         st.runner.queued.fetch_sub(1, Ordering::Relaxed);
-        run_one(st, &id, abandon);
+        if slot.is_some() {
+            run_one(st, &id, abandon);
+        }
+        drop(slot);
         st.runner.stops.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
     }
 }

@@ -6,7 +6,9 @@
 //! [`Host`](crate::host::Host) (one registry, one event bus), on a tokio
 //! runtime of its own threads; jobs run one at a time on a runner thread
 //! through the same [`Job`](crate::runtime::Job) handle as `plexus run`,
-//! with the same `--threads` and `--memory`.
+//! with the same `--threads` and `--memory`, each taking one of the
+//! `--datasets` places the folder watching takes its datasets from
+//! ([`crate::slots`]).
 //!
 //! One concept per module: [`router`] (routes, the table the OpenAPI
 //! document is made from), [`auth`] (the bearer token), [`roots`] (paths a
@@ -62,6 +64,8 @@ pub struct ServiceConfig {
     pub memory: usize,
     /// Deadline of one native call.
     pub call_timeout: Option<Duration>,
+    /// The places for runs, shared with the folder watching.
+    pub slots: Arc<crate::slots::Slots>,
 }
 
 /// What every request handler shares.
