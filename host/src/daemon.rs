@@ -55,6 +55,9 @@ pub struct ServeConfig {
     pub memory: usize,
     /// Datasets run at once, each with `threads` and `memory`.
     pub datasets: usize,
+    /// The places for runs, `datasets` of them, shared with the HTTP jobs
+    /// of `plexus serve --http`.
+    pub slots: Arc<crate::slots::Slots>,
     /// Deadline of one native call (`--call-timeout`).
     pub call_timeout: Option<Duration>,
     /// How long datasets in flight may take after the stop (`--grace`).
@@ -99,6 +102,8 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
             if running.contains_key(&dataset) {
                 continue;
             }
+            // An HTTP job may hold the place.
+            let Some(slot) = args.slots.try_take() else { break };
             // Nothing to run it through: it waits (no done marker) and
             // runs once a valid pipeline loads; said once.
             if pipelines.is_empty() {
@@ -115,7 +120,11 @@ pub fn serve(args: &ServeConfig, host: &Host, stop: &AtomicBool) -> Result<(), H
                 Services { bus: host.bus.clone(), registry: host.registry.clone(), abandon: abandon.clone() };
             let (d, p, a) = (dataset.clone(), pipelines.clone(), args.clone());
             let name = format!("plexus-dataset-{}", dataset_key(&dataset));
-            match std::thread::Builder::new().name(name.clone()).spawn(move || process_dataset(&d, &p, &a, &services)) {
+            let run = move || {
+                process_dataset(&d, &p, &a, &services);
+                drop(slot);
+            };
+            match std::thread::Builder::new().name(name.clone()).spawn(run) {
                 Ok(t) => {
                     running.insert(dataset, t);
                 }

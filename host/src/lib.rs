@@ -17,3 +17,5 @@ pub mod host;
 pub mod paths;
 pub mod pipeline;
 pub mod runtime;
+pub mod service;
+pub mod slots;

@@ -21,6 +21,10 @@ mod rejects;
 mod resume;
 mod sections;
 mod serve;
+mod service;
+mod service_client;
+mod service_jobs;
+mod service_observe;
 mod stuck;
 mod threads;
 #[cfg(feature = "hdf5")]
