@@ -121,6 +121,8 @@ case "${1:-}" in
         onnxruntime
         echo "==> cargo test (release)" >&2
         cargo test --release --workspace --locked "${FEATURES[@]}"
+        echo "==> plugin API with its ndarray feature" >&2
+        cargo test --release -p plexus-plugin-api --features ndarray --locked
         echo "==> peer read-back of what plexus-io writes (scripts/peer-check.sh)" >&2
         scripts/peer-check.sh
         ;;

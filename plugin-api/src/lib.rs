@@ -108,6 +108,13 @@
 //! and are reused frame after frame instead of faulting in fresh pages.
 //! [`Array::from_vec`] takes a vector you already have without copying.
 //!
+//! With the cargo feature `ndarray` (`plexus-plugin-api = { …, features =
+//! ["ndarray"] }`), `view.as_ndarray::<f32>()` gives an input as an
+//! `ndarray::ArrayViewD` over the host's memory (no copy) and
+//! `Array::from_ndarray(a)` takes an owned `ndarray` result as an output
+//! without copying its buffer when it is in standard layout; the example is
+//! in the `ndarray_views` module's docs (`cargo doc --features ndarray`).
+//!
 //! ## 4. Errors
 //!
 //! Return a [`PluginError`]; the host reports it naming the stage and the
@@ -186,6 +193,8 @@ mod array;
 mod dtype;
 mod error;
 mod frame;
+#[cfg(feature = "ndarray")]
+pub mod ndarray_views;
 mod operator;
 pub mod params;
 #[doc(hidden)]
