@@ -22,6 +22,7 @@ mod resume;
 mod sections;
 mod serve;
 mod service;
+mod service_cli;
 mod service_client;
 mod service_jobs;
 mod service_observe;

@@ -2,15 +2,18 @@
 //! command. Arguments are validated first, with no I/O, then acted on.
 
 mod check;
+mod client;
 mod demo;
 mod demo_tomo;
 mod events;
 mod inspect;
+mod jobs;
 mod new_plugin;
 mod plugins;
 mod run;
 mod serve;
 mod signals;
+mod submit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,8 +46,14 @@ pub enum Command {
     Run(run::RunArgs),
     /// Validate a pipeline without running it.
     Check(check::CheckArgs),
-    /// Run as a daemon: process every dataset dropped into a folder.
+    /// Run as a daemon: process every dataset dropped into a folder, and
+    /// with `--http` serve the HTTP API (docs/API.md).
     Serve(serve::ServeArgs),
+    /// Upload a dataset to `plexus serve --http`, run a pipeline on it,
+    /// follow it and download its outputs.
+    Submit(submit::SubmitArgs),
+    /// List the jobs of `plexus serve --http`.
+    Jobs(jobs::JobsArgs),
     /// List, inspect and package plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
@@ -163,6 +172,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a, &cli.plugins, &events),
         Command::Check(a) => check::check(a, &cli.plugins, &events),
         Command::Serve(a) => serve::serve(a, &cli.plugins, &events),
+        Command::Submit(a) => submit::submit(a),
+        Command::Jobs(a) => jobs::jobs(a),
         Command::Plugins(c) => plugins::plugins(c, &cli.plugins, &events),
         Command::NewPlugin(a) => new_plugin::new_plugin(a),
         Command::Events(a) => events::events(a, &events),
