@@ -57,6 +57,31 @@ build() {
         "$BIN" plugins pack "$manifest" --artifact "$CARGO_TARGET_DIR/release/$artifact" \
             --out "$CARGO_TARGET_DIR/release/plugins/$name" >/dev/null
     done
+    wasm_builtin
+}
+
+# One built-in ships for the wasm sandbox too: `trend` built for
+# wasm32-wasip1 (with simd128, .cargo/config.toml), packaged as `trend_wasm`
+# from trend's own manifest (name, kind and artifact replaced), so a fresh
+# install lists a wasm-tier plugin. Skipped with a warning when the Rust
+# wasm target cannot be installed.
+wasm_builtin() {
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 \
+        && ! rustup target add wasm32-wasip1 >/dev/null 2>&1; then
+        echo "WARNING: \`rustup target add wasm32-wasip1\` failed: the wasm built-in \`trend_wasm\` is not built" >&2
+        return 0
+    fi
+    echo "==> building the wasm built-in trend_wasm (wasm32-wasip1, simd128)" >&2
+    cargo build --release --locked --target wasm32-wasip1 -p plexus-trend
+    staging="$CARGO_TARGET_DIR/wasm-builtin/trend_wasm"
+    mkdir -p "$staging"
+    sed -e 's/^name = "trend"$/name = "trend_wasm"/' -e 's/^kind = "native"$/kind = "wasm"/' \
+        -e 's/^artifact = "libplexus_trend.so"$/artifact = "plexus_trend.wasm"/' \
+        -e 's/^description = "\(.*\)"$/description = "\1 (the wasm32-wasip1 build of `trend`, sandboxed)"/' \
+        plugins/trend/plugin.toml > "$staging/plugin.toml"
+    "$BIN" plugins pack "$staging/plugin.toml" \
+        --artifact "$CARGO_TARGET_DIR/wasm32-wasip1/release/plexus_trend.wasm" \
+        --out "$CARGO_TARGET_DIR/release/plugins/trend_wasm" >/dev/null
 }
 
 # Toolchains for the wasm guests the tests build: the Rust target (its one

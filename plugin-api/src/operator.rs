@@ -137,6 +137,7 @@ pub(crate) struct Rest {
     /// The first frame a transport refused, which fails the call.
     pub(crate) refused: Option<PluginError>,
     /// The error the call itself reported (native transport).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) error: Option<PluginError>,
 }
 
@@ -189,7 +190,9 @@ impl Output {
         self.rest.get_or_insert_with(Default::default)
     }
 
-    /// Records a refused frame; the first one fails the call.
+    /// Records a refused frame; the first one fails the call (only the
+    /// native transport refuses frames after the call).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn refuse(&mut self, e: PluginError) {
         self.rest().refused.get_or_insert(e);
     }

@@ -257,6 +257,45 @@ path = "out.npy"
     assert_eq!(t["tier"], "wasm", "the wasm build was the one used: {doc}");
 }
 
+/// `./plexus.sh build` ships a wasm-tier built-in beside the native ones:
+/// the install lists `trend_wasm` as a wasm plugin, and its operators give
+/// the native `trend`'s results on the same input.
+#[test]
+fn the_install_ships_trend_as_a_wasm_built_in() {
+    let plugins = release_dir().join("plugins");
+    let shipped = plugins.join("trend_wasm/plugin.toml");
+    assert!(
+        shipped.is_file(),
+        "`{}` is missing: `./plexus.sh build` builds it (it needs `rustup target add wasm32-wasip1`)",
+        shipped.display()
+    );
+    let plugins = plugins.to_string_lossy().into_owned();
+    let sb = Sandbox::new();
+    let list = sb.run(&["plugins", "list", "--json", "--plugins", &plugins]);
+    assert!(list.status.success(), "{}", show(&list));
+    let doc: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let tier = |name: &str| {
+        let p = doc["plugins"].as_array().unwrap().iter().find(|p| p["name"] == name);
+        p.unwrap_or_else(|| panic!("no `{name}` in {doc}"))["tier"].clone()
+    };
+    assert_eq!(tier("trend_wasm"), "wasm");
+    assert_eq!(tier("trend"), "native");
+    let run = |prefix: &str| {
+        let p = format!(
+            "[pipeline]\nname = \"t\"\n\n[[stage]]\nid = \"src\"\nuse = \"generator.gaussian\"\n\
+             params = {{ frames = 5, shape = [96, 80], seed = 3, mean = 100.0, sigma = 7.0 }}\n\n\
+             [[stage]]\nid = \"stats\"\nuse = \"{prefix}.running_stats\"\nparams = {{ ddof = 1 }}\n"
+        );
+        sb.write(&format!("{prefix}.toml"), &p);
+        let out = sb.run(&["run", "--json", "--plugins", &plugins, &format!("{prefix}.toml")]);
+        assert!(out.status.success(), "{}", show(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["results"]["stats"].clone()
+    };
+    let (native, wasm) = (run("trend"), run("trend_wasm"));
+    assert!(native["std"].as_f64().is_some_and(|s| (s - 7.0).abs() < 0.2), "{native}");
+    assert_eq!(native, wasm, "the wasm built-in disagrees with the native one");
+}
+
 #[test]
 fn a_1_gib_input_streams_through_a_guest_capped_at_256_mib_in_slabs() {
     use plexus_plugin_api::{Array, ChunkKey, Frame};
