@@ -25,6 +25,7 @@ mod engine;
 mod host_abi;
 mod instance;
 mod module;
+mod open_array;
 mod policy;
 mod slab_output;
 mod state;

@@ -15,26 +15,8 @@ use plexus_plugin_api::abi::wasm as abi;
 use plexus_plugin_api::{DType, RawArrayBuf};
 use wasmtime::{Caller, Linker};
 
+use crate::wasm::open_array::OpenArray;
 use crate::wasm::state::{fault, memory, range, read_bytes, read_str, GuestState, Res};
-
-/// An array being written slab by slab.
-pub(crate) struct OpenArray {
-    name: String,
-    axes: String,
-    buf: RawArrayBuf,
-    len: usize,
-    written: usize,
-}
-
-impl OpenArray {
-    /// What a call that ends with this array open is told.
-    pub(crate) fn unfinished(&self) -> String {
-        format!(
-            "output array `{}` was left incomplete: {} of its {} bytes written with output_array_write",
-            self.name, self.written, self.len
-        )
-    }
-}
 
 /// The name, axes, dtype, shape and byte size an output array is declared
 /// with, read and checked from guest memory.

@@ -10,7 +10,7 @@ use plexus_plugin_api::{Frame, Output, PluginError};
 use wasmtime::{Caller, Memory, ResourceLimiter};
 
 use crate::described::DescribedOperator;
-use crate::wasm::slab_output::OpenArray;
+use crate::wasm::open_array::OpenArray;
 use crate::wasm::wasi_fs::FsTable;
 
 pub(crate) struct MemLimiter {
