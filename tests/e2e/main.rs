@@ -23,8 +23,10 @@ mod sections;
 mod serve;
 mod service;
 mod service_client;
+mod service_docs;
 mod service_jobs;
 mod service_observe;
+mod service_pca;
 mod stuck;
 mod threads;
 #[cfg(feature = "hdf5")]

@@ -21,7 +21,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::errors::ApiError;
 use super::jobs::{self, NewJob};
@@ -119,6 +119,7 @@ pub fn pipeline(k: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn labels(s: &str) -> Vec<String> {
         s.split(' ').map(str::to_string).collect()
