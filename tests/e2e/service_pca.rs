@@ -12,9 +12,12 @@ use serde_json::{json, Value};
 
 use super::service_client::Server;
 
-/// An orthonormal basis of R³: the dominant direction first.
+/// An orthonormal basis of R³, the dominant direction first. Each vector's
+/// entries differ in magnitude, so the sign convention (the entry of
+/// largest absolute value positive) is not decided by rounding, and each
+/// already follows it.
 const BASIS: [[f64; 3]; 3] =
-    [[1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0], [2.0 / 3.0, 1.0 / 3.0, -2.0 / 3.0], [2.0 / 3.0, -2.0 / 3.0, 1.0 / 3.0]];
+    [[2.0 / 7.0, 3.0 / 7.0, 6.0 / 7.0], [-3.0 / 7.0, 6.0 / 7.0, -2.0 / 7.0], [6.0 / 7.0, 2.0 / 7.0, -3.0 / 7.0]];
 /// The spread along each basis vector.
 const SPREAD: [f64; 3] = [10.0, 1.0, 0.1];
 const MEAN: [f64; 3] = [100.0, 50.0, 20.0];
@@ -84,7 +87,7 @@ fn a_pca_job_finds_the_dominant_direction_and_bad_requests_are_refused() {
     let sv: Vec<f64> = lambda[..2].iter().map(|l| (l * (n - 1.0)).sqrt()).collect();
     close(&f64s(&pca["singular_values"]), &sv, 1e-10, "singular_values");
     // Signs: each component's entry of largest absolute value is positive,
-    // which BASIS already satisfies (first entry on a tie).
+    // as in BASIS.
     let components = pca["components"].as_array().unwrap();
     assert_eq!(components.len(), 2);
     for (j, c) in components.iter().enumerate() {
