@@ -150,6 +150,8 @@ case "${1:-}" in
         cargo test --release -p plexus-plugin-api --features ndarray --locked
         echo "==> peer read-back of what plexus-io writes (scripts/peer-check.sh)" >&2
         scripts/peer-check.sh
+        echo "==> the Python examples of docs/API.md against a live server (.ci/api-examples.sh)" >&2
+        .ci/api-examples.sh
         ;;
     *)
         echo "usage: ./plexus.sh demo | test | build" >&2

@@ -24,8 +24,10 @@ mod serve;
 mod service;
 mod service_cli;
 mod service_client;
+mod service_docs;
 mod service_jobs;
 mod service_observe;
+mod service_pca;
 mod stuck;
 mod threads;
 #[cfg(feature = "hdf5")]

@@ -171,7 +171,29 @@ pub async fn create(
             ))
         }
     };
-    super::datasets::find(&st, &submit.dataset)?;
+    enqueue(&st, NewJob { pipeline: submit.pipeline, toml, dataset: submit.dataset, set: submit.set }).await
+}
+
+/// A job as a route makes it, before it is checked and queued.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// The pipeline file's name, when it came from the pipelines folder.
+    pub pipeline: Option<String>,
+    /// The pipeline's TOML, kept with the job (a restart runs this text).
+    pub toml: String,
+    /// The dataset's id.
+    pub dataset: String,
+    /// `stage.param=value` overrides.
+    pub set: Vec<String>,
+}
+
+/// The one way into the queue, for `POST /v1/jobs` and the routes that
+/// make their pipeline themselves (`POST /v1/datasets/{id}/pca`): `404` for
+/// an unknown dataset, `429` when the queue is full, `422` with `plexus
+/// check`'s lines when the pipeline does not check; else the job is stored,
+/// queued, and answered `202`.
+pub async fn enqueue(st: &Arc<AppState>, new: NewJob) -> Result<(StatusCode, Json<Value>), ApiError> {
+    super::datasets::find(st, &new.dataset)?;
     if st.runner.depth() >= st.runner.capacity {
         return Err(ApiError::Busy {
             message: format!("the job queue is full ({} jobs wait, `--queue`): try again later", st.runner.capacity),
@@ -180,10 +202,10 @@ pub async fn create(
     }
     let job = JobRow {
         id: super::new_id(),
-        pipeline: submit.pipeline.clone(),
-        toml,
-        dataset: submit.dataset.clone(),
-        set: submit.set.clone(),
+        pipeline: new.pipeline,
+        toml: new.toml,
+        dataset: new.dataset,
+        set: new.set,
         state: JobState::Queued,
         progress: [0; 4],
         results: Value::Null,

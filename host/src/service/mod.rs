@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod pca;
 pub mod roots;
 pub mod router;
 pub mod slice;

@@ -13,7 +13,7 @@ use axum::Router;
 
 use super::errors::{no_method, no_route};
 use super::limits::JSON_BODY_BYTES;
-use super::{datasets, jobs, metrics, openapi, slice, sse, stats, AppState};
+use super::{datasets, jobs, metrics, openapi, pca, slice, sse, stats, AppState};
 
 /// One route.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +55,12 @@ pub const ROUTES: &[Route] = &[
         "one plane (`?z=&t=&c=`, `lo`, `hi`): PNG, JSON or NPY by `Accept`",
     ),
     route("GET", "/v1/datasets/{id}/statistics", "200", "per channel count, mean, std, min, max (cached)"),
+    route(
+        "POST",
+        "/v1/datasets/{id}/pca",
+        "202",
+        "submit a PCA job (`learner.pca`): `{\"k\": N}` components; its results are those of `GET /v1/jobs/{id}`",
+    ),
     route("POST", "/v1/jobs", "202", "submit a job: `{\"pipeline\"|\"toml\", \"dataset\", \"set\"}`"),
     route("GET", "/v1/jobs", "200", "list the jobs"),
     route("GET", "/v1/jobs/{id}", "200", "a job's state, progress, results and outputs"),
@@ -81,6 +87,7 @@ fn handler(r: &Route) -> MethodRouter<Arc<AppState>> {
         ("DELETE", "/v1/datasets/{id}") => routing::on(filter, datasets::delete),
         ("GET", "/v1/datasets/{id}/slice") => routing::on(filter, slice::get),
         ("GET", "/v1/datasets/{id}/statistics") => routing::on(filter, stats::get),
+        ("POST", "/v1/datasets/{id}/pca") => routing::on(filter, pca::create),
         ("POST", "/v1/jobs") => routing::on(filter, jobs::create),
         ("GET", "/v1/jobs") => routing::on(filter, jobs::list),
         ("GET", "/v1/jobs/{id}") => routing::on(filter, jobs::get),
