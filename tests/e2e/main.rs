@@ -25,6 +25,7 @@ mod service;
 mod service_client;
 mod service_jobs;
 mod service_observe;
+mod service_web;
 mod stuck;
 mod threads;
 #[cfg(feature = "hdf5")]
