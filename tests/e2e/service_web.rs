@@ -218,11 +218,11 @@ fn chromium() -> PathBuf {
                 .map(|o| (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned()))
                 .unwrap_or_else(|e| (false, format!("apt-get: {e}")))
         };
-        let (mut ok, mut err) = install(&["install", "-y", "--no-install-recommends", "chromium"]);
+        let (mut ok, mut err) = install(&["install", "-y", "chromium"]);
         if !ok {
             // A fresh container often has no package lists yet.
             let _ = install(&["update"]);
-            (ok, err) = install(&["install", "-y", "--no-install-recommends", "chromium"]);
+            (ok, err) = install(&["install", "-y", "chromium"]);
         }
         tried = if ok { String::new() } else { format!("`apt-get install -y chromium` failed: {}", err.trim()) };
     }
