@@ -28,6 +28,7 @@ mod service_docs;
 mod service_jobs;
 mod service_observe;
 mod service_pca;
+mod service_web;
 mod stuck;
 mod threads;
 #[cfg(feature = "hdf5")]

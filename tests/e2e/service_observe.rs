@@ -113,7 +113,7 @@ fn every_route_in_the_openapi_document_is_served_and_no_other() {
             assert_eq!(bare.status == 401, !open, "{method} {path} without the token: {}", bare.status);
         }
     }
-    assert_eq!(seen, 16, "{doc:#}");
+    assert_eq!(seen, 18, "{doc:#}");
     let r = s.get("/v1/undocumented");
     assert_eq!(r.status, 404);
 }

@@ -1,6 +1,7 @@
 //! The HTTP API of `plexus serve --http`: datasets (uploaded or registered
 //! by path), slices, statistics, jobs kept in a SQLite store that survives
-//! `kill -9`, live events, Prometheus metrics and the OpenAPI document.
+//! `kill -9`, live events, Prometheus metrics, the OpenAPI document and a
+//! web page to look at it all.
 //!
 //! It runs beside the folder watching of [`crate::daemon`], on the same
 //! [`Host`](crate::host::Host) (one registry, one event bus), on a tokio
@@ -14,7 +15,8 @@
 //! document is made from), [`auth`] (the bearer token), [`roots`] (paths a
 //! client may name), [`datasets`], [`slice`], [`stats`], [`jobs`] (the
 //! runner and its routes), [`store`] (SQLite), [`sse`] (event streams),
-//! [`metrics`], [`openapi`], [`limits`], [`errors`].
+//! [`metrics`], [`openapi`], [`limits`], [`errors`], [`plugins`] (what is
+//! loaded), [`web`] (the page at `/`).
 
 pub mod auth;
 pub mod datasets;
@@ -24,12 +26,14 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod pca;
+pub mod plugins;
 pub mod roots;
 pub mod router;
 pub mod slice;
 pub mod sse;
 pub mod stats;
 pub mod store;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! The routes: one table, [`ROUTES`], that both the router and the OpenAPI
 //! document ([`super::openapi`]) are made from, so neither can list a
-//! route the other lacks. Every route but `/healthz` sits behind the
-//! bearer token ([`super::auth`]); an unknown path or method gets a JSON
+//! route the other lacks. Every route but `/healthz` and the static page
+//! at `/` sits behind the bearer token ([`super::auth`]); an unknown path or method gets a JSON
 //! error, as everything else does.
 
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use axum::Router;
 
 use super::errors::{no_method, no_route};
 use super::limits::JSON_BODY_BYTES;
-use super::{datasets, jobs, metrics, openapi, pca, slice, sse, stats, AppState};
+use super::{datasets, jobs, metrics, openapi, pca, plugins, slice, sse, stats, web, AppState};
 
 /// One route.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +37,16 @@ const fn route(method: &'static str, path: &'static str, ok: &'static str, summa
 /// Every route.
 pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/healthz", summary: "liveness: `ok`, no token needed", auth: false, ok: "200" },
+    Route {
+        method: "GET",
+        path: "/",
+        summary: "the web page (static HTML; the API calls it makes need the token)",
+        auth: false,
+        ok: "200",
+    },
     route("GET", "/openapi.json", "200", "this API as an OpenAPI 3.1 document"),
     route("GET", "/metrics", "200", "Prometheus metrics: per stage and plugin version, jobs by state, queue depth"),
+    route("GET", "/v1/plugins", "200", "the plugin versions serving now, with their operators"),
     route(
         "POST",
         "/v1/datasets",
@@ -79,8 +87,10 @@ fn handler(r: &Route) -> MethodRouter<Arc<AppState>> {
     };
     match (r.method, r.path) {
         ("GET", "/healthz") => routing::on(filter, || async { "ok" }),
+        ("GET", "/") => routing::on(filter, web::index),
         ("GET", "/openapi.json") => routing::on(filter, openapi::get),
         ("GET", "/metrics") => routing::on(filter, metrics::get),
+        ("GET", "/v1/plugins") => routing::on(filter, plugins::list),
         ("POST", "/v1/datasets") => routing::on(filter, datasets::create),
         ("GET", "/v1/datasets") => routing::on(filter, datasets::list),
         ("GET", "/v1/datasets/{id}") => routing::on(filter, datasets::get),
