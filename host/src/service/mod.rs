@@ -17,6 +17,7 @@
 //! [`metrics`], [`openapi`], [`limits`], [`errors`].
 
 pub mod auth;
+pub mod axes;
 pub mod datasets;
 pub mod errors;
 pub mod jobs;
