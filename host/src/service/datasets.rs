@@ -215,7 +215,7 @@ pub fn describe(row: &DatasetRow) -> Result<Value, ApiError> {
         problems: vec![],
     })?;
     let info = reader.info();
-    let labels = super::slice::labels(info);
+    let labels = super::axes::labels(info);
     let units = info.meta.get("units").and_then(Value::as_array);
     let scale = info.meta.get("scale").and_then(Value::as_array);
     let axes: Vec<Value> = labels
@@ -233,7 +233,7 @@ pub fn describe(row: &DatasetRow) -> Result<Value, ApiError> {
             a
         })
         .collect();
-    let channels = super::slice::channel_axis(&labels).map(|k| info.shape[k]).unwrap_or(1);
+    let channels = super::axes::channel_axis(&labels).map(|k| info.shape[k]).unwrap_or(1);
     let format = plexus_io::Format::from_path(&row.path).map(|f| f.name().to_ascii_lowercase()).unwrap_or_default();
     let mut d = json!({
         "id": row.id,

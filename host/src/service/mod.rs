@@ -19,6 +19,7 @@
 //! loaded), [`web`] (the page at `/`).
 
 pub mod auth;
+pub mod axes;
 pub mod datasets;
 pub mod errors;
 pub mod jobs;

@@ -54,7 +54,7 @@ pub async fn create(
             ))
         })?;
         let info = reader.info();
-        Ok::<_, ApiError>((info.shape.clone(), super::slice::labels(info)))
+        Ok::<_, ApiError>((info.shape.clone(), super::axes::labels(info)))
     })
     .await
     .map_err(ApiError::internal)??;

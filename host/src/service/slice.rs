@@ -21,29 +21,9 @@ use plexus_io::SourceInfo;
 use plexus_plugin_api::{Array, DType};
 use serde_json::json;
 
+use super::axes::{channel_axis, labels};
 use super::errors::ApiError;
 use super::AppState;
-
-/// The axis labels of `info`, one per axis (`a0 a1 …` where the file
-/// gives none or too few).
-pub fn labels(info: &SourceInfo) -> Vec<String> {
-    let given: Vec<String> = info.axes.split_whitespace().map(str::to_string).collect();
-    if given.len() == info.shape.len() {
-        given
-    } else {
-        (0..info.shape.len()).map(|k| format!("a{k}")).collect()
-    }
-}
-
-/// Whether a label names channels.
-fn is_channel(label: &str) -> bool {
-    matches!(label, "c" | "ch" | "channel" | "band" | "bands")
-}
-
-/// The channel axis, if any.
-pub fn channel_axis(labels: &[String]) -> Option<usize> {
-    labels.iter().position(|l| is_channel(l))
-}
 
 /// One plane, in the dataset's element type.
 pub struct Plane {

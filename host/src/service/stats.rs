@@ -107,8 +107,8 @@ impl Moments {
 /// The figures of every channel of the dataset `reader` reads.
 pub fn compute(reader: &mut dyn ChunkReader) -> Result<(Option<String>, Vec<Moments>), String> {
     let info = reader.info().clone();
-    let labels = super::slice::labels(&info);
-    let axis = super::slice::channel_axis(&labels);
+    let labels = super::axes::labels(&info);
+    let axis = super::axes::channel_axis(&labels);
     let channels = axis.map(|k| info.shape[k]).unwrap_or(1);
     // Elements between two neighbours along the channel axis.
     let stride: usize = axis.map(|k| info.shape[k + 1..].iter().product()).unwrap_or(1);
