@@ -30,6 +30,7 @@ pub mod pca;
 pub mod plugins;
 pub mod roots;
 pub mod router;
+pub mod routes;
 pub mod slice;
 pub mod sse;
 pub mod stats;

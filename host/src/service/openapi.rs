@@ -1,10 +1,10 @@
 //! `GET /openapi.json`: an OpenAPI 3.1 document of every route in
-//! [`ROUTES`](super::router::ROUTES), the table the router is built from.
+//! [`ROUTES`](super::routes::ROUTES), the table the router is built from.
 
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::router::ROUTES;
+use super::routes::ROUTES;
 
 /// The document.
 pub fn document() -> Value {
