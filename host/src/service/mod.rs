@@ -11,9 +11,10 @@
 //! `--datasets` places the folder watching takes its datasets from
 //! ([`crate::slots`]).
 //!
-//! One concept per module: [`router`] (routes, the table the OpenAPI
-//! document is made from), [`auth`] (the bearer token), [`roots`] (paths a
-//! client may name), [`datasets`], [`slice`], [`stats`], [`jobs`] (the
+//! One concept per module: [`routes`] (the route table the router and the
+//! OpenAPI document are both made from), [`router`], [`auth`] (the bearer
+//! token), [`roots`] (paths a client may name), [`datasets`], [`axes`] (a
+//! dataset's axis labels), [`slice`], [`stats`], [`pca`], [`jobs`] (the
 //! runner and its routes), [`store`] (SQLite), [`sse`] (event streams),
 //! [`metrics`], [`openapi`], [`limits`], [`errors`], [`plugins`] (what is
 //! loaded), [`web`] (the page at `/`).
