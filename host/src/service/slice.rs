@@ -17,7 +17,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use plexus_io::SourceInfo;
 use plexus_plugin_api::{Array, DType};
 use serde_json::json;
 
