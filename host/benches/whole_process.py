@@ -25,7 +25,7 @@ with numpy 2.4.6, tifffile 2026.3.3, opencv-python-headless 5.0.0,
 scikit-image 0.26.0, scipy 1.17.1:
 
   python3 -m venv /var/tmp/venv-bench && /var/tmp/venv-bench/bin/pip install \\
-      numpy==2.4.6 tifffile==2026.3.3 opencv-python-headless==5.0.0 scikit-image==0.26.0 scipy==1.17.1
+      numpy==2.4.6 tifffile==2026.3.3 opencv-python-headless==5.0.0.93 scikit-image==0.26.0 scipy==1.17.1
   CARGO_TARGET_DIR=/var/tmp/plexus-target /var/tmp/venv-bench/bin/python host/benches/whole_process.py [case ...]
 
 Options: --runs N (default 5; medians reported), --threads 1,2,4 (the
