@@ -118,6 +118,8 @@ pub struct Server {
     pub child: Child,
     pub addr: String,
     pub token: String,
+    /// Where the server's stderr goes, for a failing test to show.
+    pub stderr: PathBuf,
 }
 
 /// The folders `serve` needs, made in `sb`.
@@ -137,13 +139,10 @@ impl Server {
         let home = sb.path().join(".plexus");
         let addr_file = home.join("http.addr");
         let _ = std::fs::remove_file(&addr_file);
-        let mut child = sb
-            .cmd()
-            .args(serve_args(extra))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn plexus serve");
+        let stderr = sb.path().join("serve.stderr");
+        let log = std::fs::File::create(&stderr).expect("create serve.stderr");
+        let mut child =
+            sb.cmd().args(serve_args(extra)).stdout(Stdio::null()).stderr(log).spawn().expect("spawn plexus serve");
         let started = Instant::now();
         let addr = loop {
             if let Some(a) = std::fs::read_to_string(&addr_file).ok().filter(|a| a.ends_with('\n')) {
@@ -155,9 +154,14 @@ impl Server {
         };
         let token_file = token_file_of(sb, extra);
         let token = std::fs::read_to_string(token_file).unwrap().trim().to_string();
-        let s = Server { child, addr, token };
+        let s = Server { child, addr, token, stderr };
         assert_eq!(s.get_open("/healthz").status, 200);
         s
+    }
+
+    /// What the server has written to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
     fn bearer(&self) -> String {
