@@ -101,7 +101,7 @@ pub use hdf5::{
 };
 pub use hdf5::{DatasetInfo, DXCHANGE_DARK, DXCHANGE_DATA, DXCHANGE_THETA, DXCHANGE_WHITE};
 pub use inspect::{inspect, Inspection};
-pub use npy::{NpyReader, NpyWriter};
+pub use npy::{npy_header, NpyReader, NpyWriter};
 pub use open::{open, open_dataset, WholeFile};
 pub use partial::partial_path;
 pub use slab_buffer::SlabBuffer;

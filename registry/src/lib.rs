@@ -29,6 +29,7 @@ pub mod manifest;
 pub mod native;
 mod pack;
 mod private_copy;
+mod private_file;
 mod registry;
 mod trust;
 mod verified;

@@ -267,17 +267,7 @@ impl Registry {
         let mut rejected = Vec::new();
         let mut pending: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
         for manifest_path in self.trusted_manifests(&mut rejected) {
-            let m = match Manifest::load(&manifest_path) {
-                Ok(m) => m,
-                Err(e) => {
-                    rejected.push(Rejected {
-                        manifest: manifest_path,
-                        name: None,
-                        reason: RejectReason::BadManifest(e),
-                    });
-                    continue;
-                }
-            };
+            let Some(m) = load_manifest(&manifest_path, &mut rejected) else { continue };
             let name = m.plugin.name.clone();
             if let Err(reason) = check_api(&m) {
                 rejected.push(Rejected { manifest: manifest_path, name: Some(name), reason });
@@ -356,17 +346,7 @@ impl Registry {
         // copy earlier in the search path does not shadow a good one.
         let mut winners: HashMap<String, PathBuf> = HashMap::new();
         for manifest_path in self.trusted_manifests(&mut rejected) {
-            let m = match Manifest::load(&manifest_path) {
-                Ok(m) => m,
-                Err(e) => {
-                    rejected.push(Rejected {
-                        manifest: manifest_path,
-                        name: None,
-                        reason: RejectReason::BadManifest(e),
-                    });
-                    continue;
-                }
-            };
+            let Some(m) = load_manifest(&manifest_path, &mut rejected) else { continue };
             let name = m.plugin.name.clone();
             if let Some(first) = winners.get(&name) {
                 let reason = RejectReason::Duplicate { name: name.clone(), first: first.clone() };
@@ -663,6 +643,17 @@ impl Registry {
 
 /// Refuses a manifest that declares another API major, before anything
 /// reads its artifact.
+/// The manifest at `path`, or `None` with the reason added to `rejected`.
+fn load_manifest(path: &Path, rejected: &mut Vec<Rejected>) -> Option<Manifest> {
+    match Manifest::load(path) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            rejected.push(Rejected { manifest: path.to_path_buf(), name: None, reason: RejectReason::BadManifest(e) });
+            None
+        }
+    }
+}
+
 fn check_api(m: &Manifest) -> Result<(), RejectReason> {
     if m.api_major() == API_MAJOR {
         return Ok(());

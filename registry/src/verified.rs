@@ -21,7 +21,7 @@
 //! cache folder or entry another user could write to or owns is neither read
 //! nor written, since an entry vouches for native code.
 
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -112,30 +112,7 @@ impl VerifiedCache {
     }
 
     fn write(&self, key: &FileKey, sha256: &str) -> Result<(), String> {
-        if std::fs::symlink_metadata(&self.dir).is_err() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&self.dir)
-                .map_err(|e| format!("cannot create `{}`: {e}", self.dir.display()))?;
-        }
-        crate::trust::check_folder(&self.dir).map_err(|p| p.to_string())?;
-        let path = self.entry(key);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&tmp)
-            .map_err(|e| format!("`{}`: {e}", tmp.display()))?;
-        let written = std::io::Write::write_all(&mut file, key.line(sha256).as_bytes())
-            .map_err(|e| e.to_string())
-            .and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| e.to_string()));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
+        crate::private_file::write(&self.dir, &self.entry(key), key.line(sha256).as_bytes())
     }
 }
 

@@ -449,21 +449,24 @@ impl StageContext {
     }
 
     /// Runs a stage that reads upstream edges, to the end of its input.
+    /// Ends a transform that cannot go on: the error is reported, its
+    /// inputs are drained so producers are not blocked forever, and its
+    /// results are closed.
+    fn give_up(&self, e: &StageError, inputs: &[Inlet]) {
+        self.stage_error(e);
+        for rx in inputs {
+            rx.drain();
+        }
+        self.results.finish(self.index);
+    }
+
     pub fn run_transform(self, inputs: Vec<Inlet>) {
         self.bus.emit(self.started(None));
         let mut parked = Parked::new(&self.spill, &self.stage.id);
         let runner = self.resolve(&inputs, &mut parked).and_then(|p| self.start(p));
         let mut runner = match runner {
             Ok(r) => r,
-            Err(e) => {
-                self.stage_error(&e);
-                // Drain so producers are not blocked forever.
-                for rx in &inputs {
-                    rx.drain();
-                }
-                self.results.finish(self.index);
-                return;
-            }
+            Err(e) => return self.give_up(&e, &inputs),
         };
         let mut seq = 0u64;
         let mut out_seq = 0u64;
@@ -489,15 +492,8 @@ impl StageContext {
             match self.unpark(&inputs, &mut parked) {
                 Ok(Some(env)) => handle(env, &mut runner),
                 Ok(None) => break,
-                Err(e) => {
-                    // Frames were lost: nothing more this stage sends is whole.
-                    self.stage_error(&e);
-                    for rx in &inputs {
-                        rx.drain();
-                    }
-                    self.results.finish(self.index);
-                    return;
-                }
+                // Frames were lost: nothing more this stage sends is whole.
+                Err(e) => return self.give_up(&e, &inputs),
             }
         }
         if inputs.len() == 1 {

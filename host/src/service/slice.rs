@@ -231,28 +231,10 @@ fn encode_png(plane: &Plane, values: &[f64], lo: f64, hi: f64) -> Result<Vec<u8>
     Ok(out)
 }
 
-/// NPY 1.0 of the plane: little-endian, which the elements are on every
+/// NPY of the plane: little-endian, which the elements are on every
 /// target plexus builds for.
 fn encode_npy(plane: &Plane) -> Vec<u8> {
-    let descr = match plane.dtype {
-        DType::U8 => "|u1",
-        DType::U16 => "<u2",
-        DType::U32 => "<u4",
-        DType::I16 => "<i2",
-        DType::I32 => "<i4",
-        DType::F32 => "<f4",
-        DType::F64 => "<f8",
-    };
-    let mut dict =
-        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({}, {}), }}", plane.height, plane.width);
-    // Magic (6) + version (2) + length (2) + dict + newline: a multiple of 64.
-    while (10 + dict.len() + 1) % 64 != 0 {
-        dict.push(' ');
-    }
-    dict.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-    out.extend_from_slice(dict.as_bytes());
+    let mut out = plexus_io::npy_header(plane.dtype, &[plane.height, plane.width]);
     out.extend_from_slice(&plane.bytes);
     out
 }

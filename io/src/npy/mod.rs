@@ -27,6 +27,13 @@ pub(crate) use header::{header_bytes, read_header};
 pub use reader::NpyReader;
 pub use writer::NpyWriter;
 
+/// The NPY header (version 1.0, little-endian, C order, padded to 64 bytes)
+/// of an array of `dtype` and `shape`: what a caller that streams the data
+/// itself (an HTTP answer, say) puts in front of it.
+pub fn npy_header(dtype: plexus_plugin_api::DType, shape: &[usize]) -> Vec<u8> {
+    header_bytes(dtype, shape)
+}
+
 use crate::error::IoError;
 
 /// Reads a whole `.npy` file.

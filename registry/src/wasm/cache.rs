@@ -10,7 +10,6 @@
 //! defaults to `./.plexus` in the working directory.
 
 use std::hash::{Hash, Hasher};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use wasmtime::Module;
@@ -80,24 +79,13 @@ fn trusted_file(path: &Path) -> bool {
 
 fn store_cache(module: &Module, path: &Path) -> Result<(), String> {
     let dir = path.parent().ok_or("no folder")?;
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    #[cfg(unix)]
-    {
+    if dir.is_dir() {
+        // The cache folder is ours: make it private before the trust check.
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
-    crate::trust::check_folder(dir).map_err(|e| e.to_string())?;
     let bytes = module.serialize().map_err(|e| e.to_string())?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .map_err(|e| format!("`{}`: {e}", tmp.display()))?;
-    std::io::Write::write_all(&mut file, &bytes).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    crate::private_file::write(dir, path, &bytes)
 }
 
 #[cfg(test)]
