@@ -19,45 +19,10 @@ REQ=scripts/peer-requirements.txt
 VENV="${PLEXUS_PEER_VENV:-/var/tmp/plexus-peer-venv}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/plexus-target}"
 
-fail() {
-    echo "peer-check: error: $*" >&2
-    exit 1
-}
-
-as_root_apt() {
-    # Installs Debian packages when we can; otherwise says what to run.
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "==> peer-check: installing $*" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-            || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } \
-            || fail "apt-get install $* failed"
-    else
-        fail "needs $*: run \`sudo apt-get install -y $*\`"
-    fi
-}
-
-command -v python3 >/dev/null 2>&1 || as_root_apt python3
-# Debian splits venv (and ensurepip, which venv needs) into python3-venv.
-python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || as_root_apt python3-venv
-python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
-    || fail "python3 cannot make a venv even after installing python3-venv ($(python3 --version 2>&1))"
-
-want=$(sha256sum "$REQ" | cut -d' ' -f1)
-mkdir -p "$(dirname "$VENV")"
-exec 9>"$VENV.lock"
-flock 9 # one venv build at a time
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
-    echo "==> peer-check: creating the Python venv $VENV from $REQ" >&2
-    rm -rf "$VENV"
-    python3 -m venv "$VENV" || fail "\`python3 -m venv $VENV\` failed"
-    if ! "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ" >"$VENV.log" 2>&1; then
-        tail -n 20 "$VENV.log" >&2
-        rm -rf "$VENV"
-        fail "\`pip install -r $REQ\` failed (PyPI unreachable, or no wheel for this Python); full log: $VENV.log"
-    fi
-    echo "$want" >"$VENV/.requirements.sha256"
-fi
-flock -u 9
+TAG=peer-check
+# shellcheck source=python-venv.sh
+. scripts/python-venv.sh
+ensure_venv "$REQ" "$VENV"
 
 features=()
 if [ "${PLEXUS_EXPECT_HDF5:-}" = 1 ]; then
